@@ -1,0 +1,60 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "Multiprocessing",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "Multiprocessing", targets: ["Multiprocessing"]),
+        .library(name: "SharedArrays", targets: ["SharedArrays"]),
+        .library(name: "HDF5Arrays", targets: ["HDF5Arrays"]),
+        .executable(name: "mproc", targets: ["mproc"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
+    ],
+    targets: [
+        // C shims: only what Swift cannot call directly (variadic shm_open, futex, prctl, wait macros).
+        .target(name: "CSystem"),
+        // OpenBLAS through pkg-config `openblas` (never `blas`, an alternatives link).
+        .systemLibrary(
+            name: "COpenBLAS",
+            pkgConfig: "openblas",
+            providers: [.apt(["libopenblas-dev"])]
+        ),
+        // Debian's serial HDF5 through pkg-config `hdf5-serial`; constants exposed as inline functions.
+        .systemLibrary(
+            name: "CHDF5",
+            pkgConfig: "hdf5-serial",
+            providers: [.apt(["libhdf5-dev"])]
+        ),
+        .target(
+            name: "Multiprocessing",
+            dependencies: [
+                "CSystem",
+                .product(name: "Atomics", package: "swift-atomics"),
+            ]
+        ),
+        .target(
+            name: "SharedArrays",
+            dependencies: ["Multiprocessing", "COpenBLAS"]
+        ),
+        .target(
+            name: "HDF5Arrays",
+            dependencies: ["SharedArrays", "Multiprocessing", "CHDF5"]
+        ),
+        .executableTarget(
+            name: "mproc",
+            dependencies: [
+                "SharedArrays", "HDF5Arrays", "Multiprocessing",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "MultiprocessingTests", dependencies: ["Multiprocessing"]),
+        .testTarget(name: "SharedArraysTests", dependencies: ["SharedArrays", "Multiprocessing"]),
+        .testTarget(name: "HDF5ArraysTests", dependencies: ["HDF5Arrays", "SharedArrays"]),
+        .testTarget(name: "mprocTests", dependencies: []),
+    ],
+    swiftLanguageModes: [.v6]
+)

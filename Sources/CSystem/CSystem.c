@@ -1,0 +1,39 @@
+#define _GNU_SOURCE
+#include "CSystem.h"
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+int mp_shm_open(const char *name, int flags, mode_t mode) { return shm_open(name, flags, mode); }
+
+int mp_memfd_create(const char *name, int cloexec) {
+    return (int)syscall(SYS_memfd_create, name, cloexec ? MFD_CLOEXEC : 0);
+}
+
+int mp_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns) {
+    struct timespec ts, *tsp = NULL;
+    if (timeout_ns >= 0) {
+        ts.tv_sec = (time_t)(timeout_ns / 1000000000LL);
+        ts.tv_nsec = (long)(timeout_ns % 1000000000LL);
+        tsp = &ts;
+    }
+    return (int)syscall(SYS_futex, word, FUTEX_WAIT, expected, tsp, NULL, 0);
+}
+
+int mp_futex_wake(uint32_t *word, int count) {
+    return (int)syscall(SYS_futex, word, FUTEX_WAKE, count, NULL, NULL, 0);
+}
+
+int mp_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
+int mp_set_process_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+int mp_wifexited(int status) { return WIFEXITED(status); }
+int mp_wexitstatus(int status) { return WEXITSTATUS(status); }
+int mp_wifsignaled(int status) { return WIFSIGNALED(status); }
+int mp_wtermsig(int status) { return WTERMSIG(status); }
+int mp_errno(void) { return errno; }

@@ -1,0 +1,43 @@
+#ifndef MP_CSYSTEM_H
+#define MP_CSYSTEM_H
+// Only what Swift cannot call directly on Linux: variadic functions (shm_open, open with mode),
+// the futex syscall, prctl, memfd_create, and the wait-status macros.
+#include <stdint.h>
+#include <sys/types.h>
+
+/// shm_open(name, flags, mode); returns -1 and sets errno on failure.
+int mp_shm_open(const char *name, int flags, mode_t mode);
+/// memfd_create(name, MFD_CLOEXEC?); returns -1 and sets errno.
+int mp_memfd_create(const char *name, int cloexec);
+/// Waits while *word == expected (shared, not private, futex). timeout_ns < 0 waits forever.
+/// Returns 0 when woken, or -1 with errno (EAGAIN: value changed, ETIMEDOUT, EINTR).
+int mp_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
+/// Wakes up to count waiters on word; returns the number woken or -1.
+int mp_futex_wake(uint32_t *word, int count);
+/// prctl(PR_SET_PDEATHSIG, sig).
+int mp_set_parent_death_signal(int sig);
+/// prctl(PR_SET_NAME, name): the name `ps` and `top` show for this process.
+int mp_set_process_name(const char *name);
+int mp_wifexited(int status);
+int mp_wexitstatus(int status);
+int mp_wifsignaled(int status);
+int mp_wtermsig(int status);
+/// Async-signal-safe errno read/write for the Swift side.
+int mp_errno(void);
+
+/// Exit-path cleanup that must run inside a signal handler (async-signal-safe, fixed-size tables):
+/// named shared-memory segments to unlink and worker processes to kill when this process is ended
+/// by SIGINT, SIGTERM or SIGHUP. Registration blocks those signals while it edits the tables.
+int mp_cleanup_add_segment(const char *name);
+void mp_cleanup_remove_segment(const char *name);
+int mp_cleanup_add_worker(pid_t pid);
+void mp_cleanup_remove_worker(pid_t pid);
+/// Installs the handlers once (idempotent). On a signal: SIGTERM then SIGKILL to registered workers,
+/// unlink registered segments, then re-raise with the default action (exit status 128+signal).
+void mp_cleanup_install_handlers(void);
+/// Runs the same cleanup now (used at normal exit via atexit) without exiting.
+void mp_cleanup_run(void);
+/// In a freshly forked child: forget the parent's tables and restore default signal actions so a
+/// worker never unlinks the parent's segments or kills its siblings.
+void mp_cleanup_forget_in_child(void);
+#endif

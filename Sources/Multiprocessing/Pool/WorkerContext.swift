@@ -1,0 +1,49 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// What a job's code sees inside a worker: which worker it is, and the addresses of the segments its
+/// job refers to.
+public final class WorkerContext {
+    /// This worker's index in the pool (0..<workers); stable across calls.
+    public let workerIndex: Int
+    /// Segments with an id below this existed when this worker was forked and are mapped at the
+    /// owner's address already.
+    let inheritedWatermark: UInt64
+    /// Release-log entries from this sequence on concern segments this worker inherited alive.
+    let releaseStart: Int
+    private var attached: [UInt64: (address: UnsafeMutableRawPointer, length: Int)] = [:]
+
+    init(workerIndex: Int, inheritedWatermark: UInt64, releaseStart: Int) {
+        self.workerIndex = workerIndex
+        self.inheritedWatermark = inheritedWatermark
+        self.releaseStart = releaseStart
+    }
+
+    /// The address of `segment` in this process, attaching it on first use.
+    public func address(of segment: SegmentReference) throws -> UnsafeMutableRawPointer {
+        if segment.ownerPID == getpid() || segment.id < inheritedWatermark {
+            return UnsafeMutableRawPointer(bitPattern: segment.ownerAddress)!
+        }
+        if let mapping = attached[segment.id] { return mapping.address }
+        let path = "/proc/\(segment.ownerPID)/fd/\(segment.fileDescriptor)"
+        let fd = open(path, O_RDWR | O_CLOEXEC)
+        guard fd >= 0 else { throw SystemError("open", path) }
+        defer { close(fd) }
+        let length = max(segment.byteCount, 1)
+        guard let pointer = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), pointer != MAP_FAILED else {
+            throw SystemError("mmap", path)
+        }
+        attached[segment.id] = (pointer, length)
+        return pointer
+    }
+
+    /// Drops this worker's mapping of a segment the owner freed.
+    func release(_ segment: ReleasedSegment) {
+        if let mapping = attached.removeValue(forKey: segment.id) {
+            munmap(mapping.address, mapping.length)
+        } else if segment.id < inheritedWatermark, segment.sequence >= releaseStart {
+            munmap(UnsafeMutableRawPointer(bitPattern: segment.address), segment.byteCount)
+        }
+    }
+}

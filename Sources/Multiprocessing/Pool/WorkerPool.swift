@@ -1,0 +1,254 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystem
+import Synchronization
+
+/// Persistent forked worker processes that run ``WorkerJob``s chunk by chunk.
+///
+/// Workers are forked once and stay alive across calls with their mappings, because a freshly forked
+/// process pays a page fault for every 4 KiB page it touches (DESIGN.md). Each worker owns the same
+/// contiguous range of chunk indices on every call (chunk affinity, so it touches the same pages) and
+/// steals from the others' ranges once its own is done (a balanced tail). A call is posted through a
+/// shared futex word: workers spin briefly, then sleep in the kernel, so waking them costs
+/// microseconds, not a pipe round trip per chunk.
+///
+/// A worker that dies mid-call (a signal, `abort()`, the OOM killer) fails that call with an error
+/// naming its pid, the signal and the chunk it held; the pool forks a replacement and stays usable.
+/// Workers die with the parent (`PR_SET_PDEATHSIG`) and ignore SIGINT, which the parent handles.
+///
+/// ```swift
+/// let pool = try WorkerPool(workers: 4)
+/// try pool.run(myJob, chunks: 256)
+/// ```
+public final class WorkerPool: @unchecked Sendable {
+    /// The most workers one pool can have.
+    public static let maximumWorkers = 256
+
+    /// Number of worker processes.
+    public let workerCount: Int
+
+    private let control: ControlBlock
+    private let controlSegment: SharedMemory
+    private let lock = Mutex<Void>(())
+    /// Parent-side state, only touched with `lock` held.
+    private var records: [WorkerRecord]
+    private var releaseCursor: Int
+    private var isShutDown = false
+
+    private struct WorkerRecord {
+        var pid: pid_t
+        /// Number of registered job types when this worker was forked.
+        var knownJobTypes: Int
+    }
+
+    /// The number of CPUs this process may run on.
+    public static var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+
+    /// Starts `workers` worker processes (default: one per core).
+    public init(workers: Int? = nil) throws {
+        let count = workers ?? Self.availableCores
+        guard count >= 1, count <= Self.maximumWorkers else { throw WorkerPoolError.invalidWorkerCount(count) }
+        workerCount = count
+        controlSegment = try SharedMemory(byteCount: ControlBlock.byteCount(workers: count))
+        control = ControlBlock(base: controlSegment.base)
+        releaseCursor = SegmentReleaseLog.nextSequence
+        records = []
+        mp_cleanup_install_handlers()
+        for index in 0..<count {
+            control.slot(index).currentChunk.store(-1, ordering: .relaxed)
+            control.slot(index).errorChunk.store(-1, ordering: .relaxed)
+            records.append(WorkerRecord(pid: 0, knownJobTypes: 0))
+        }
+        do {
+            for index in 0..<count { try spawnWorker(index) }
+        } catch {
+            stopWorkers()
+            throw error
+        }
+    }
+
+    deinit {
+        stopWorkers()
+    }
+
+    /// The worker processes' pids, by worker index.
+    public var workerPIDs: [Int32] { lock.withLock { _ in records.map { $0.pid } } }
+
+    /// Stops the workers (SIGTERM, then SIGKILL after a grace period). Later calls fail with ``WorkerPoolError/shutDown``.
+    public func shutdown() {
+        lock.withLock { _ in stopWorkers() }
+    }
+
+    /// Runs chunks `0..<chunks` of `job` across the workers and returns when all are done.
+    ///
+    /// - Parameter describeChunk: names a chunk in errors (e.g. "chunk 3 (elements 3145728..<4194304)").
+    /// - Throws: ``WorkerPoolError`` when a worker died or a chunk threw; the pool stays usable.
+    public func run<Job: WorkerJob>(
+        _ job: Job, chunks: Int, describeChunk: ((Int) -> String)? = nil
+    ) throws {
+        let jobIndex = WorkerJobRegistry.index(of: Job.self)
+        let jobName = String(describing: Job.self)
+        let size = MemoryLayout<Job>.size
+        guard size <= ControlBlock.payloadCapacity else {
+            throw WorkerPoolError.jobTooLarge(job: jobName, bytes: size, limit: ControlBlock.payloadCapacity)
+        }
+        guard chunks > 0 else { return }
+        try lock.withLock { _ in
+            guard !isShutDown else { throw WorkerPoolError.shutDown }
+            try replaceDeadWorkers()
+            // Workers forked before this job type was registered cannot run it: fork them again.
+            for index in 0..<workerCount where records[index].knownJobTypes <= jobIndex {
+                try restartWorker(index)
+            }
+            try post(job, jobIndex: jobIndex, chunks: chunks)
+            try awaitCompletion(jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" })
+        }
+    }
+
+    // MARK: - Posting and waiting
+
+    private func post<Job: WorkerJob>(_ job: Job, jobIndex: Int, chunks: Int) throws {
+        withUnsafeBytes(of: job) { control.payload.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        control.jobIndex = jobIndex
+        control.chunkCount = chunks
+        control.workerCount = workerCount
+        control.abort.store(0, ordering: .relaxed)
+        // Segments freed since the last job: workers unmap them before running this one.
+        var pending = SegmentReleaseLog.entries(from: releaseCursor, limit: ControlBlock.releaseCapacity)
+        if pending.lostSome {
+            // So many segments were freed that the log dropped some: fork fresh workers instead.
+            for index in 0..<workerCount { try restartWorker(index) }
+            pending = SegmentReleaseLog.entries(from: releaseCursor, limit: ControlBlock.releaseCapacity)
+        }
+        for (i, entry) in pending.entries.enumerated() { control.setReleasedSegment(i, entry) }
+        control.releaseCount = pending.entries.count
+        releaseCursor = pending.next
+        // Chunk affinity: worker w owns chunks [chunks*w/W, chunks*(w+1)/W) on every call.
+        for index in 0..<workerCount {
+            let slot = control.slot(index)
+            slot.cursor.store(chunks * index / workerCount, ordering: .relaxed)
+            slot.rangeEnd.store(chunks * (index + 1) / workerCount, ordering: .relaxed)
+            slot.errorChunk.store(-1, ordering: .relaxed)
+        }
+        control.jobSequence.wrappingIncrement(ordering: .releasing)
+        _ = mp_futex_wake(control.jobSequenceWord, Int32.max)
+    }
+
+    private func awaitCompletion(jobName: String, describeChunk: (Int) -> String) throws {
+        let sequence = Int(control.jobSequence.load(ordering: .relaxed))
+        var deaths: [(index: Int, pid: pid_t, status: ExitStatus, chunk: Int)] = []
+        var spins = 0
+        while true {
+            let observed = control.completions.load(ordering: .acquiring)
+            var pending = 0
+            for index in 0..<workerCount where !deaths.contains(where: { $0.index == index }) {
+                if control.slot(index).finishedSequence.load(ordering: .acquiring) != sequence { pending += 1 }
+            }
+            if pending == 0 { break }
+            if spins < 2000 {
+                spins += 1
+                continue
+            }
+            _ = mp_futex_wait(control.completionsWord, observed, 10_000_000)
+            // A worker that died cannot report: look for it.
+            for index in 0..<workerCount where !deaths.contains(where: { $0.index == index }) {
+                let pid = records[index].pid
+                var status: Int32 = 0
+                if waitpid(pid, &status, WNOHANG) == pid {
+                    mp_cleanup_remove_worker(pid)
+                    records[index].pid = 0
+                    let chunk = control.slot(index).currentChunk.load(ordering: .acquiring)
+                    deaths.append((index, pid, ExitStatus(waitStatus: status), chunk))
+                    if chunk >= 0 { control.abort.store(1, ordering: .releasing) }
+                }
+            }
+        }
+        for death in deaths { try spawnWorker(death.index) }
+        if let death = deaths.first(where: { $0.chunk >= 0 }) {
+            throw WorkerPoolError.workerDied(
+                pid: death.pid, status: death.status, chunk: death.chunk,
+                chunkDescription: describeChunk(death.chunk), job: jobName)
+        }
+        for index in 0..<workerCount {
+            let slot = control.slot(index)
+            let chunk = slot.errorChunk.load(ordering: .acquiring)
+            if chunk >= 0 {
+                throw WorkerPoolError.chunkFailed(
+                    pid: records[index].pid, chunk: chunk, chunkDescription: describeChunk(chunk), job: jobName,
+                    message: slot.errorMessage)
+            }
+        }
+    }
+
+    // MARK: - Worker processes
+
+    private func replaceDeadWorkers() throws {
+        for index in 0..<workerCount {
+            let pid = records[index].pid
+            var status: Int32 = 0
+            if pid == 0 || waitpid(pid, &status, WNOHANG) == pid {
+                if pid != 0 { mp_cleanup_remove_worker(pid) }
+                records[index].pid = 0
+                try spawnWorker(index)
+            }
+        }
+    }
+
+    private func restartWorker(_ index: Int) throws {
+        let pid = records[index].pid
+        if pid > 0 {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = retryingOnInterrupt { waitpid(pid, &status, 0) }
+            mp_cleanup_remove_worker(pid)
+            records[index].pid = 0
+        }
+        try spawnWorker(index)
+    }
+
+    private func spawnWorker(_ index: Int) throws {
+        let parent = getpid()
+        let startSequence = control.jobSequence.load(ordering: .acquiring)
+        let slot = control.slot(index)
+        slot.finishedSequence.store(Int(startSequence), ordering: .relaxed)
+        slot.currentChunk.store(-1, ordering: .relaxed)
+        let jobs = WorkerJobRegistry.snapshot()
+        fflush(nil)
+        let (pid, watermark, releaseStart) = SegmentReleaseLog.forkingUnderLock { next in
+            let watermark = SharedMemory.idWatermark
+            return (fork(), watermark, next)
+        }
+        if pid == 0 {
+            let context = WorkerContext(workerIndex: index, inheritedWatermark: watermark, releaseStart: releaseStart)
+            WorkerLoop(control: control, index: index, parentPID: parent, jobs: jobs, context: context)
+                .run(startSequence: startSequence)
+        }
+        guard pid > 0 else { throw WorkerPoolError.spawnFailed(SystemError("fork", "").description) }
+        _ = mp_cleanup_add_worker(pid)
+        records[index] = WorkerRecord(pid: pid, knownJobTypes: jobs.count)
+    }
+
+    private func stopWorkers() {
+        guard !isShutDown else { return }
+        isShutDown = true
+        control.shutdown.store(1, ordering: .releasing)
+        control.jobSequence.wrappingIncrement(ordering: .releasing)
+        _ = mp_futex_wake(control.jobSequenceWord, Int32.max)
+        let pids = records.map(\.pid).filter { $0 > 0 }
+        // Grace period: workers exit on their own within microseconds; then SIGTERM, then SIGKILL.
+        var remaining = Set(pids)
+        for round in 0..<300 where !remaining.isEmpty {
+            if round == 100 { remaining.forEach { kill($0, SIGTERM) } }
+            if round == 200 { remaining.forEach { kill($0, SIGKILL) } }
+            for pid in remaining {
+                var status: Int32 = 0
+                let rc = waitpid(pid, &status, WNOHANG)
+                if rc == pid || (rc == -1 && mp_errno() == ECHILD) { remaining.remove(pid) }
+            }
+            if !remaining.isEmpty { usleep(1000) }
+        }
+        for pid in pids { mp_cleanup_remove_worker(pid) }
+        for index in records.indices { records[index].pid = 0 }
+    }
+}

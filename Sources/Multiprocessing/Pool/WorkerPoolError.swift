@@ -1,0 +1,29 @@
+/// Why a ``WorkerPool`` call failed. Each case names the worker's pid and the chunk it was running.
+public enum WorkerPoolError: Error, CustomStringConvertible, Sendable, Equatable {
+    /// The requested worker count is not usable.
+    case invalidWorkerCount(Int)
+    /// A worker process died (signal or unexpected exit) while running `chunk`.
+    case workerDied(pid: Int32, status: ExitStatus, chunk: Int, chunkDescription: String, job: String)
+    /// A job's code threw inside a worker.
+    case chunkFailed(pid: Int32, chunk: Int, chunkDescription: String, job: String, message: String)
+    /// A worker process could not be started.
+    case spawnFailed(String)
+    /// The job's data does not fit the pool's job slot.
+    case jobTooLarge(job: String, bytes: Int, limit: Int)
+    /// The pool was shut down.
+    case shutDown
+
+    public var description: String {
+        switch self {
+        case .invalidWorkerCount(let n):
+            "invalid worker count \(n): use at least 1 (and at most \(WorkerPool.maximumWorkers))"
+        case .workerDied(let pid, let status, _, let what, let job):
+            "worker pid \(pid) died with \(status) while running \(job) on \(what); the pool replaced it"
+        case .chunkFailed(let pid, _, let what, let job, let message):
+            "\(job) failed in worker pid \(pid) on \(what): \(message)"
+        case .spawnFailed(let why): "could not start a worker process: \(why)"
+        case .jobTooLarge(let job, let bytes, let limit): "job \(job) is \(bytes) bytes; the limit is \(limit)"
+        case .shutDown: "the worker pool has been shut down"
+        }
+    }
+}

@@ -1,0 +1,83 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Multiprocessing
+import XCTest
+
+final class SharedMemoryTests: XCTestCase {
+    func testAnonymousSegmentIsZeroedWritableAndLeavesNoName() throws {
+        let before = SharedMemory.listSegments().filter { $0.ownerPID == getpid() }
+        let segment = try SharedMemory(byteCount: 1 << 20)
+        XCTAssertNil(segment.name)
+        XCTAssertTrue(segment.bytes.allSatisfy { $0 == 0 })
+        segment.base.storeBytes(of: 3.5, toByteOffset: 8, as: Double.self)
+        XCTAssertEqual(segment.base.load(fromByteOffset: 8, as: Double.self), 3.5)
+        XCTAssertEqual(SharedMemory.listSegments().filter { $0.ownerPID == getpid() }, before)
+    }
+
+    func testNamedSegmentCarriesOwnerPIDAndIsUnlinkedOnDeinit() throws {
+        var name = ""
+        do {
+            let segment = try SharedMemory(byteCount: 4096, named: true)
+            name = try XCTUnwrap(segment.name)
+            XCTAssertTrue(name.hasPrefix("/mproc-\(getpid())-"))
+            var info = stat()
+            XCTAssertEqual(stat("/dev/shm" + name, &info), 0)
+            XCTAssertEqual(info.st_mode & 0o777, 0o600)
+            let other = try SharedMemory(attachingNamed: name)
+            other.base.storeBytes(of: 77, as: Int.self)
+            XCTAssertEqual(segment.base.load(as: Int.self), 77)
+        }
+        var info = stat()
+        XCTAssertNotEqual(stat("/dev/shm" + name, &info), 0, "segment must be unlinked")
+    }
+
+    func testCreatingAnExistingNameFails() throws {
+        let segment = try SharedMemory(byteCount: 64, named: true)
+        XCTAssertThrowsError(try SharedMemory(creatingNamed: segment.name!, byteCount: 64)) { error in
+            XCTAssertTrue("\(error)".contains("File exists"), "\(error)")
+        }
+    }
+
+    func testTooLargeSegmentIsAClearErrorNotSIGBUS() throws {
+        let free = try XCTUnwrap(SharedMemory.freeSpace())
+        XCTAssertThrowsError(try SharedMemory(byteCount: free + (1 << 30), named: true)) { error in
+            XCTAssertTrue("\(error)".contains("not enough shared memory"), "\(error)")
+        }
+        XCTAssertThrowsError(try SharedMemory(byteCount: -1))
+        XCTAssertThrowsError(try SharedMemory(creatingNamed: "no-slash", byteCount: 8))
+    }
+
+    func testSweeperRemovesSegmentsOfDeadOwners() throws {
+        // A child creates a named segment and is killed with SIGKILL, so nothing unlinks it.
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        fflush(nil)
+        let child = fork()
+        if child == 0 {
+            close(fds[0])
+            let segment = try? SharedMemory(byteCount: 4096, named: true)
+            if let name = segment?.name {
+                _ = name.withCString { write(fds[1], $0, strlen($0)) }
+            }
+            close(fds[1])
+            withExtendedLifetime(segment) {
+                while true { pause() }
+            }
+        }
+        close(fds[1])
+        var buffer = [UInt8](repeating: 0, count: 128)
+        let n = read(fds[0], &buffer, 128)
+        close(fds[0])
+        XCTAssertGreaterThan(n, 0)
+        let name = String(decoding: buffer[0..<max(n, 0)], as: UTF8.self)
+        kill(child, SIGKILL)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        let orphan = SharedMemory.listSegments().first { "/" + $0.fileName == name }
+        XCTAssertEqual(orphan?.ownerIsDead, true)
+        let removed = SharedMemory.sweepOrphans()
+        XCTAssertTrue(removed.contains { "/" + $0.fileName == name })
+        XCTAssertFalse(SharedMemory.listSegments().contains { "/" + $0.fileName == name })
+    }
+}

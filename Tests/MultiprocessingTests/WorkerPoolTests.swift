@@ -1,0 +1,159 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import Multiprocessing
+import XCTest
+
+final class WorkerPoolTests: XCTestCase {
+    func testJobOnSegmentsCreatedBeforeAndAfterThePool() throws {
+        let early = try SharedMemory(byteCount: 64 * SquaresJob.perChunk * 8)
+        let pool = try WorkerPool(workers: 3)
+        let late = try SharedMemory(byteCount: 64 * SquaresJob.perChunk * 8)
+        for (segment, offset) in [(early, Int64(1)), (late, Int64(-5))] {
+            try pool.run(SquaresJob(output: segment.reference, offset: offset), chunks: 64)
+            let values = segment.base.assumingMemoryBound(to: Int64.self)
+            for i in 0..<(64 * SquaresJob.perChunk) { XCTAssertEqual(values[i], Int64(i * i) + offset) }
+        }
+    }
+
+    func testEachWorkerKeepsItsChunkRangeAcrossCalls() throws {
+        let pool = try WorkerPool(workers: 2)
+        let out = try SharedMemory(byteCount: 200 * 8)
+        let values = out.base.assumingMemoryBound(to: Int64.self)
+        var owners: [[Int64]] = []
+        for _ in 0..<3 {
+            try pool.run(WhoRanJob(output: out.reference), chunks: 200)
+            owners.append(Array(UnsafeBufferPointer(start: values, count: 200)))
+        }
+        // Worker 0 owns the first half: most of it must have run there (stealing may take a tail).
+        for run in owners {
+            XCTAssertGreaterThan(run[0..<80].filter { $0 == 0 }.count, 60, "\(run)")
+            XCTAssertGreaterThan(run[120..<200].filter { $0 == 1 }.count, 60, "\(run)")
+        }
+    }
+
+    func testInvalidWorkerCountsAreRejected() {
+        XCTAssertThrowsError(try WorkerPool(workers: 0)) { XCTAssertTrue("\($0)".contains("invalid worker count 0")) }
+        XCTAssertThrowsError(try WorkerPool(workers: -3))
+    }
+
+    func testErrorThrownInAWorkerNamesPidAndChunk() throws {
+        let pool = try WorkerPool(workers: 2)
+        XCTAssertThrowsError(try pool.run(FailingJob(failingChunk: 7, signal: 0), chunks: 20)) { error in
+            guard case WorkerPoolError.chunkFailed(let pid, let chunk, _, let job, let message) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertEqual(chunk, 7)
+            XCTAssertTrue(pool.workerPIDs.contains(pid))
+            XCTAssertEqual(job, "FailingJob")
+            XCTAssertEqual(message, "bad value in input")
+        }
+        let out = try SharedMemory(byteCount: 4 * SquaresJob.perChunk * 8)
+        XCTAssertNoThrow(try pool.run(SquaresJob(output: out.reference, offset: 0), chunks: 4))
+    }
+
+    func testWorkerThatAbortsFailsTheCallAndIsReplaced() throws {
+        let pool = try WorkerPool(workers: 2)
+        let before = pool.workerPIDs
+        XCTAssertThrowsError(try pool.run(FailingJob(failingChunk: 3, signal: SIGABRT), chunks: 10)) { error in
+            guard case WorkerPoolError.workerDied(let pid, let status, let chunk, _, _) = error else {
+                return XCTFail("\(error)")
+            }
+            XCTAssertTrue(before.contains(pid))
+            XCTAssertEqual(status, .signaled(SIGABRT))
+            XCTAssertEqual(chunk, 3)
+            XCTAssertTrue("\(error)".contains("SIGABRT"), "\(error)")
+        }
+        XCTAssertEqual(Set(pool.workerPIDs).intersection(before).count, 1, "exactly one worker replaced")
+        let out = try SharedMemory(byteCount: 16 * SquaresJob.perChunk * 8)
+        try pool.run(SquaresJob(output: out.reference, offset: 2), chunks: 16)
+        XCTAssertEqual(out.base.assumingMemoryBound(to: Int64.self)[16 * SquaresJob.perChunk - 1], Int64(2047 * 2047 + 2))
+    }
+
+    func testWorkerKilledFromOutsideMidCallFailsOnlyThatCall() throws {
+        let pool = try WorkerPool(workers: 2)
+        let victim = pool.workerPIDs[1]
+        let out = try SharedMemory(byteCount: 40 * SquaresJob.perChunk * 8)
+        let killer = Thread {
+            usleep(100_000)
+            kill(victim, SIGKILL)
+        }
+        killer.start()
+        XCTAssertThrowsError(
+            try pool.run(SquaresJob(output: out.reference, offset: 0, sleepMicroseconds: 20_000), chunks: 40)
+        ) { error in
+            XCTAssertTrue("\(error)".contains("pid \(victim)"), "\(error)")
+            XCTAssertTrue("\(error)".contains("SIGKILL"), "\(error)")
+        }
+        XCTAssertFalse(pool.workerPIDs.contains(victim))
+        try pool.run(SquaresJob(output: out.reference, offset: 9), chunks: 40)
+        XCTAssertEqual(out.base.assumingMemoryBound(to: Int64.self)[5], 25 + 9)
+    }
+
+    func testWorkersDieWithTheirParent() throws {
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        fflush(nil)
+        let child = fork()
+        if child == 0 {
+            close(fds[0])
+            if let pool = try? WorkerPool(workers: 2) {
+                var pids = pool.workerPIDs
+                _ = write(fds[1], &pids, 2 * MemoryLayout<Int32>.size)
+            }
+            close(fds[1])
+            while true { pause() }
+        }
+        close(fds[1])
+        var pids: [Int32] = [0, 0]
+        let n = read(fds[0], &pids, 2 * MemoryLayout<Int32>.size)
+        close(fds[0])
+        XCTAssertEqual(n, 8)
+        kill(child, SIGKILL)
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        // Orphaned workers are reparented and reaped by init (or the subreaper); give it a moment.
+        for _ in 0..<200 where pids.contains(where: { kill($0, 0) == 0 && !isZombie($0) }) { usleep(10_000) }
+        for pid in pids { XCTAssertTrue(kill(pid, 0) != 0 || isZombie(pid), "worker \(pid) outlived its parent") }
+    }
+
+    func testShutdownStopsWorkersAndLaterCallsFail() throws {
+        let pool = try WorkerPool(workers: 2)
+        let pids = pool.workerPIDs
+        pool.shutdown()
+        for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0) }
+        XCTAssertThrowsError(try pool.run(FailingJob(failingChunk: -1, signal: 0), chunks: 1)) {
+            XCTAssertEqual($0 as? WorkerPoolError, .shutDown)
+        }
+    }
+
+    func testManyBackToBackCallsComplete() throws {
+        let pool = try WorkerPool(workers: 2)
+        let out = try SharedMemory(byteCount: 4 * SquaresJob.perChunk * 8)
+        for round in 0..<2000 {
+            try pool.run(SquaresJob(output: out.reference, offset: Int64(round)), chunks: 4)
+        }
+        XCTAssertEqual(out.base.assumingMemoryBound(to: Int64.self)[3], 9 + 1999)
+    }
+
+    func testFreedSegmentsAreUnmappedInWorkers() throws {
+        let pool = try WorkerPool(workers: 2)
+        for round in 0..<300 {
+            let segment = try SharedMemory(byteCount: 8 * SquaresJob.perChunk * 8)
+            try pool.run(SquaresJob(output: segment.reference, offset: Int64(round)), chunks: 8)
+        }
+        // Each worker's mappings: a leak would leave ~300 memfd mappings per worker.
+        for pid in pool.workerPIDs {
+            let maps = (try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)) ?? ""
+            let count = maps.split(separator: "\n").filter { $0.contains("memfd:mproc-array") }.count
+            XCTAssertLessThan(count, 10, "worker \(pid) keeps \(count) freed segments mapped")
+        }
+    }
+}
+
+func isZombie(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    guard let close = stat.lastIndex(of: ")") else { return false }
+    return stat[stat.index(close, offsetBy: 2)] == "Z"
+}
