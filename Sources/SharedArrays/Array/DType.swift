@@ -2,7 +2,7 @@
 ///
 /// `float64`, `float32`, `int64` and `int32` are full element types of ``SharedArray``;
 /// `int16` and `uint8` are accepted as inputs and converted on load.
-public enum DType: String, Sendable, CaseIterable, Codable {
+public enum DType: String, Sendable, CaseIterable, Codable, BitwiseCopyable {
     case float64, float32, int64, int32, int16, uint8
 
     /// Bytes per element.

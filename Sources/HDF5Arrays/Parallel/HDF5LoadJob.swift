@@ -1,0 +1,95 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SharedArrays
+import Synchronization
+
+/// Reads an HDF5 dataset into an array: each worker opens the file itself (after the fork, as HDF5
+/// requires) and reads its own hyperslabs straight into the segment, converted to the element type.
+struct HDF5LoadJob: WorkerJob {
+    var file: JobString
+    var dataset: JobString
+    var serial: UInt64
+    var destination: SegmentReference
+    var dtype: DType
+    var plan: ChunkPlan
+
+    /// The reader a worker keeps open across the chunks of one load (by serial number).
+    nonisolated(unsafe) private static var openReader: (serial: UInt64, reader: HDF5DatasetReader)?
+
+    static func run(_ job: HDF5LoadJob, chunk: Int, context: WorkerContext) throws {
+        let reader: HDF5DatasetReader
+        if let open = openReader, open.serial == job.serial {
+            reader = open.reader
+        } else {
+            openReader?.reader.close()
+            openReader = nil
+            reader = try HDF5DatasetReader(file: job.file.string, dataset: job.dataset.string)
+            openReader = (job.serial, reader)
+        }
+        let range = job.plan.range(of: chunk)
+        let base = try context.address(of: job.destination) + range.lowerBound * job.dtype.byteSize
+        try reader.readElements(range: range, into: base, as: job.dtype)
+    }
+}
+
+private let loadSerial = Atomic<UInt64>(1)
+
+extension SharedArray {
+    /// Loads one HDF5 dataset (contiguous, chunked or compact; gzip/shuffle; any integer or float type in
+    /// either byte order, converted to `Element`), the workers reading their own hyperslabs in parallel,
+    /// aligned to the dataset's HDF5 chunks. N-D datasets (N > 2) are viewed as `[shape[0], rest]`.
+    ///
+    /// ```swift
+    /// let x = try SharedArray<Double>.load(hdf5: "run42.h5", dataset: "/temperature", on: pool)
+    /// ```
+    public static func load(hdf5 file: String, dataset: String, on pool: WorkerPool) throws -> SharedArray {
+        let info = try HDF5.datasetInfo(file: file, dataset: dataset)
+        guard info.dtype != nil else {
+            throw ArrayIOError(
+                .unsupportedType, path: file, dataset: dataset, "dataset has type \(info.typeDescription), not a number")
+        }
+        guard let jobFile = JobString(file), let jobDataset = JobString(dataset) else {
+            throw ArrayIOError(.invalidArgument, path: file, dataset: dataset, "path is too long")
+        }
+        let result = try SharedArray(zeros: arrayShape(forFileShape: info.shape), on: pool)
+        let rowLength = info.shape.count > 1 ? info.shape.dropFirst().reduce(1, *) : 1
+        let chunkRows = info.chunkShape?.first ?? 1
+        let alignment = Swift.max(1, rowLength * chunkRows)
+        let plan = ChunkPlan(
+            count: info.count, elementSize: MemoryLayout<Element>.stride, alignment: alignment, targetBytes: 4 << 20)
+        guard plan.chunkCount > 0 else { return result }
+        let job = HDF5LoadJob(
+            file: jobFile, dataset: jobDataset, serial: loadSerial.wrappingAdd(1, ordering: .relaxed).oldValue,
+            destination: result.segmentReference, dtype: Element.dtype, plan: plan)
+        try pool.run(job, chunks: plan.chunkCount, describeChunk: result.describe(plan))
+        return result
+    }
+
+    /// Writes the array as `dataset` of a new HDF5 file at `file` (chunked, optionally gzip), with
+    /// attributes; written to a temporary name and renamed over `file` only when complete.
+    public func save(hdf5 file: String, dataset: String, gzipLevel: Int? = nil, attributes: [String: HDF5AttributeValue] = [:]) throws {
+        let contiguous = isContiguous ? self : try copy()
+        let temporary = file + ".tmp-\(getpid())"
+        do {
+            let writer = try HDF5Writer(path: temporary)
+            let rowLength = shape.count > 1 ? shape[1] : 1
+            let chunkRows = Swift.max(1, Swift.min(shape[0], (1 << 20) / Swift.max(1, rowLength * MemoryLayout<Element>.stride)))
+            try writer.createDataset(
+                dataset, dtype: Element.dtype, shape: shape, chunkRows: count > 0 ? chunkRows : nil, gzipLevel: gzipLevel)
+            if count > 0 {
+                try writer.writeElements(
+                    dataset: dataset, range: 0..<count, from: UnsafeRawPointer(contiguous.unsafeElementPointer),
+                    dtype: Element.dtype)
+            }
+            for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+                try writer.setAttribute(name: name, value: value, on: dataset)
+            }
+            try writer.close()
+            try renameFile(temporary, to: file)
+        } catch {
+            removeFile(temporary)
+            throw error
+        }
+    }
+}

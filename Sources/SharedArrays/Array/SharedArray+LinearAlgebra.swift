@@ -1,0 +1,83 @@
+extension SharedArray {
+    /// The dot product with `other` (flattened; same element count). Per chunk a BLAS `ddot`
+    /// (`dsdot` for Float, accumulating in Double); chunks combined in a fixed pairwise order.
+    public func dot(_ other: SharedArray) throws -> Double {
+        guard other.count == count else {
+            throw ArrayError("dot: arrays have \(count) and \(other.count) elements")
+        }
+        guard isContiguous, other.isContiguous else { throw ArrayError("dot: strided views must be copied first") }
+        let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride)
+        guard plan.chunkCount > 0 else { return 0 }
+        return try ScratchSpace.with(bytes: plan.chunkCount * 16) { scratch in
+            try pool.run(
+                DotJob(a: location, b: other.location, plan: plan, results: scratch.reference), chunks: plan.chunkCount,
+                describeChunk: describe(plan))
+            if Element.dtype.isFloatingPoint {
+                let parts = (0..<plan.chunkCount).map { scratch.base.load(fromByteOffset: $0 * 16, as: Double.self) }
+                return pairwiseCombine(parts, +, identity: 0)
+            }
+            let total = (0..<plan.chunkCount).reduce(Int64(0)) {
+                $0 &+ scratch.base.load(fromByteOffset: $1 * 16 + 8, as: Int64.self)
+            }
+            return Double(total)
+        }
+    }
+
+    /// A histogram with `bins` equal-width bins over `range` (default: the data's min...max), with
+    /// numpy's rules: the last bin includes its upper edge; values outside the range and NaN are ignored.
+    /// Returns the counts and the `bins + 1` edges.
+    public func histogram(bins: Int, range: ClosedRange<Double>? = nil) throws -> (counts: [Int], edges: [Double]) {
+        guard bins >= 1 else { throw ArrayError("histogram: bins must be at least 1, got \(bins)") }
+        guard isContiguous else { throw ArrayError("histogram: strided views must be copied first") }
+        var lower = 0.0
+        var upper = 1.0
+        if let range {
+            guard range.lowerBound.isFinite, range.upperBound.isFinite else {
+                throw ArrayError("histogram: range \(range) is not finite")
+            }
+            (lower, upper) = (range.lowerBound, range.upperBound)
+        } else if count > 0 {
+            let s = try statistics([.min, .max])
+            guard let lo = s[.min], let hi = s[.max], lo.isFinite, hi.isFinite else {
+                throw ArrayError("histogram: autodetected range of [\(s[.min] ?? .nan), \(s[.max] ?? .nan)] is not finite; give a range")
+            }
+            (lower, upper) = (lo, hi)
+        }
+        if lower == upper { (lower, upper) = (lower - 0.5, upper + 0.5) }
+        let edges = (0...bins).map { $0 == bins ? upper : lower + Double($0) * (upper - lower) / Double(bins) }
+        let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride)
+        guard plan.chunkCount > 0 else { return (Array(repeating: 0, count: bins), edges) }
+        let workers = pool.workerCount
+        let counts = try ScratchSpace.with(bytes: workers * bins * 8) { scratch in
+            let table = scratch.base.assumingMemoryBound(to: Int64.self)
+            table.update(repeating: 0, count: workers * bins)
+            try pool.run(
+                HistogramJob(source: location, plan: plan, lower: lower, upper: upper, bins: bins, counts: scratch.reference),
+                chunks: plan.chunkCount, describeChunk: describe(plan))
+            return (0..<bins).map { bin in (0..<workers).reduce(0) { $0 + Int(table[$1 * bins + bin]) } }
+        }
+        return (counts, edges)
+    }
+
+    /// The matrix product `self * other` of 2-D arrays, by blocks of rows: each block is one
+    /// single-threaded BLAS `dgemm`/`sgemm` call in a worker.
+    public func matmul(_ other: SharedArray) throws -> SharedArray {
+        guard rank == 2, other.rank == 2 else {
+            throw ArrayError("matmul: both arrays must be 2-D; shapes are \(shape) and \(other.shape)")
+        }
+        guard shape[1] == other.shape[0] else {
+            throw ArrayError("matmul: inner dimensions differ: \(shape) x \(other.shape)")
+        }
+        let (m, k, n) = (shape[0], shape[1], other.shape[1])
+        let result = try SharedArray(zeros: [m, n], on: pool)
+        // 256-row blocks: BLAS packs B once per call, so taller blocks amortise it; the grid depends
+        // only on m, never on the worker count.
+        let rowsPerBlock = 256
+        let plan = ChunkPlan(rows: m, rowLength: 1, elementSize: 1, targetBytes: rowsPerBlock)
+        guard plan.chunkCount > 0, n > 0 else { return result }
+        try pool.run(
+            GemmJob(a: location, b: other.location, c: result.location, k: k, n: n, plan: plan),
+            chunks: plan.chunkCount, describeChunk: describe(plan, rows: true))
+        return result
+    }
+}

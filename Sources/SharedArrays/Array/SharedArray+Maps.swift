@@ -1,0 +1,76 @@
+extension SharedArray {
+    /// A new array with `op` applied to every element (`sqrt`, `exp`, `scale(2)`, `clip(...)` ...).
+    ///
+    /// ```swift
+    /// let y = try x.map(.sqrt)
+    /// ```
+    public func map(_ op: UnaryOp) throws -> SharedArray {
+        let result = try SharedArray(uninitialized: shape, on: pool)
+        try runMap(MapOperation(op), source: self, second: nil, into: result)
+        return result
+    }
+
+    /// Applies `op` to every element in place.
+    public func apply(_ op: UnaryOp) throws {
+        try runMap(MapOperation(op), source: self, second: nil, into: self)
+    }
+
+    /// A new array `self (op) other`, element by element; shapes must match.
+    public func combined(with other: SharedArray, _ op: BinaryOp) throws -> SharedArray {
+        guard other.shape == shape else { throw ArrayError.shapeMismatch(op.rawValue, shape, other.shape) }
+        let result = try SharedArray(uninitialized: shape, on: pool)
+        try runMap(MapOperation(op), source: self, second: other, into: result)
+        return result
+    }
+
+    /// `self = self (op) other` in place; shapes must match.
+    public func formCombined(with other: SharedArray, _ op: BinaryOp) throws {
+        guard other.shape == shape else { throw ArrayError.shapeMismatch(op.rawValue, shape, other.shape) }
+        try runMap(MapOperation(op), source: self, second: other, into: self)
+    }
+
+    /// `self += alpha * x` (BLAS axpy per chunk); shapes must match.
+    public func addProduct(_ alpha: Double, _ x: SharedArray) throws {
+        guard x.shape == shape else { throw ArrayError.shapeMismatch("axpy", shape, x.shape) }
+        try runMap(.axpy(alpha: alpha), source: x, second: nil, into: self)
+    }
+
+    /// Sets every element to `value`.
+    public func fill(with value: Element) throws {
+        try runMap(.fill(value.asDouble), source: nil, second: nil, into: self)
+    }
+
+    /// Fills with random values: element `i` depends only on `(seed, i)`, never on the worker count.
+    public func fillRandom(_ distribution: RandomDistribution, seed: UInt64) throws {
+        let operation: MapOperation =
+            switch distribution {
+            case .uniform(let lower, let upper): .uniform(lower: lower, upper: upper, seed: seed)
+            case .normal(let mean, let std): .normal(mean: mean, std: std, seed: seed)
+            }
+        try runMap(operation, source: nil, second: nil, into: self)
+    }
+
+    /// A new array filled with `value`.
+    public static func filled(_ value: Element, shape: [Int], on pool: WorkerPool) throws -> SharedArray {
+        let result = try SharedArray(uninitialized: shape, on: pool)
+        try result.fill(with: value)
+        return result
+    }
+
+    /// `[start, start + step, ...]` with `count` elements, like `np.arange`.
+    public static func arange(_ count: Int, start: Double = 0, step: Double = 1, on pool: WorkerPool) throws -> SharedArray {
+        guard count >= 0 else { throw ArrayError("arange: count must be >= 0, got \(count)") }
+        let result = try SharedArray(uninitialized: [count], on: pool)
+        try result.runMap(.arange(start: start, step: step), source: nil, second: nil, into: result)
+        return result
+    }
+
+    /// A new array of random values (see ``fillRandom(_:seed:)``).
+    public static func random(
+        _ distribution: RandomDistribution, shape: [Int], seed: UInt64, on pool: WorkerPool
+    ) throws -> SharedArray {
+        let result = try SharedArray(uninitialized: shape, on: pool)
+        try result.fillRandom(distribution, seed: seed)
+        return result
+    }
+}

@@ -1,0 +1,59 @@
+extension SharedArray {
+    /// A 1-D view of the flat elements `range`, sharing memory with this array.
+    public func slice(_ range: Range<Int>) throws -> SharedArray {
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw ArrayError("slice: range \(range) is outside 0..<\(count)")
+        }
+        guard isContiguous || rank == 1 else { throw ArrayError("slice: the array is not contiguous") }
+        return SharedArray(
+            storage: storage, shape: [range.count], offset: offset + range.lowerBound * stride, stride: stride, pool: pool)
+    }
+
+    /// A view of rows `range` of a 2-D array, sharing memory with it.
+    public func rows(_ range: Range<Int>) throws -> SharedArray {
+        guard rank == 2 else { throw ArrayError("rows: the array has shape \(shape), not 2-D") }
+        guard range.lowerBound >= 0, range.upperBound <= shape[0] else {
+            throw ArrayError("rows: range \(range) is outside 0..<\(shape[0])")
+        }
+        return SharedArray(
+            storage: storage, shape: [range.count, shape[1]], offset: offset + range.lowerBound * shape[1], stride: 1,
+            pool: pool)
+    }
+
+    /// The same elements as a 1-D view.
+    public func flattened() -> SharedArray {
+        SharedArray(storage: storage, shape: [count], offset: offset, stride: stride, pool: pool)
+    }
+
+    /// The same contiguous elements seen with another shape (`rows * columns == count`).
+    public func reshaped(_ newShape: [Int]) throws -> SharedArray {
+        try Self.validate(shape: newShape)
+        guard newShape.reduce(1, *) == count else {
+            throw ArrayError("reshaped: cannot view \(count) elements as \(newShape)")
+        }
+        guard isContiguous else { throw ArrayError("reshaped: the array is a strided view; copy() it first") }
+        return SharedArray(storage: storage, shape: newShape, offset: offset, stride: 1, pool: pool)
+    }
+
+    /// `data[start::step]` as numpy writes it: a strided 1-D view sharing memory.
+    public func strided(from start: Int, by step: Int) throws -> SharedArray {
+        guard step >= 1 else { throw ArrayError("strided: step must be at least 1, got \(step)") }
+        guard start >= 0, start <= count else { throw ArrayError("strided: start \(start) is outside 0...\(count)") }
+        let length = start < count ? (count - start + step - 1) / step : 0
+        return SharedArray(
+            storage: storage, shape: [length], offset: offset + start * stride, stride: stride * step, pool: pool)
+    }
+
+    /// The `k` interleaved parts `data[0::k]`, ..., `data[k-1::k]` of the seed example.
+    public func strided(by k: Int) throws -> StridedPartition<Element> {
+        guard k >= 1 else { throw ArrayError("strided(by:): k must be at least 1, got \(k)") }
+        return StridedPartition(base: flattened(), parts: k)
+    }
+
+    /// A contiguous copy (of a strided view, say), made by the workers.
+    public func copy() throws -> SharedArray {
+        let result = try SharedArray(zeros: shape, on: pool)
+        try runMap(.copy, source: self, second: nil, into: result)
+        return result
+    }
+}

@@ -1,0 +1,55 @@
+/// The `k` interleaved parts `data[0::k]`, `data[1::k]`, ..., `data[k-1::k]` of a 1-D array: the
+/// partition the seed example hands to `Pool.map(np.mean, ...)`.
+///
+/// All parts are computed in one parallel pass over the contiguous data, with no copies.
+///
+/// Why the seed's answer is wrong: it averages the `k` part means with equal weights,
+/// `mean(means)`. When the length `n` is not a multiple of `k`, the first `n % k` parts have one more
+/// element than the others, so equal weights over-count the shorter parts and the result differs from
+/// the true mean. ``meanOfMeans()`` weights each part's mean by its count, which equals the mean of
+/// the whole array for any `n`. ``unweightedMeanOfMeans()`` reproduces the seed's number for comparison.
+///
+/// ```swift
+/// let m = try x.strided(by: 5).meanOfMeans()   // == x.mean(), for any x.count
+/// ```
+public struct StridedPartition<Element: SharedElement>: Sendable {
+    let base: SharedArray<Element>
+    /// Number of parts `k`.
+    public let parts: Int
+
+    /// Part `i`, `data[i::k]`, as a strided view.
+    public func part(_ i: Int) throws -> SharedArray<Element> {
+        guard i >= 0, i < parts else { throw ArrayError("part: index \(i) is outside 0..<\(parts)") }
+        return try base.strided(from: i, by: parts)
+    }
+
+    /// The moments of every part, from one pass.
+    public func moments(needs: MomentNeeds = [.sum, .variance]) throws -> [Moments] {
+        guard base.count > 0 else { return Array(repeating: .empty, count: parts) }
+        if base.isContiguous {
+            return try base.reduceMoments(mode: .residueClasses, needs: needs, width: parts)
+        }
+        return try (0..<parts).map { try part($0).wholeMoments(needs: needs) }
+    }
+
+    /// Each part's mean (NaN for an empty part).
+    public func means() throws -> [Double] { try moments(needs: [.sum]).map { $0.mean(skipNaN: false) } }
+
+    /// Each part's element count.
+    public func counts() -> [Int] {
+        (0..<parts).map { i in i < base.count ? (base.count - i + parts - 1) / parts : 0 }
+    }
+
+    /// The count-weighted mean of the part means: exactly the mean of the whole array.
+    public func meanOfMeans() throws -> Double {
+        let all = try moments(needs: [.sum])
+        let combined = pairwiseCombine(all, Moments.merge, identity: .empty)
+        return combined.mean(skipNaN: false)
+    }
+
+    /// The seed's equal-weight average of the part means; wrong unless `count` is a multiple of `k`.
+    public func unweightedMeanOfMeans() throws -> Double {
+        let means = try means()
+        return means.reduce(0, +) / Double(means.count)
+    }
+}

@@ -1,0 +1,75 @@
+/// How an array of `count` elements is split into chunks.
+///
+/// The grid depends only on the data (element count, element size, target chunk bytes), never on the
+/// number of workers, so every chunk's partial result — and their fixed-order combine — is the same
+/// for 1, 2 or 64 workers. Chunks start on 4 KiB page boundaries (workers never share a page they
+/// write) and have near-equal lengths (the tail chunk is not a sliver).
+public struct ChunkPlan: Sendable, Equatable, BitwiseCopyable {
+    /// Elements in all.
+    public let count: Int
+    /// Elements per chunk (the last chunk may be shorter).
+    public let chunkLength: Int
+    /// Number of chunks (0 for an empty array).
+    public let chunkCount: Int
+
+    /// Target bytes per chunk: small enough for a chunk to stay in L2 cache between the passes of a
+    /// two-pass kernel (variance), large enough that scheduling costs nothing.
+    public static let defaultTargetBytes = 256 << 10
+
+    /// Plans chunks for `count` elements of `elementSize` bytes.
+    public init(count: Int, elementSize: Int, targetBytes: Int = ChunkPlan.defaultTargetBytes) {
+        precondition(count >= 0 && elementSize > 0 && targetBytes > 0)
+        self.count = count
+        guard count > 0 else {
+            chunkLength = 0
+            chunkCount = 0
+            return
+        }
+        let alignment = max(1, 4096 / elementSize)
+        let target = max(alignment, targetBytes / elementSize)
+        let pieces = (count + target - 1) / target
+        let even = (count + pieces - 1) / pieces
+        let length = (even + alignment - 1) / alignment * alignment
+        chunkLength = length
+        chunkCount = (count + length - 1) / length
+    }
+
+    /// Plans chunks whose starts are multiples of `alignment` elements (an HDF5 chunk, a row block),
+    /// of about `targetBytes` each.
+    public init(count: Int, elementSize: Int, alignment: Int, targetBytes: Int) {
+        precondition(count >= 0 && elementSize > 0 && alignment > 0 && targetBytes > 0)
+        self.count = count
+        guard count > 0 else {
+            chunkLength = 0
+            chunkCount = 0
+            return
+        }
+        let target = max(alignment, targetBytes / elementSize / alignment * alignment)
+        let pieces = (count + target - 1) / target
+        let even = (count + pieces - 1) / pieces
+        chunkLength = (even + alignment - 1) / alignment * alignment
+        chunkCount = (count + chunkLength - 1) / chunkLength
+    }
+
+    /// Plans whole rows: each chunk is a block of rows of `rowLength` elements.
+    public init(rows: Int, rowLength: Int, elementSize: Int, targetBytes: Int = ChunkPlan.defaultTargetBytes) {
+        precondition(rows >= 0 && rowLength >= 0 && elementSize > 0)
+        count = rows
+        guard rows > 0 else {
+            chunkLength = 0
+            chunkCount = 0
+            return
+        }
+        let rowBytes = max(1, rowLength * elementSize)
+        let target = max(1, targetBytes / rowBytes)
+        let pieces = (rows + target - 1) / target
+        chunkLength = (rows + pieces - 1) / pieces
+        chunkCount = (rows + chunkLength - 1) / chunkLength
+    }
+
+    /// The element (or row) range of chunk `index`.
+    public func range(of index: Int) -> Range<Int> {
+        let start = index * chunkLength
+        return start..<min(count, start + chunkLength)
+    }
+}

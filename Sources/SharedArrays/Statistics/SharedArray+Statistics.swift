@@ -1,0 +1,74 @@
+extension SharedArray {
+    /// Computes `statistics` in one parallel pass over the whole array (flattened).
+    ///
+    /// Results are bit-identical for any number of workers: the chunk grid depends only on the data and
+    /// partials are combined in a fixed pairwise order; variance merges partials with Chan et al.'s
+    /// formula. `ddof` is numpy's delta degrees of freedom for `var` and `std`.
+    ///
+    /// ```swift
+    /// let s = try x.statistics([.mean, .std, .min, .max])
+    /// print(s[.mean]!)
+    /// ```
+    public func statistics(_ statistics: [Statistic] = Statistic.summary, ddof: Int = 0) throws -> Statistics {
+        guard ddof >= 0 else { throw ArrayError("statistics: ddof must be >= 0, got \(ddof)") }
+        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let m = try wholeMoments(needs: needs)
+        let isInteger = !Element.dtype.isFloatingPoint
+        return Statistics(
+            values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count)
+    }
+
+    /// Computes `statistics` along `axis` of a 2-D array: axis 0 gives one value per column (what
+    /// `df.describe()` shows), axis 1 one value per row.
+    public func statistics(_ statistics: [Statistic], axis: Int, ddof: Int = 0) throws -> AxisStatistics {
+        guard rank == 2 else {
+            throw ArrayError("statistics: axis \(axis) needs a 2-D array; this one has shape \(shape)")
+        }
+        guard axis == 0 || axis == 1 else { throw ArrayError("statistics: axis must be 0 or 1, got \(axis)") }
+        guard ddof >= 0 else { throw ArrayError("statistics: ddof must be >= 0, got \(ddof)") }
+        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let moments: [Moments]
+        if shape[0] == 0 || shape[1] == 0 {
+            moments = Array(repeating: .empty, count: shape[axis == 0 ? 1 : 0])
+        } else {
+            moments = try reduceMoments(mode: axis == 0 ? .columns : .rows, needs: needs, width: shape[1])
+        }
+        let isInteger = !Element.dtype.isFloatingPoint
+        return AxisStatistics(
+            axis: axis,
+            values: statistics.map { s in (s, moments.map { s.value(from: $0, ddof: ddof, isInteger: isInteger) }) })
+    }
+
+    /// The combined moments of every element (of a strided view too).
+    func wholeMoments(needs: MomentNeeds) throws -> Moments {
+        if isContiguous { return try reduceMoments(mode: .flat, needs: needs)[0] }
+        // A strided view data[s::k] is residue class 0 of the contiguous span it covers; indices come
+        // back in span positions, which are k times the view's.
+        let span = SharedArray(
+            storage: storage, shape: [count == 0 ? 0 : (count - 1) * stride + 1], offset: offset, stride: 1, pool: pool)
+        var m = try span.reduceMoments(mode: .residueClasses, needs: needs, width: stride)[0]
+        if m.argmin >= 0 { m.argmin /= stride }
+        if m.argmax >= 0 { m.argmax /= stride }
+        if m.firstNaNIndex >= 0 { m.firstNaNIndex /= stride }
+        return m
+    }
+
+    /// The sum (NaN if any element is NaN). Integer sums wrap like numpy's int64 sums.
+    public func sum() throws -> Double { try statistics([.sum])[.sum]! }
+    /// The arithmetic mean (NaN for an empty array).
+    public func mean() throws -> Double { try statistics([.mean])[.mean]! }
+    /// The variance with `ddof` delta degrees of freedom.
+    public func variance(ddof: Int = 0) throws -> Double { try statistics([.var], ddof: ddof)[.var]! }
+    /// The standard deviation with `ddof` delta degrees of freedom.
+    public func standardDeviation(ddof: Int = 0) throws -> Double { try statistics([.std], ddof: ddof)[.std]! }
+    /// The smallest element, nil for an empty array.
+    public func min() throws -> Double? { try statistics([.min])[.min] }
+    /// The largest element, nil for an empty array.
+    public func max() throws -> Double? { try statistics([.max])[.max] }
+    /// The flat index of the first smallest element (of the first NaN if any), nil for an empty array.
+    public func argmin() throws -> Int? { try statistics([.argmin])[.argmin].map { Int($0) } }
+    /// The flat index of the first largest element (of the first NaN if any), nil for an empty array.
+    public func argmax() throws -> Int? { try statistics([.argmax])[.argmax].map { Int($0) } }
+    /// The Euclidean (L2) norm.
+    public func norm() throws -> Double { try statistics([.norm])[.norm]! }
+}

@@ -1,0 +1,32 @@
+/// The result of ``SharedArray/statistics(_:ddof:)``: each requested statistic's value, in request order.
+///
+/// A value is `nil` where numpy raises (the min, max or argmin of an empty array).
+public struct Statistics: Sendable, Equatable {
+    /// (statistic, value) in the order asked.
+    public let values: [(Statistic, Double?)]
+    /// Elements the statistics cover.
+    public let count: Int
+
+    public subscript(_ statistic: Statistic) -> Double? {
+        values.first { $0.0 == statistic }?.1 ?? nil
+    }
+
+    public static func == (a: Statistics, b: Statistics) -> Bool {
+        a.count == b.count && a.values.count == b.values.count
+            && zip(a.values, b.values).allSatisfy { x, y in
+                x.0 == y.0 && (x.1 == y.1 || (x.1?.isNaN == true && y.1?.isNaN == true))
+            }
+    }
+}
+
+/// Statistics along an axis of a 2-D array: one value per column (axis 0) or per row (axis 1).
+public struct AxisStatistics: Sendable {
+    /// 0: one value per column; 1: one value per row.
+    public let axis: Int
+    /// (statistic, values) in the order asked; a nil value is where numpy raises.
+    public let values: [(Statistic, [Double?])]
+
+    public subscript(_ statistic: Statistic) -> [Double?]? {
+        values.first { $0.0 == statistic }?.1
+    }
+}

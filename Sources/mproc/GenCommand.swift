@@ -1,0 +1,143 @@
+import ArgumentParser
+import HDF5Arrays
+import SharedArrays
+
+struct GenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "gen",
+        abstract: "Write a large synthetic array to a .npy or HDF5 file, generated in parallel.",
+        discussion: """
+            Values depend only on --seed and the element index, never on --workers.
+            Examples:
+              mproc gen big.npy --count 134217728
+              mproc gen big.h5:/data --count 268435456 --dtype float32 --gzip 4
+              mproc gen table.npy --shape 1000000,8 --distribution uniform
+            """)
+
+    @Argument(help: "OUT.npy, or OUT.h5[:/dataset] (default dataset /data).")
+    var output: String
+
+    @Option(name: .long, help: "Number of elements of a 1-D array (suffixes k, M, G and powers like 2^27 are accepted).")
+    var count: String?
+
+    @Option(name: .long, help: "ROWS,COLUMNS for a 2-D array.")
+    var shape: String?
+
+    @Option(name: .long, help: "float64, float32, int64 or int32.")
+    var dtype: String = "float64"
+
+    @Option(name: .long, help: "normal, uniform or arange.")
+    var distribution: String = "normal"
+
+    @Option(name: .long, help: "Random seed.")
+    var seed: UInt64 = 42
+
+    @Option(name: .long, help: "HDF5 only: gzip level 1-9 (default: no compression).")
+    var gzip: Int?
+
+    @Flag(name: .long, help: "Replace the output file if it exists.")
+    var force = false
+
+    @OptionGroup var workerOptions: WorkerOptions
+
+    func validate() throws {
+        if count == nil && shape == nil { throw ValidationError("give --count N or --shape ROWS,COLUMNS") }
+        if count != nil && shape != nil { throw ValidationError("give either --count or --shape, not both") }
+        _ = try parsedShape()
+        guard let type = DType(name: dtype), type != .int16, type != .uint8 else {
+            throw ValidationError("--dtype must be float64, float32, int64 or int32 (got '\(dtype)')")
+        }
+        guard ["normal", "uniform", "arange"].contains(distribution) else {
+            throw ValidationError("--distribution must be normal, uniform or arange (got '\(distribution)')")
+        }
+        if let gzip, !(1...9).contains(gzip) { throw ValidationError("--gzip must be 1-9 (got \(gzip))") }
+    }
+
+    func parsedShape() throws -> [Int] {
+        if let count {
+            guard let n = parseCount(count), n >= 0 else { throw ValidationError("--count: '\(count)' is not a count") }
+            return [n]
+        }
+        let parts = (shape ?? "").split(separator: ",").map { parseCount(String($0)) }
+        guard parts.count == 2, let rows = parts[0], let columns = parts[1], rows >= 0, columns >= 0 else {
+            throw ValidationError("--shape must be ROWS,COLUMNS (got '\(shape ?? "")')")
+        }
+        return [rows, columns]
+    }
+
+    func run() throws {
+        let shape = try parsedShape()
+        let type = DType(name: dtype)!
+        let (path, dataset) = splitDatasetSpec(output)
+        let isNpy = path.lowercased().hasSuffix(".npy")
+        if isNpy, dataset != nil { throw CLIError("\(path): a .npy file has no datasets") }
+        if !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
+        let bytes = shape.reduce(1, *) * type.byteSize
+        if let free = SharedMemory.freeSpace(), bytes > free {
+            throw CLIError("not enough shared memory for \(formatBytes(bytes)): /dev/shm has \(formatBytes(free)) free")
+        }
+        let pool = try WorkerPool(workers: workerOptions.workers)
+        defer { pool.shutdown() }
+        let progress = Progress(enabled: isTerminal(2))
+        let clock = ContinuousClock()
+        let start = clock.now
+        switch type {
+        case .float64: try generate(Double.self, shape, path, dataset, isNpy, pool, progress)
+        case .float32: try generate(Float.self, shape, path, dataset, isNpy, pool, progress)
+        case .int64: try generate(Int64.self, shape, path, dataset, isNpy, pool, progress)
+        default: try generate(Int32.self, shape, path, dataset, isNpy, pool, progress)
+        }
+        let elapsed = clock.now - start
+        progress.finish()
+        let where_ = isNpy ? path : "\(path):\(dataset ?? "/data")"
+        print("wrote \(where_): \(type.rawValue) \(shape) (\(formatBytes(bytes))) in \(formatMilliseconds(elapsed)) ms")
+    }
+
+    private func generate<E: SharedElement>(
+        _: E.Type, _ shape: [Int], _ path: String, _ dataset: String?, _ isNpy: Bool, _ pool: WorkerPool,
+        _ progress: Progress
+    ) throws {
+        progress.stage("generating \(formatBytes(shape.reduce(1, *) * MemoryLayout<E>.stride)) with \(pool.workerCount) workers")
+        let array: SharedArray<E>
+        switch distribution {
+        case "uniform": array = try .random(.uniform(lower: 0, upper: 1), shape: shape, seed: seed, on: pool)
+        case "arange": array = try SharedArray<E>.arange(shape.reduce(1, *), on: pool).reshaped(shape)
+        default: array = try .random(.normal(mean: 0, std: 1), shape: shape, seed: seed, on: pool)
+        }
+        progress.stage("writing \(path)")
+        if isNpy {
+            try array.save(npy: path)
+        } else {
+            var attributes: [String: HDF5AttributeValue] = [
+                "generator": .string("mproc gen"), "distribution": .string(distribution), "seed": .int(Int(seed)),
+            ]
+            if let gzip { attributes["gzip_level"] = .int(gzip) }
+            try array.save(hdf5: path, dataset: dataset ?? "/data", gzipLevel: gzip, attributes: attributes)
+        }
+    }
+}
+
+/// Parses `1000`, `64k`, `128M`, `1G` (powers of 1024) or `2^27`.
+func parseCount(_ text: String) -> Int? {
+    let t = text.trimmingCharacters()
+    if let caret = t.firstIndex(of: "^") {
+        guard let base = Int(t[..<caret]), let exponent = Int(t[t.index(after: caret)...]), exponent >= 0, exponent < 63
+        else { return nil }
+        var value = 1
+        for _ in 0..<exponent {
+            let (product, overflow) = value.multipliedReportingOverflow(by: base)
+            if overflow { return nil }
+            value = product
+        }
+        return value
+    }
+    let multipliers: [Character: Int] = ["k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
+    if let last = t.last, let m = multipliers[last], let n = Int(t.dropLast()) { return n * m }
+    return Int(t)
+}
+
+extension String {
+    func trimmingCharacters() -> String {
+        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+    }
+}

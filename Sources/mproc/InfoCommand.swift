@@ -1,0 +1,57 @@
+import ArgumentParser
+import COpenBLAS
+import HDF5Arrays
+import SharedArrays
+#if canImport(Glibc)
+import Glibc
+#endif
+
+struct InfoCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "info", abstract: "Show cores, shared memory, BLAS and HDF5 of this machine.")
+
+    @Flag(name: .long, help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let free = SharedMemory.freeSpace() ?? 0
+        var fs = statvfs()
+        let total = statvfs("/dev/shm", &fs) == 0 ? Int(fs.f_blocks) * Int(fs.f_frsize) : 0
+        let blas = openblas_get_config().map { String(cString: $0) } ?? "unknown"
+        let orphans = SharedMemory.listSegments().filter(\.ownerIsDead).count
+        // The kernel marks the active setting in brackets: "always within_size advise [never] deny force".
+        let thpLine = readFirstLine("/sys/kernel/mm/transparent_hugepage/shmem_enabled") ?? "[unknown]"
+        let thp = thpLine.split(separator: " ").first { $0.hasPrefix("[") }.map { String($0.dropFirst().dropLast()) } ?? thpLine
+        let fields: [(String, String, String)] = [
+            ("cores", "\(WorkerPool.availableCores)", "\(WorkerPool.availableCores)"),
+            ("default_workers", "\(WorkerPool.availableCores)", "\(WorkerPool.availableCores)"),
+            ("shm_total", formatBytes(total), "\(total)"),
+            ("shm_free", formatBytes(free), "\(free)"),
+            ("shm_huge_pages", thp, jsonString(thp)),
+            ("orphaned_segments", "\(orphans)", "\(orphans)"),
+            ("blas", blas, jsonString(blas)),
+            ("blas_threads_in_workers", "1", "1"),
+            ("hdf5", HDF5.libraryVersion, jsonString(HDF5.libraryVersion)),
+        ]
+        if json {
+            print("{" + fields.map { "\(jsonString($0.0)): \($0.2)" }.joined(separator: ", ") + "}")
+        } else {
+            let width = fields.map(\.0.count).max() ?? 0
+            for (name, text, _) in fields { print(name.replacingUnderscores().padding(width) + "  " + text) }
+        }
+    }
+}
+
+func readFirstLine(_ path: String) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
+    defer { fclose(file) }
+    var buffer = [CChar](repeating: 0, count: 512)
+    guard fgets(&buffer, 512, file) != nil else { return nil }
+    let bytes = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+    return String(decoding: bytes, as: UTF8.self).trimmingNewline()
+}
+
+extension String {
+    func trimmingNewline() -> String { hasSuffix("\n") ? String(dropLast()) : self }
+    func replacingUnderscores() -> String { String(map { $0 == "_" ? " " : $0 }) }
+}

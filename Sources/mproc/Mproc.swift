@@ -1,0 +1,27 @@
+import ArgumentParser
+
+@main
+struct Mproc: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "mproc",
+        abstract: "Shared-memory, multi-process numeric engine: statistics and generators for large arrays.",
+        discussion: """
+            Arrays are loaded into shared memory and reduced by persistent worker processes, one per core
+            by default. Results do not depend on the number of workers.
+            """,
+        subcommands: [StatsCommand.self, GenCommand.self, InfoCommand.self, CleanupCommand.self],
+        defaultSubcommand: nil
+    )
+}
+
+/// Options every command that runs workers shares.
+struct WorkerOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: "Worker processes (default: one per core).")
+    var workers: Int?
+
+    func validate() throws {
+        if let workers, workers < 1 {
+            throw ValidationError("--workers must be at least 1 (got \(workers))")
+        }
+    }
+}

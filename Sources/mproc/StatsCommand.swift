@@ -1,0 +1,112 @@
+import ArgumentParser
+import SharedArrays
+
+struct StatsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "stats",
+        abstract: "Statistics of an array in a .npy file or an HDF5 dataset.",
+        discussion: """
+            Statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ", ")).
+            Plain statistics propagate NaN; the nan* variants skip NaN values (numpy's rules).
+            Examples:
+              mproc stats datasets/sensors.h5:/readings/temperature
+              mproc stats datasets/sensors.npy --axis 0 --ops mean,std,min,max
+              mproc stats big.npy --ops sum,mean,var --workers 2 --json
+            """)
+
+    @Argument(help: "FILE.npy, or FILE.h5:/path/to/dataset.")
+    var input: String
+
+    @Option(name: .long, help: "Comma-separated statistics (default: count,mean,std,min,max).")
+    var ops: String?
+
+    @Option(name: .long, help: "Reduce along this axis of a 2-D array: 0 = per column, 1 = per row.")
+    var axis: Int?
+
+    @Option(name: .long, help: "Delta degrees of freedom for var and std (numpy's ddof).")
+    var ddof: Int = 0
+
+    @Option(name: .long, help: "Element type to compute in: auto (the file's), float64, float32, int64, int32.")
+    var dtype: String = "auto"
+
+    @Option(name: .long, help: "Run the computation this many times and report the median time.")
+    var `repeat`: Int = 1
+
+    @OptionGroup var workerOptions: WorkerOptions
+
+    @Flag(name: .long, help: "Print JSON instead of a table.")
+    var json = false
+
+    func validate() throws {
+        if let axis, axis != 0 && axis != 1 { throw ValidationError("--axis must be 0 or 1 (got \(axis))") }
+        if ddof < 0 { throw ValidationError("--ddof must be >= 0 (got \(ddof))") }
+        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1 (got \(`repeat`))") }
+        _ = try parsedStatistics()
+        if dtype != "auto", DType(name: dtype) == nil { throw ValidationError("unknown --dtype '\(dtype)'") }
+    }
+
+    func parsedStatistics() throws -> [Statistic] {
+        guard let ops else { return Statistic.summary }
+        let names = ops.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
+        guard !names.isEmpty else { throw ValidationError("--ops is empty") }
+        return try names.map { name in
+            guard let s = Statistic(name: name) else {
+                throw ValidationError(
+                    "unknown statistic '\(name)'; choose from \(Statistic.allCases.map(\.rawValue).joined(separator: ","))")
+            }
+            return s
+        }
+    }
+
+    func run() throws {
+        let spec = try InputSpec(parsing: input)
+        let statistics = try parsedStatistics()
+        let fileType = try spec.fileDType()
+        let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype)!
+        let pool = try WorkerPool(workers: workerOptions.workers)
+        defer { pool.shutdown() }
+        let report: StatsReport
+        switch computeType {
+        case .float64: report = try compute(Double.self, spec: spec, statistics: statistics, pool: pool)
+        case .float32: report = try compute(Float.self, spec: spec, statistics: statistics, pool: pool)
+        case .int64: report = try compute(Int64.self, spec: spec, statistics: statistics, pool: pool)
+        case .int32, .int16, .uint8: report = try compute(Int32.self, spec: spec, statistics: statistics, pool: pool)
+        }
+        print(json ? report.json() : report.table())
+    }
+
+    static func computeType(for fileType: DType) -> DType {
+        switch fileType {
+        case .float64, .float32, .int64, .int32: fileType
+        case .int16, .uint8: .int32
+        }
+    }
+
+    private func compute<E: SharedElement>(
+        _: E.Type, spec: InputSpec, statistics: [Statistic], pool: WorkerPool
+    ) throws -> StatsReport {
+        let clock = ContinuousClock()
+        let loadStart = clock.now
+        let array = try spec.load(as: E.self, on: pool)
+        let loadTime = clock.now - loadStart
+        if let axis, array.rank != 2 {
+            throw CLIError("\(spec): --axis \(axis) needs a 2-D array; this one has shape \(array.shape)")
+        }
+        var times: [Duration] = []
+        var whole: Statistics?
+        var perAxis: AxisStatistics?
+        for _ in 0..<`repeat` {
+            let start = clock.now
+            if let axis {
+                perAxis = try array.statistics(statistics, axis: axis, ddof: ddof)
+            } else {
+                whole = try array.statistics(statistics, ddof: ddof)
+            }
+            times.append(clock.now - start)
+        }
+        return StatsReport(
+            input: spec.description, dtype: E.dtype, shape: array.shape, byteCount: array.byteCount,
+            workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: perAxis,
+            loadTime: loadTime, computeTimes: times)
+    }
+}

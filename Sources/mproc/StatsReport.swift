@@ -1,0 +1,137 @@
+import SharedArrays
+
+/// What `mproc stats` prints: a table for people, JSON for programs.
+struct StatsReport {
+    let input: String
+    let dtype: DType
+    let shape: [Int]
+    let byteCount: Int
+    let workers: Int
+    let statistics: [Statistic]
+    let whole: Statistics?
+    let perAxis: AxisStatistics?
+    let loadTime: Duration
+    let computeTimes: [Duration]
+
+    var computeMedian: Duration { computeTimes.sorted()[computeTimes.count / 2] }
+
+    /// Bytes read per second by the computation (median run).
+    var gigabytesPerSecond: Double {
+        let seconds = computeMedian.seconds
+        return seconds > 0 ? Double(byteCount) / seconds / 1e9 : 0
+    }
+
+    func table(maxRows: Int = 20) -> String {
+        var lines: [String] = []
+        let shapeText = shape.map(String.init).joined(separator: " x ")
+        lines.append("\(input)  \(dtype.rawValue)  [\(shapeText)]  \(formatBytes(byteCount))")
+        if let whole {
+            let width = max(9, statistics.map(\.rawValue.count).max() ?? 0)
+            lines.append("")
+            lines.append("statistic".padding(width) + "  value")
+            for (s, v) in whole.values {
+                lines.append(s.rawValue.padding(width) + "  " + formatValue(v, integer: s.isInteger))
+            }
+        } else if let perAxis {
+            let label = perAxis.axis == 0 ? "column" : "row"
+            let columns = statistics.map(\.rawValue)
+            let n = perAxis.values.first?.1.count ?? 0
+            var rows: [[String]] = [[label] + columns]
+            let shown = n <= maxRows ? Array(0..<n) : Array(0..<(maxRows / 2)) + Array((n - maxRows / 2)..<n)
+            for (position, i) in shown.enumerated() {
+                if n > maxRows, position == maxRows / 2 { rows.append(["..."] + columns.map { _ in "" }) }
+                rows.append(["\(i)"] + perAxis.values.map { s, values in formatValue(values[i], integer: s.isInteger) })
+            }
+            let widths = (0..<rows[0].count).map { c in rows.map { $0[c].count }.max() ?? 0 }
+            lines.append("")
+            for row in rows {
+                lines.append(zip(row, widths).enumerated().map { c, pair in
+                    c == 0 ? pair.0.padding(pair.1) : pair.0.leftPadding(pair.1)
+                }.joined(separator: "  "))
+            }
+            if n > maxRows { lines.append("(\(n) \(label)s; --json prints all)") }
+        }
+        lines.append("")
+        var timing = "load \(formatMilliseconds(loadTime)) ms · compute \(formatMilliseconds(computeMedian)) ms"
+        if computeTimes.count > 1 { timing += " (median of \(computeTimes.count))" }
+        timing += String(format2: gigabytesPerSecond, suffix: " GB/s")
+        timing += " · \(workers) worker\(workers == 1 ? "" : "s")"
+        lines.append(timing)
+        return lines.joined(separator: "\n")
+    }
+
+    func json() -> String {
+        var fields: [(String, String)] = [
+            ("input", jsonString(input)), ("dtype", jsonString(dtype.rawValue)),
+            ("shape", "[" + shape.map(String.init).joined(separator: ",") + "]"), ("workers", "\(workers)"),
+        ]
+        if let whole {
+            for (s, v) in whole.values { fields.append((s.rawValue, jsonNumber(v, integer: s.isInteger))) }
+        } else if let perAxis {
+            fields.append(("axis", "\(perAxis.axis)"))
+            for (s, values) in perAxis.values {
+                fields.append((s.rawValue, "[" + values.map { jsonNumber($0, integer: s.isInteger) }.joined(separator: ",") + "]"))
+            }
+        }
+        fields.append(("load_ms", jsonNumber(loadTime.milliseconds, integer: false)))
+        fields.append(("elapsed_ms", jsonNumber(computeMedian.milliseconds, integer: false)))
+        fields.append(("runs_ms", "[" + computeTimes.map { jsonNumber($0.milliseconds, integer: false) }.joined(separator: ",") + "]"))
+        fields.append(("gb_per_s", jsonNumber(gigabytesPerSecond, integer: false)))
+        return "{" + fields.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
+    }
+}
+
+func formatValue(_ value: Double?, integer: Bool) -> String {
+    guard let value else { return "n/a" }
+    if integer, value.isFinite { return String(Int64(value)) }
+    return "\(value)"
+}
+
+/// A JSON number (integers without a fraction); NaN, infinities and missing values become null.
+func jsonNumber(_ value: Double?, integer: Bool) -> String {
+    guard let value, value.isFinite else { return "null" }
+    if integer || (value == value.rounded() && abs(value) < 1e15) { return String(Int64(value)) }
+    return "\(value)"
+}
+
+func jsonString(_ s: String) -> String {
+    var out = "\""
+    for scalar in s.unicodeScalars {
+        switch scalar {
+        case "\"": out += "\\\""
+        case "\\": out += "\\\\"
+        case "\n": out += "\\n"
+        case "\t": out += "\\t"
+        default:
+            if scalar.value < 0x20 {
+                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
+                    + String(scalar.value, radix: 16)
+            } else {
+                out.unicodeScalars.append(scalar)
+            }
+        }
+    }
+    return out + "\""
+}
+
+func formatMilliseconds(_ d: Duration) -> String {
+    let ms = d.milliseconds
+    return ms >= 100 ? String(Int(ms.rounded())) : String((ms * 100).rounded() / 100)
+}
+
+extension Duration {
+    var seconds: Double {
+        let (s, attoseconds) = components
+        return Double(s) + Double(attoseconds) * 1e-18
+    }
+    var milliseconds: Double { seconds * 1000 }
+}
+
+extension String {
+    func padding(_ width: Int) -> String { count >= width ? self : self + String(repeating: " ", count: width - count) }
+    func leftPadding(_ width: Int) -> String { count >= width ? self : String(repeating: " ", count: width - count) + self }
+
+    init(format2 value: Double, suffix: String) {
+        self = " · " + String((value * 100).rounded() / 100) + suffix
+    }
+}
