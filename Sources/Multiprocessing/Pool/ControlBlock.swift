@@ -5,11 +5,13 @@ import CSystem
 /// segments to unmap, and one slot per worker (chunk cursor, current chunk, error).
 ///
 /// Layout (bytes): 0 job sequence · 64 completion word · 128 abort · 132 shutdown · 192 job header ·
-/// 256 job payload · 4096 released segments · 12288 worker slots (256 bytes each).
+/// 256 job type name · 512 job payload · 4096 released segments · 12288 worker slots (256 bytes each).
 /// This is the only place the pool touches raw shared memory.
 struct ControlBlock: @unchecked Sendable {
-    static let payloadOffset = 256
-    static let payloadCapacity = 4096 - 256
+    static let nameOffset = 256
+    static let nameCapacity = 255
+    static let payloadOffset = 512
+    static let payloadCapacity = 4096 - 512
     static let releaseOffset = 4096
     static let releaseCapacity = 256
     static let slotsOffset = 12288
@@ -40,9 +42,17 @@ struct ControlBlock: @unchecked Sendable {
     var shutdown: UnsafeAtomic<UInt32> { atomic32(132) }
 
     // Job header (written before the sequence increment, read after it).
-    var jobIndex: Int {
-        get { base.load(fromByteOffset: 192, as: Int.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 192, as: Int.self) }
+    /// The job type's mangled name (NUL-terminated).
+    var jobTypeName: String {
+        get {
+            let bytes = UnsafeRawBufferPointer(start: base + Self.nameOffset, count: Self.nameCapacity + 1)
+            return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        nonmutating set {
+            var utf8 = Array(newValue.utf8.prefix(Self.nameCapacity))
+            utf8.append(0)
+            utf8.withUnsafeBytes { (base + Self.nameOffset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
     }
     var chunkCount: Int {
         get { base.load(fromByteOffset: 200, as: Int.self) }

@@ -1,10 +1,9 @@
-import Synchronization
-
 /// Work a ``WorkerPool`` runs chunk by chunk in its worker processes.
 ///
-/// A job is plain data (it is copied into shared memory, so it holds ``SegmentReference``s, never
-/// pointers or objects) and a static function that runs one chunk of it inside a worker. Keep job
-/// types non-generic: a forked worker finds the code by the type's registration index.
+/// A job is plain data (it is copied into shared memory, so it holds ``SegmentReference``s and
+/// ``JobString``s, never pointers or objects) and a static function that runs one chunk of it inside a
+/// worker. A worker finds the type by its mangled name through the Swift runtime, so any job type in
+/// the program works without registration, including ones first used after the workers were forked.
 ///
 /// ```swift
 /// struct Fill: WorkerJob {
@@ -22,38 +21,26 @@ public protocol WorkerJob: BitwiseCopyable, Sendable {
 
 extension WorkerJob {
     public static func prepareWorker() {}
+
+    /// Runs a chunk of the job whose bytes are at `payload`.
+    static func runErased(_ payload: UnsafeRawPointer, chunk: Int, context: WorkerContext) throws {
+        try run(payload.loadUnaligned(as: Self.self), chunk: chunk, context: context)
+    }
 }
 
-/// The table of job types, in registration order. Workers see the table as it was when they were
-/// forked; the pool re-forks its workers when a job names a type registered after that.
-enum WorkerJobRegistry {
-    struct Entry: Sendable {
-        let type: ObjectIdentifier
-        let name: String
-        let runner: @Sendable (UnsafeRawPointer, Int, WorkerContext) throws -> Void
-        let prepare: @Sendable () -> Void
+/// Finds job types by mangled name inside a worker, once per type.
+struct WorkerJobTypes {
+    private var cache: [String: any WorkerJob.Type] = [:]
+
+    /// The job type named `mangledName`, prepared for this worker on first use.
+    mutating func resolve(_ mangledName: String) -> (any WorkerJob.Type)? {
+        if let type = cache[mangledName] { return type }
+        guard let type = _typeByName(mangledName) as? any WorkerJob.Type else { return nil }
+        type.prepareWorker()
+        cache[mangledName] = type
+        return type
     }
-
-    private static let table = Mutex<[Entry]>([])
-
-    /// The index of `J`, registering it if needed.
-    static func index<J: WorkerJob>(of _: J.Type) -> Int {
-        let id = ObjectIdentifier(J.self)
-        return table.withLock { entries in
-            if let index = entries.firstIndex(where: { $0.type == id }) { return index }
-            entries.append(
-                Entry(
-                    type: id, name: String(describing: J.self),
-                    runner: { payload, chunk, context in
-                        try J.run(payload.loadUnaligned(as: J.self), chunk: chunk, context: context)
-                    },
-                    prepare: { J.prepareWorker() }))
-            return entries.count - 1
-        }
-    }
-
-    static var count: Int { table.withLock { $0.count } }
-
-    /// A copy of the table, taken in the parent just before a fork.
-    static func snapshot() -> [Entry] { table.withLock { $0 } }
 }
+
+/// The name a worker uses to find `J`.
+func jobTypeName<J: WorkerJob>(_: J.Type) -> String { _mangledTypeName(J.self) ?? String(reflecting: J.self) }

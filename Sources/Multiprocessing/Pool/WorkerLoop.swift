@@ -11,7 +11,6 @@ struct WorkerLoop {
     let control: ControlBlock
     let index: Int
     let parentPID: pid_t
-    let jobs: [WorkerJobRegistry.Entry]
     let context: WorkerContext
 
     func run(startSequence: UInt32) -> Never {
@@ -20,20 +19,19 @@ struct WorkerLoop {
         _ = mp_set_parent_death_signal(SIGKILL)
         if getppid() != parentPID { _exit(0) }
         _ = mp_set_process_name("mproc-worker-\(index)")
-        var prepared = [Bool](repeating: false, count: jobs.count)
+        var types = WorkerJobTypes()
         var seen = startSequence
         let slot = control.slot(index)
         while true {
             seen = waitForJob(after: seen)
             if control.shutdown.load(ordering: .acquiring) != 0 { _exit(0) }
             for i in 0..<control.releaseCount { context.release(control.releasedSegment(i)) }
-            let jobIndex = control.jobIndex
-            if jobIndex < jobs.count {
-                if !prepared[jobIndex] {
-                    jobs[jobIndex].prepare()
-                    prepared[jobIndex] = true
-                }
-                runChunks(jobs[jobIndex], slot: slot)
+            let name = control.jobTypeName
+            if let type = types.resolve(name) {
+                runChunks(type, slot: slot)
+            } else {
+                slot.setErrorMessage("job type \(name) is not known in the worker")
+                slot.errorChunk.store(0, ordering: .releasing)
             }
             slot.finishedSequence.store(Int(seen), ordering: .releasing)
             control.completions.wrappingIncrement(ordering: .releasing)
@@ -56,7 +54,7 @@ struct WorkerLoop {
         }
     }
 
-    private func runChunks(_ job: WorkerJobRegistry.Entry, slot: WorkerSlot) {
+    private func runChunks(_ job: any WorkerJob.Type, slot: WorkerSlot) {
         let chunks = control.chunkCount
         let workers = control.workerCount
         let payload = UnsafeRawPointer(control.payload)
@@ -69,7 +67,7 @@ struct WorkerLoop {
                 if chunk >= end || chunk >= chunks { break }
                 slot.currentChunk.store(chunk, ordering: .relaxed)
                 do {
-                    try job.runner(payload, chunk, context)
+                    try job.runErased(payload, chunk: chunk, context: context)
                 } catch {
                     slot.setErrorMessage(String(describing: error))
                     slot.errorChunk.store(chunk, ordering: .releasing)

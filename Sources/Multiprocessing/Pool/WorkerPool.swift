@@ -38,8 +38,6 @@ public final class WorkerPool: @unchecked Sendable {
 
     private struct WorkerRecord {
         var pid: pid_t
-        /// Number of registered job types when this worker was forked.
-        var knownJobTypes: Int
     }
 
     /// The number of CPUs this process may run on.
@@ -58,7 +56,7 @@ public final class WorkerPool: @unchecked Sendable {
         for index in 0..<count {
             control.slot(index).currentChunk.store(-1, ordering: .relaxed)
             control.slot(index).errorChunk.store(-1, ordering: .relaxed)
-            records.append(WorkerRecord(pid: 0, knownJobTypes: 0))
+            records.append(WorkerRecord(pid: 0))
         }
         do {
             for index in 0..<count { try spawnWorker(index) }
@@ -87,30 +85,29 @@ public final class WorkerPool: @unchecked Sendable {
     public func run<Job: WorkerJob>(
         _ job: Job, chunks: Int, describeChunk: ((Int) -> String)? = nil
     ) throws {
-        let jobIndex = WorkerJobRegistry.index(of: Job.self)
+        let typeName = jobTypeName(Job.self)
         let jobName = String(describing: Job.self)
         let size = MemoryLayout<Job>.size
         guard size <= ControlBlock.payloadCapacity else {
             throw WorkerPoolError.jobTooLarge(job: jobName, bytes: size, limit: ControlBlock.payloadCapacity)
         }
+        guard typeName.utf8.count <= ControlBlock.nameCapacity else {
+            throw WorkerPoolError.jobTooLarge(job: jobName, bytes: typeName.utf8.count, limit: ControlBlock.nameCapacity)
+        }
         guard chunks > 0 else { return }
         try lock.withLock { _ in
             guard !isShutDown else { throw WorkerPoolError.shutDown }
             try replaceDeadWorkers()
-            // Workers forked before this job type was registered cannot run it: fork them again.
-            for index in 0..<workerCount where records[index].knownJobTypes <= jobIndex {
-                try restartWorker(index)
-            }
-            try post(job, jobIndex: jobIndex, chunks: chunks)
+            try post(job, typeName: typeName, chunks: chunks)
             try awaitCompletion(jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" })
         }
     }
 
     // MARK: - Posting and waiting
 
-    private func post<Job: WorkerJob>(_ job: Job, jobIndex: Int, chunks: Int) throws {
+    private func post<Job: WorkerJob>(_ job: Job, typeName: String, chunks: Int) throws {
         withUnsafeBytes(of: job) { control.payload.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        control.jobIndex = jobIndex
+        control.jobTypeName = typeName
         control.chunkCount = chunks
         control.workerCount = workerCount
         control.abort.store(0, ordering: .relaxed)
@@ -213,7 +210,6 @@ public final class WorkerPool: @unchecked Sendable {
         let slot = control.slot(index)
         slot.finishedSequence.store(Int(startSequence), ordering: .relaxed)
         slot.currentChunk.store(-1, ordering: .relaxed)
-        let jobs = WorkerJobRegistry.snapshot()
         fflush(nil)
         let (pid, watermark, releaseStart) = SegmentReleaseLog.forkingUnderLock { next in
             let watermark = SharedMemory.idWatermark
@@ -221,12 +217,12 @@ public final class WorkerPool: @unchecked Sendable {
         }
         if pid == 0 {
             let context = WorkerContext(workerIndex: index, inheritedWatermark: watermark, releaseStart: releaseStart)
-            WorkerLoop(control: control, index: index, parentPID: parent, jobs: jobs, context: context)
+            WorkerLoop(control: control, index: index, parentPID: parent, context: context)
                 .run(startSequence: startSequence)
         }
         guard pid > 0 else { throw WorkerPoolError.spawnFailed(SystemError("fork", "").description) }
         _ = mp_cleanup_add_worker(pid)
-        records[index] = WorkerRecord(pid: pid, knownJobTypes: jobs.count)
+        records[index] = WorkerRecord(pid: pid)
     }
 
     private func stopWorkers() {
