@@ -70,8 +70,7 @@ extension SharedArray {
     /// attributes; written to a temporary name and renamed over `file` only when complete.
     public func save(hdf5 file: String, dataset: String, gzipLevel: Int? = nil, attributes: [String: HDF5AttributeValue] = [:]) throws {
         let contiguous = isContiguous ? self : try copy()
-        let temporary = file + ".tmp-\(getpid())"
-        do {
+        try TemporaryOutput.write(to: file) { temporary in
             let writer = try HDF5Writer(path: temporary)
             let rowLength = shape.count > 1 ? shape[1] : 1
             let chunkRows = Swift.max(1, Swift.min(shape[0], (1 << 20) / Swift.max(1, rowLength * MemoryLayout<Element>.stride)))
@@ -86,10 +85,6 @@ extension SharedArray {
                 try writer.setAttribute(name: name, value: value, on: dataset)
             }
             try writer.close()
-            try renameFile(temporary, to: file)
-        } catch {
-            removeFile(temporary)
-            throw error
         }
     }
 }

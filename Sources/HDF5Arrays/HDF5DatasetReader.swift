@@ -1,0 +1,116 @@
+import CHDF5
+import SharedArrays
+
+extension HDF5 {
+    /// Reads elements `range` (flat C-order indices over the whole dataset, N-D data flattened) of `dataset` in
+    /// the HDF5 file at `file` into `destination` as `target`. `destination` must have room for
+    /// `range.count * target.byteSize` bytes.
+    ///
+    /// HDF5 converts from the stored type (any integer or float type, either byte order) to `target`'s native
+    /// type while reading. A range of whole rows of the first dimension (always true for 1-D data) is one
+    /// hyperslab read straight into `destination`; any other range is split into at most `2 * rank - 1`
+    /// hyperslabs, each also read straight into its place. Opens and closes the file: call it in the process
+    /// (for example the forked worker) that uses the data.
+    public static func readElements(file: String, dataset: String, range: Range<Int>,
+                                    into destination: UnsafeMutableRawPointer, as target: DType) throws {
+        let reader = try HDF5DatasetReader(file: file, dataset: dataset)
+        defer { reader.close() }
+        try reader.readElements(range: range, into: destination, as: target)
+    }
+}
+
+/// An HDF5 dataset opened read-only for several range reads in one process.
+///
+/// Open it in the process that reads (after a fork, never before) and close it there; ``close()`` is also
+/// called on deinit. Not `Sendable`: one reader belongs to one process and one thread at a time.
+public final class HDF5DatasetReader {
+    /// The file, as given.
+    public let file: String
+    /// What the dataset holds.
+    public let info: HDF5DatasetInfo
+
+    private var fileID: hid_t
+    private var datasetID: hid_t
+    private var spaceID: hid_t
+
+    /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers.
+    public init(file: String, dataset: String) throws {
+        self.file = file
+        let fileID = try HDF5.openFile(file)
+        var datasetID: hid_t = -1
+        var spaceID: hid_t = -1
+        do {
+            datasetID = try HDF5.openDataset(file: fileID, path: file, dataset: dataset)
+            let info = try HDF5.info(dataset: datasetID, name: HDF5.normalized(dataset), path: file)
+            guard info.dtype != nil else {
+                throw ArrayIOError(.unsupportedType, path: file, dataset: info.path,
+                                   "dataset has type \(info.typeDescription), not a number")
+            }
+            spaceID = H5Dget_space(datasetID)
+            guard spaceID >= 0 else {
+                throw ArrayIOError(.ioFailure, path: file, dataset: info.path,
+                                   "cannot read the dataspace\(HDF5.lastErrorSuffix())")
+            }
+            self.info = info
+        } catch {
+            if datasetID >= 0 { H5Dclose(datasetID) }
+            H5Fclose(fileID)
+            throw error
+        }
+        self.fileID = fileID
+        self.datasetID = datasetID
+        self.spaceID = spaceID
+    }
+
+    deinit { close() }
+
+    /// Closes the dataset and the file. Safe to call more than once.
+    public func close() {
+        if spaceID >= 0 { H5Sclose(spaceID); spaceID = -1 }
+        if datasetID >= 0 { H5Dclose(datasetID); datasetID = -1 }
+        if fileID >= 0 { H5Fclose(fileID); fileID = -1 }
+    }
+
+    /// Reads elements `range` (flat C-order indices) into `destination` as `target`;
+    /// see ``HDF5/readElements(file:dataset:range:into:as:)``.
+    public func readElements(range: Range<Int>, into destination: UnsafeMutableRawPointer, as target: DType) throws {
+        HDF5.prepare()
+        let count = info.count
+        guard datasetID >= 0 else {
+            throw ArrayIOError(.invalidArgument, path: file, dataset: info.path, "the reader is closed")
+        }
+        guard range.lowerBound >= 0, range.upperBound <= count else {
+            throw ArrayIOError(.invalidArgument, path: file, dataset: info.path,
+                               "element range \(range.lowerBound)..<\(range.upperBound) is outside the dataset's \(count) elements (shape \(info.shape))")
+        }
+        if range.isEmpty { return }
+        let memoryType = HDF5.memoryType(target)
+        if info.shape.isEmpty {
+            // A scalar dataset: the range is 0..<1.
+            guard H5Dread(datasetID, memoryType, mp_h5s_all(), mp_h5s_all(), mp_h5p_default(), destination) >= 0 else {
+                throw readFailure(range: range, target: target)
+            }
+            return
+        }
+        let plan = HyperslabPlan(shape: info.shape, range: range)
+        for box in plan.boxes {
+            guard H5Sselect_hyperslab(spaceID, H5S_SELECT_SET, box.start, nil, box.count, nil) >= 0 else {
+                throw readFailure(range: range, target: target)
+            }
+            var memoryCount = [hsize_t(box.elements)]
+            let memorySpace = H5Screate_simple(1, &memoryCount, nil)
+            guard memorySpace >= 0 else { throw readFailure(range: range, target: target) }
+            defer { H5Sclose(memorySpace) }
+            let offset = (box.flatStart - range.lowerBound) * target.byteSize
+            guard H5Dread(datasetID, memoryType, memorySpace, spaceID, mp_h5p_default(), destination + offset) >= 0
+            else {
+                throw readFailure(range: range, target: target)
+            }
+        }
+    }
+
+    private func readFailure(range: Range<Int>, target: DType) -> ArrayIOError {
+        ArrayIOError(.ioFailure, path: file, dataset: info.path,
+                     "reading elements \(range.lowerBound)..<\(range.upperBound) as \(target.rawValue) failed\(HDF5.lastErrorSuffix())")
+    }
+}
