@@ -16,6 +16,10 @@
 static char segment_names[MP_MAX_SEGMENTS][MP_NAME_LEN];
 static volatile sig_atomic_t segment_used[MP_MAX_SEGMENTS];
 static volatile pid_t worker_pids[MP_MAX_WORKERS];
+#define MP_MAX_FILES 64
+#define MP_PATH_LEN 4096
+static char file_paths[MP_MAX_FILES][MP_PATH_LEN];
+static volatile sig_atomic_t file_used[MP_MAX_FILES];
 static volatile sig_atomic_t handlers_installed = 0;
 static volatile sig_atomic_t cleaning = 0;
 
@@ -86,6 +90,35 @@ void mp_cleanup_remove_worker(pid_t pid) {
     restore_signals(&old);
 }
 
+int mp_cleanup_add_file(const char *path) {
+    if (strlen(path) >= MP_PATH_LEN) return -1;
+    sigset_t old;
+    block_signals(&old);
+    int slot = -1;
+    for (int i = 0; i < MP_MAX_FILES; i++) {
+        if (!file_used[i]) {
+            strcpy(file_paths[i], path);
+            file_used[i] = 1;
+            slot = i;
+            break;
+        }
+    }
+    restore_signals(&old);
+    return slot;
+}
+
+void mp_cleanup_remove_file(const char *path) {
+    sigset_t old;
+    block_signals(&old);
+    for (int i = 0; i < MP_MAX_FILES; i++) {
+        if (file_used[i] && strcmp(file_paths[i], path) == 0) {
+            file_used[i] = 0;
+            break;
+        }
+    }
+    restore_signals(&old);
+}
+
 static void cleanup_now(int terminate_workers) {
     if (terminate_workers) {
         int any = 0;
@@ -114,6 +147,9 @@ static void cleanup_now(int terminate_workers) {
     }
     for (int i = 0; i < MP_MAX_SEGMENTS; i++) {
         if (segment_used[i]) { shm_unlink(segment_names[i]); segment_used[i] = 0; }
+    }
+    for (int i = 0; i < MP_MAX_FILES; i++) {
+        if (file_used[i]) { unlink(file_paths[i]); file_used[i] = 0; }
     }
 }
 
@@ -151,6 +187,7 @@ void mp_cleanup_run(void) { cleanup_now(1); }
 void mp_cleanup_forget_in_child(void) {
     for (int i = 0; i < MP_MAX_SEGMENTS; i++) segment_used[i] = 0;
     for (int i = 0; i < MP_MAX_WORKERS; i++) worker_pids[i] = 0;
+    for (int i = 0; i < MP_MAX_FILES; i++) file_used[i] = 0;
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
     signal(SIGINT, SIG_IGN);

@@ -31,6 +31,9 @@ int mp_errno(void);
 int mp_cleanup_add_segment(const char *name);
 void mp_cleanup_remove_segment(const char *name);
 int mp_cleanup_add_worker(pid_t pid);
+/// A temporary output file to delete if the process is ended by a signal before it is renamed into place.
+int mp_cleanup_add_file(const char *path);
+void mp_cleanup_remove_file(const char *path);
 void mp_cleanup_remove_worker(pid_t pid);
 /// Installs the handlers once (idempotent). On a signal: SIGTERM then SIGKILL to registered workers,
 /// unlink registered segments, then re-raise with the default action (exit status 128+signal).

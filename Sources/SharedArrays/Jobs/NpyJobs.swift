@@ -70,20 +70,16 @@ extension SharedArray {
     /// `path` only when complete, so an existing file is never left half-written.
     public func save(npy path: String) throws {
         let contiguous = isContiguous ? self : try copy()
-        let temporary = path + ".tmp-\(getpidValue())"
-        guard let jobPath = JobString(temporary) else { throw ArrayIOError(.invalidArgument, path: path, "path is too long") }
-        do {
+        try TemporaryOutput.write(to: path) { temporary in
+            guard let jobPath = JobString(temporary) else {
+                throw ArrayIOError(.invalidArgument, path: path, "path is too long")
+            }
             let writer = try NpyWriter.create(path: temporary, dtype: Element.dtype, shape: shape)
             let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride, targetBytes: 4 << 20)
             if plan.chunkCount > 0 {
                 let job = NpyWriteJob(path: jobPath, dataOffset: writer.dataOffset, source: contiguous.location, plan: plan)
                 try pool.run(job, chunks: plan.chunkCount, describeChunk: describe(plan))
             }
-            try syncFile(temporary)
-            try renameFile(temporary, to: path)
-        } catch {
-            removeFile(temporary)
-            throw error
         }
     }
 }
