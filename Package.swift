@@ -54,7 +54,7 @@ let package = Package(
         .testTarget(name: "MultiprocessingTests", dependencies: ["Multiprocessing"]),
         .testTarget(name: "SharedArraysTests", dependencies: ["SharedArrays", "Multiprocessing"]),
         .testTarget(name: "HDF5ArraysTests", dependencies: ["HDF5Arrays", "SharedArrays"]),
-        .testTarget(name: "mprocTests", dependencies: []),
+        .testTarget(name: "mprocTests", dependencies: ["mproc"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import Foundation
 import SharedArrays
 
 /// What `mproc stats` prints: a table for people, JSON for programs.
@@ -81,10 +82,12 @@ struct StatsReport {
     }
 }
 
+/// A value for the table: integers as integers, others to 10 significant digits (JSON keeps them all).
 func formatValue(_ value: Double?, integer: Bool) -> String {
     guard let value else { return "n/a" }
     if integer, value.isFinite { return String(Int64(value)) }
-    return "\(value)"
+    if value.isNaN { return "nan" }
+    return String(format: "%.10g", value)
 }
 
 /// A JSON number (integers without a fraction); NaN, infinities and missing values become null.

@@ -60,6 +60,11 @@ public final class SharedMemory: @unchecked Sendable {
 
     private init(anonymousByteCount byteCount: Int) throws {
         guard byteCount >= 0 else { throw SharedMemoryError.invalidSize(byteCount) }
+        // A memfd is not bounded by /dev/shm's size but by memory: refuse what cannot fit rather than
+        // invite the OOM killer.
+        if let available = Self.availableMemory(), byteCount > available {
+            throw SharedMemoryError.insufficientMemory(requested: byteCount, available: available)
+        }
         let fd = mp_memfd_create("mproc-array", 1)
         guard fd >= 0 else { throw SharedMemoryError.system(SystemError("memfd_create", "mproc-array")) }
         do {
@@ -224,6 +229,20 @@ public final class SharedMemory: @unchecked Sendable {
         return Int(info.f_bavail) * Int(info.f_frsize)
     }
 
+    /// Memory the kernel estimates is available for new allocations (`MemAvailable` in /proc/meminfo).
+    public static func availableMemory() -> Int? {
+        guard let file = fopen("/proc/meminfo", "r") else { return nil }
+        defer { fclose(file) }
+        var line = [CChar](repeating: 0, count: 256)
+        while fgets(&line, 256, file) != nil {
+            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+            guard text.hasPrefix("MemAvailable:") else { continue }
+            let digits = text.dropFirst("MemAvailable:".count).filter(\.isNumber)
+            return Int(digits).map { $0 * 1024 }
+        }
+        return nil
+    }
+
     private static func checkFreeSpace(byteCount: Int) throws {
         if let free = freeSpace(), byteCount > free {
             throw SharedMemoryError.insufficientSpace(requested: byteCount, available: free)
@@ -237,7 +256,7 @@ public final class SharedMemory: @unchecked Sendable {
             throw SharedMemoryError.system(SystemError("ftruncate", what))
         }
         let rc = posix_fallocate(fd, 0, off_t(byteCount))
-        if rc == ENOSPC || rc == ENOMEM {
+        if rc == ENOSPC || rc == ENOMEM || rc == EFBIG {
             throw SharedMemoryError.insufficientSpace(requested: byteCount, available: freeSpace() ?? 0)
         }
         guard rc == 0 else { throw SharedMemoryError.system(SystemError("posix_fallocate", what, code: rc)) }
@@ -255,6 +274,7 @@ public enum SharedMemoryError: Error, CustomStringConvertible, Sendable {
     case invalidSize(Int)
     case invalidName(String)
     case insufficientSpace(requested: Int, available: Int)
+    case insufficientMemory(requested: Int, available: Int)
     case system(SystemError)
 
     public var description: String {
@@ -264,6 +284,8 @@ public enum SharedMemoryError: Error, CustomStringConvertible, Sendable {
             "invalid shared-memory name '\(name)': it must start with '/', contain no other '/', and be under 96 bytes"
         case .insufficientSpace(let requested, let available):
             "not enough shared memory: need \(formatBytes(requested)), /dev/shm has \(formatBytes(available)) free"
+        case .insufficientMemory(let requested, let available):
+            "not enough memory for a shared array of \(formatBytes(requested)): \(formatBytes(available)) available"
         case .system(let error): error.description
         }
     }

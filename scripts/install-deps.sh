@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs what building and testing need, only when it is missing: the C libraries (OpenBLAS, HDF5)
+# from Debian's packages, and numpy + h5py for the reference values the tests compare against.
+set -euo pipefail
+
+SUDO=""
+if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
+
+if ! pkg-config --exists openblas hdf5-serial 2>/dev/null; then
+    echo "installing libopenblas-dev libhdf5-dev pkg-config ..."
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev libhdf5-dev pkg-config >/dev/null
+fi
+
+if ! python3 -c "import numpy, h5py" 2>/dev/null; then
+    echo "installing numpy h5py (PyPI) ..."
+    python3 -m pip install --quiet --disable-pip-version-check numpy h5py
+fi
