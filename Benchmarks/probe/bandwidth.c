@@ -1,0 +1,46 @@
+// Memory-bandwidth probe: the physical limit of a memory-bound reduction on this machine.
+// Sums N doubles (far larger than the last-level cache, pre-faulted) with T OpenMP threads and prints
+// the median time of R runs in milliseconds and the bandwidth in GB/s, as JSON.
+//   cc -O3 -march=native -fopenmp bandwidth.c -o bandwidth && ./bandwidth 134217728 2 9
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int compare(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+int main(int argc, char **argv) {
+    long n = argc > 1 ? atol(argv[1]) : (1L << 27);
+    int threads = argc > 2 ? atoi(argv[2]) : 2;
+    int runs = argc > 3 ? atoi(argv[3]) : 9;
+    omp_set_num_threads(threads);
+    double *x = aligned_alloc(64, n * sizeof(double));
+    // First touch by the thread that will read each part, so pages are local and faulted in.
+#pragma omp parallel for schedule(static)
+    for (long i = 0; i < n; i++) x[i] = (double)(i & 1023) * 0.5;
+    double times[64], total = 0;
+    if (runs > 64) runs = 64;
+    for (int r = 0; r < runs; r++) {
+        double t = now(), s = 0;
+#pragma omp parallel for simd schedule(static) reduction(+ : s)
+        for (long i = 0; i < n; i++) s += x[i];
+        times[r] = now() - t;
+        total += s;
+    }
+    qsort(times, runs, sizeof(double), compare);
+    double median = times[runs / 2];
+    printf("{\"threads\": %d, \"n\": %ld, \"median_ms\": %.3f, \"min_ms\": %.3f, \"gb_per_s\": %.2f, \"checksum\": %.1f}\n",
+           threads, n, median * 1e3, times[0] * 1e3, n * 8.0 / median / 1e9, total);
+    free(x);
+    return 0;
+}
