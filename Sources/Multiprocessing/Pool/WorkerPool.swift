@@ -80,10 +80,12 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Runs chunks `0..<chunks` of `job` across the workers and returns when all are done.
     ///
-    /// - Parameter describeChunk: names a chunk in errors (e.g. "chunk 3 (elements 3145728..<4194304)").
+    /// - Parameters:
+    ///   - describeChunk: names a chunk in errors (e.g. "chunk 3 (elements 3145728..<4194304)").
+    ///   - whileWaiting: called in this thread every few milliseconds until the job is done (progress).
     /// - Throws: ``WorkerPoolError`` when a worker died or a chunk threw; the pool stays usable.
     public func run<Job: WorkerJob>(
-        _ job: Job, chunks: Int, describeChunk: ((Int) -> String)? = nil
+        _ job: Job, chunks: Int, describeChunk: ((Int) -> String)? = nil, whileWaiting: (() -> Void)? = nil
     ) throws {
         let typeName = jobTypeName(Job.self)
         let jobName = String(describing: Job.self)
@@ -99,7 +101,8 @@ public final class WorkerPool: @unchecked Sendable {
             guard !isShutDown else { throw WorkerPoolError.shutDown }
             try replaceDeadWorkers()
             try post(job, typeName: typeName, chunks: chunks)
-            try awaitCompletion(jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" })
+            try awaitCompletion(
+                jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" }, whileWaiting: whileWaiting)
         }
     }
 
@@ -132,7 +135,9 @@ public final class WorkerPool: @unchecked Sendable {
         _ = mp_futex_wake(control.jobSequenceWord, Int32.max)
     }
 
-    private func awaitCompletion(jobName: String, describeChunk: (Int) -> String) throws {
+    private func awaitCompletion(
+        jobName: String, describeChunk: (Int) -> String, whileWaiting: (() -> Void)?
+    ) throws {
         let sequence = Int(control.jobSequence.load(ordering: .relaxed))
         var deaths: [(index: Int, pid: pid_t, status: ExitStatus, chunk: Int)] = []
         var spins = 0
@@ -147,7 +152,8 @@ public final class WorkerPool: @unchecked Sendable {
                 spins += 1
                 continue
             }
-            _ = mp_futex_wait(control.completionsWord, observed, 10_000_000)
+            whileWaiting?()
+            _ = mp_futex_wait(control.completionsWord, observed, whileWaiting == nil ? 10_000_000 : 2_000_000)
             // A worker that died cannot report: look for it.
             for index in 0..<workerCount where !deaths.contains(where: { $0.index == index }) {
                 let pid = records[index].pid

@@ -12,6 +12,8 @@ public enum WorkerPoolError: Error, CustomStringConvertible, Sendable, Equatable
     case jobTooLarge(job: String, bytes: Int, limit: Int)
     /// The pool was shut down.
     case shutDown
+    /// A map was given a chunk size below 1.
+    case invalidChunkSize(Int)
 
     public var description: String {
         switch self {
@@ -24,6 +26,7 @@ public enum WorkerPoolError: Error, CustomStringConvertible, Sendable, Equatable
         case .spawnFailed(let why): "could not start a worker process: \(why)"
         case .jobTooLarge(let job, let bytes, let limit): "job \(job) is \(bytes) bytes; the limit is \(limit)"
         case .shutDown: "the worker pool has been shut down"
+        case .invalidChunkSize(let n): "invalid chunk size \(n): use at least 1"
         }
     }
 }
