@@ -2,9 +2,11 @@
 ///
 /// Floating-point chunks take a fast SIMD path (fixed order, so bit-identical on every run); if its sum comes
 /// out NaN (a NaN is present, or inf - inf) the chunk is redone by the exact scalar path, which counts NaNs,
-/// records the first one and computes the statistics of the other values. Variance is an exact two-pass per
-/// chunk (the second pass runs over the chunk while it is still in cache). Integers accumulate in Double and
-/// keep a wrapping Int64 sum in `intSum`; their min/max compare exactly in the native type.
+/// records the first one and computes the statistics of the other values. The chunk is read from memory
+/// once, in sub-blocks of ``momentSubBlock`` elements: variance is an exact two-pass per sub-block (the
+/// second pass hits L1) and the sub-blocks merge with Chan's update; argmin/argmax rescan only the sub-block
+/// where the extreme first occurs. Integers accumulate in Double and keep a wrapping Int64 sum in `intSum`;
+/// Int64 min/max compare exactly in the native type.
 public func chunkMoments<E: SharedElement>(
     _ chunk: UnsafeBufferPointer<E>, firstIndex: Int, needs: MomentNeeds
 ) -> Moments {
@@ -158,27 +160,76 @@ func floatChunkMoments<T: KernelFloat>(
 ) -> Moments {
     let n = chunk.count
     guard n > 0, let p = chunk.baseAddress else { return .empty }
-    let first: FirstPass
-    switch (needs.wantsExtrema, needs.wantsSquares) {
-    case (false, false): first = simdFirstPass(p, n, SumPass.self)
-    case (true, false): first = simdFirstPass(p, n, SumExtremaPass.self)
-    case (false, true): first = simdFirstPass(p, n, SumSquaresPass.self)
-    case (true, true): first = simdFirstPass(p, n, SumExtremaSquaresPass.self)
-    }
-    if first.sum.isNaN {
+    let m = blockedMoments(p, n, firstIndex: firstIndex, needs: needs, extrema: needs.wantsExtrema)
+    if m.sum.isNaN {
         return exactFloatMoments(p, count: n, stride: 1, firstIndex: firstIndex, indexStep: 1, needs: needs)
     }
-    var m = Moments(count: n, sum: first.sum, mean: first.sum / Double(n))
-    if needs.wantsSquares { m.sumOfSquares = first.squares }
-    if needs.wantsExtrema {
-        m.min = first.min
-        m.max = first.max
+    return m
+}
+
+/// Elements per sub-block of ``blockedMoments``: 32 KiB of Double, so the variance pass reads L1.
+let momentSubBlock = 4096
+
+/// The fast path over a chunk without NaNs (a NaN shows up as a NaN sum; the caller then redoes the chunk).
+/// `extrema` may be false even when `needs` asks for it (Int64 computes exact extrema natively).
+func blockedMoments<T: WideningElement>(
+    _ p: UnsafePointer<T>, _ n: Int, firstIndex: Int, needs: MomentNeeds, extrema: Bool
+) -> Moments {
+    switch (extrema, needs.wantsSquares) {
+    case (false, false): return blockedMoments(p, n, firstIndex, needs, SumPass.self)
+    case (true, false): return blockedMoments(p, n, firstIndex, needs, SumExtremaPass.self)
+    case (false, true): return blockedMoments(p, n, firstIndex, needs, SumSquaresPass.self)
+    case (true, true): return blockedMoments(p, n, firstIndex, needs, SumExtremaSquaresPass.self)
     }
-    if needs.wantsArgExtrema {
-        m.argmin = firstIndex + simdFirstIndex(of: first.min, in: p, n)
-        m.argmax = firstIndex + simdFirstIndex(of: first.max, in: p, n)
+}
+
+private func blockedMoments<T: WideningElement, M: PassMode>(
+    _ p: UnsafePointer<T>, _ n: Int, _ firstIndex: Int, _ needs: MomentNeeds, _ mode: M.Type
+) -> Moments {
+    let variance = needs.wantsVariance
+    var sum = 0.0, squares = 0.0, isum: Int64 = 0
+    var mn = Double.infinity, mx = -Double.infinity, minBlock = -1, maxBlock = -1
+    var count = 0.0, mean = 0.0, m2 = 0.0  // Chan's running state over the sub-blocks
+    var offset = 0
+    while offset < n {
+        let len = Swift.min(momentSubBlock, n - offset)
+        let q = p + offset
+        let f = simdFirstPass(q, len, mode)
+        sum += f.sum
+        isum = isum &+ T.wrappingSum(q, len)
+        if M.squares { squares += f.squares }
+        if M.extrema {
+            // Strict compares: on ties the earlier sub-block keeps the first occurrence.
+            if minBlock < 0 || f.min < mn { mn = f.min; minBlock = offset }
+            if maxBlock < 0 || f.max > mx { mx = f.max; maxBlock = offset }
+        }
+        if variance {
+            let nb = Double(len), mb = f.sum / nb
+            let m2b = simdSquaredDeviations(q, len, mean: mb)
+            if count == 0 {
+                mean = mb
+                m2 = m2b
+                count = nb
+            } else {
+                let total = count + nb, delta = mb - mean
+                mean += delta * (nb / total)
+                m2 += m2b + delta * delta * (count * nb / total)
+                count = total
+            }
+        }
+        offset += len
     }
-    if needs.wantsVariance { m.m2 = simdSquaredDeviations(p, n, mean: m.mean) }
+    var m = Moments(count: n, sum: sum, intSum: isum, mean: sum / Double(n))
+    if variance { m.m2 = m2 }
+    if M.squares { m.sumOfSquares = squares }
+    if M.extrema {
+        m.min = mn
+        m.max = mx
+        if needs.wantsArgExtrema && !sum.isNaN {
+            m.argmin = firstIndex + minBlock + simdFirstIndex(of: mn, in: p + minBlock, Swift.min(momentSubBlock, n - minBlock))
+            m.argmax = firstIndex + maxBlock + simdFirstIndex(of: mx, in: p + maxBlock, Swift.min(momentSubBlock, n - maxBlock))
+        }
+    }
     return m
 }
 
@@ -308,23 +359,8 @@ func integerChunkMoments<I: KernelInteger>(
     let n = chunk.count
     guard n > 0, let p = chunk.baseAddress else { return .empty }
     let simdExtrema = needs.wantsExtrema && I.exactInDouble
-    let first: FirstPass
-    switch (simdExtrema, needs.wantsSquares) {
-    case (false, false): first = simdFirstPass(p, n, SumPass.self)
-    case (true, false): first = simdFirstPass(p, n, SumExtremaPass.self)
-    case (false, true): first = simdFirstPass(p, n, SumSquaresPass.self)
-    case (true, true): first = simdFirstPass(p, n, SumExtremaSquaresPass.self)
-    }
-    var m = Moments(count: n, sum: first.sum, intSum: wrappingSum(p, n), mean: first.sum / Double(n))
-    if needs.wantsSquares { m.sumOfSquares = first.squares }
-    if simdExtrema {
-        m.min = first.min
-        m.max = first.max
-        if needs.wantsArgExtrema {
-            m.argmin = firstIndex + simdFirstIndex(of: first.min, in: p, n)
-            m.argmax = firstIndex + simdFirstIndex(of: first.max, in: p, n)
-        }
-    } else if needs.wantsExtrema {
+    var m = blockedMoments(p, n, firstIndex: firstIndex, needs: needs, extrema: simdExtrema)
+    if needs.wantsExtrema && !simdExtrema {
         let e = stridedIntegerMoments(p, count: n, stride: 1, firstIndex: firstIndex, indexStep: 1, needs: [.argExtrema])
         m.min = e.min
         m.max = e.max
@@ -333,12 +369,11 @@ func integerChunkMoments<I: KernelInteger>(
             m.argmax = e.argmax
         }
     }
-    if needs.wantsVariance { m.m2 = simdSquaredDeviations(p, n, mean: m.mean) }
     return m
 }
 
 /// numpy's integer sum: Int64 arithmetic that wraps on overflow.
-func wrappingSum<I: KernelInteger>(_ p: UnsafePointer<I>, _ n: Int) -> Int64 {
+func integerWrappingSum<I: KernelInteger>(_ p: UnsafePointer<I>, _ n: Int) -> Int64 {
     var a0 = SIMD8<Int64>(), a1 = SIMD8<Int64>()
     let body = n & ~15
     var i = 0

@@ -186,18 +186,35 @@ private func firstRowsOfExtrema<T: KernelFloat>(
     var r = 0
     while remaining > 0 && r < shape.rows {
         let row = p + r * columns
-        for c in 0..<columns {
-            let x = row[c].asDouble
-            if rowsFound[2 * c] < 0 && x == mins[c] {
-                rowsFound[2 * c] = r
-                out[c].argmin = shape.firstRow + r
-                remaining -= 1
+        // SIMD test for "some column of these 8 hits its min or max"; hits are rare, resolved by scalar code.
+        let body = columns & ~7
+        var c0 = 0
+        while c0 < columns {
+            let width: Int
+            if c0 < body {
+                let x = T.load8(row, c0)
+                width = 8
+                if !any((x .== loadD(mins, c0)) .| (x .== loadD(maxs, c0))) {
+                    c0 &+= 8
+                    continue
+                }
+            } else {
+                width = 1
             }
-            if rowsFound[2 * c + 1] < 0 && x == maxs[c] {
-                rowsFound[2 * c + 1] = r
-                out[c].argmax = shape.firstRow + r
-                remaining -= 1
+            for c in c0..<(c0 + width) {
+                let x = row[c].asDouble
+                if rowsFound[2 * c] < 0 && x == mins[c] {
+                    rowsFound[2 * c] = r
+                    out[c].argmin = shape.firstRow + r
+                    remaining -= 1
+                }
+                if rowsFound[2 * c + 1] < 0 && x == maxs[c] {
+                    rowsFound[2 * c + 1] = r
+                    out[c].argmax = shape.firstRow + r
+                    remaining -= 1
+                }
             }
+            c0 &+= width
         }
         r += 1
     }

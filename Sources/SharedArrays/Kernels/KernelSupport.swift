@@ -7,9 +7,18 @@ import Darwin
 // Shared plumbing for the chunk kernels: per-type SIMD loads and the element-type dispatch.
 //
 // Every public kernel is generic over `SharedElement` but switches on `E.self` once per call and hands a
-// re-typed buffer to a path written for `KernelFloat` (Double, Float) or `FixedWidthInteger` (Int64, Int32).
+// re-typed buffer to a path written for `KernelFloat` (Double, Float) or `KernelInteger` (Int64, Int32).
 // Those inner paths are called with concrete types, so the optimizer specialises them even when the public
-// entry point itself runs unspecialised (for example when called from another module).
+// entry point itself runs unspecialised (for example when called from another module). Any other
+// `SharedElement` type is widened to a temporary [Double] (correct, not fast).
+//
+// Codegen notes (default x86-64 target = SSE2, 16 xmm registers; SIMD8<Double> takes 4 of them):
+// - write `a * b + c`, never `.addProduct` (a libm `fma` call per lane);
+// - min/max/clamp lane by lane with `?:` (compiles to minpd/maxpd); `replacing(with:where:)` does not;
+// - the stdlib's SIMD `-v` is `0 - v` (wrong sign for 0.0) and `squareRoot()` keeps libm's errno branch
+//   (scalar sqrtsd per lane);
+// - reduce several accumulators to scalars once, after the loop: per-block scalar reductions of two
+//   accumulators let LLVM's SLP vectoriser pair them and wreck the loop.
 
 /// Element types whose SIMD kernels widen to Double: loads of 8 or 16 elements as `SIMD8<Double>`.
 protocol WideningElement: SharedElement {
@@ -19,6 +28,12 @@ protocol WideningElement: SharedElement {
     static func load8(_ p: UnsafePointer<Self>, _ i: Int) -> SIMD8<Double>
     /// Loads 16 elements at `p + i` (unaligned) widened to Double, as two halves.
     static func load16(_ p: UnsafePointer<Self>, _ i: Int) -> (SIMD8<Double>, SIMD8<Double>)
+    /// numpy's wrapping Int64 sum of `n` elements for integers; 0 for floating point.
+    static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64
+}
+
+extension KernelFloat {
+    @inline(__always) static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64 { 0 }
 }
 
 /// The floating-point element types with SIMD kernels. Values are widened to Double for accumulation.
@@ -31,6 +46,9 @@ protocol KernelFloat: WideningElement, BinaryFloatingPoint, SIMDScalar, Codable 
     static func storeVector(_ v: Vector16, _ p: UnsafeMutablePointer<Self>, _ i: Int)
     /// Lane-wise absolute value (clears the sign bit, so -0.0 and -NaN lose their sign as in numpy).
     static func magnitude(_ v: Vector16) -> Vector16
+    /// Lane-wise negation by flipping the sign bit (the stdlib's SIMD `-v` is `0 - v`, which maps 0.0 to
+    /// 0.0 instead of -0.0).
+    static func negated(_ v: Vector16) -> Vector16
     /// Lane-wise `min(max(v, lo), hi)`; NaN lanes stay NaN (np.clip).
     static func clamp(_ v: Vector16, _ lo: Vector16, _ hi: Vector16) -> Vector16
     /// libm `exp` / `expf`.
@@ -56,6 +74,9 @@ extension Double: KernelFloat {
     }
     @inline(__always) static func storeVector(_ v: SIMD16<Double>, _ p: UnsafeMutablePointer<Double>, _ i: Int) {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD16<Double>.self)
+    }
+    @inline(__always) static func negated(_ v: SIMD16<Double>) -> SIMD16<Double> {
+        unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt64>.self) ^ (1 << 63), to: SIMD16<Double>.self)
     }
     @inline(__always) static func magnitude(_ v: SIMD16<Double>) -> SIMD16<Double> {
         unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt64>.self) & ~(1 << 63), to: SIMD16<Double>.self)
@@ -89,6 +110,9 @@ extension Float: KernelFloat {
     }
     @inline(__always) static func storeVector(_ v: SIMD16<Float>, _ p: UnsafeMutablePointer<Float>, _ i: Int) {
         UnsafeMutableRawPointer(p + i).storeBytes(of: v, as: SIMD16<Float>.self)
+    }
+    @inline(__always) static func negated(_ v: SIMD16<Float>) -> SIMD16<Float> {
+        unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) ^ (1 << 31), to: SIMD16<Float>.self)
     }
     @inline(__always) static func magnitude(_ v: SIMD16<Float>) -> SIMD16<Float> {
         unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & ~(1 << 31), to: SIMD16<Float>.self)
@@ -142,20 +166,6 @@ func horizontalSum(_ v: SIMD8<Double>) -> Double {
     let h = v.lowHalf + v.highHalf
     let q = h.lowHalf + h.highHalf
     return q[0] + q[1]
-}
-
-@inline(__always)
-func horizontalMin(_ v: SIMD8<Double>) -> Double {
-    let h = lanewiseMin(v.lowHalf, v.highHalf)
-    let a = h[2] < h[0] ? h[2] : h[0], b = h[3] < h[1] ? h[3] : h[1]
-    return b < a ? b : a
-}
-
-@inline(__always)
-func horizontalMax(_ v: SIMD8<Double>) -> Double {
-    let h = lanewiseMax(v.lowHalf, v.highHalf)
-    let a = h[2] > h[0] ? h[2] : h[0], b = h[3] > h[1] ? h[3] : h[1]
-    return b > a ? b : a
 }
 
 /// Which optional accumulations a SIMD pass carries. A type parameter rather than a Bool so that every
@@ -213,6 +223,10 @@ extension UnsafeMutableBufferPointer {
 }
 
 /// The integer element types (no NaN; sums also kept as wrapping Int64).
+extension KernelInteger {
+    @inline(__always) static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64 { integerWrappingSum(p, n) }
+}
+
 protocol KernelInteger: WideningElement, FixedWidthInteger, SignedInteger {
     /// Whether every value is exact as a Double (so Double compares give exact min/max).
     static var exactInDouble: Bool { get }

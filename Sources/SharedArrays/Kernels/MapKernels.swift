@@ -6,7 +6,8 @@ import Darwin
 import COpenBLAS
 
 // Element-wise kernels. Double and Float run SIMD loops of 16 lanes plus a scalar tail that computes the same
-// thing; `src` and `dst` may be the same memory (in place), but must not otherwise overlap.
+// thing (sqrt, exp and log are scalar libm calls); `src` and `dst` may be the same memory (in place), but
+// must not otherwise overlap.
 //
 // Integer types: abs, negate and square wrap like numpy; scale/offset/axpy by an integral factor are exact
 // wrapping arithmetic; everything else is computed in Double and converted with `init(fromDouble:)`
@@ -87,19 +88,29 @@ public func fill<E: SharedElement>(_ value: Double, _ dst: UnsafeMutableBufferPo
 /// then converted (so any chunking gives the same values).
 public func arange<E: SharedElement>(start: Double, step: Double, firstIndex: Int, _ dst: UnsafeMutableBufferPointer<E>) {
     guard let d = dst.baseAddress else { return }
-    let delta = (start + step) - start
-    @inline(__always) func value(_ g: Int) -> Double {
-        g == 0 ? start : (g == 1 ? start + step : start + Double(g) * delta)
-    }
+    let a = ArangeValues(start: start, step: step)
     switch KernelType(E.self) {
     case .float64:
         let p = retype(d, Double.self)
-        for i in 0..<dst.count { p[i] = value(firstIndex + i) }
+        for i in 0..<dst.count { p[i] = a.value(firstIndex + i) }
     case .float32:
         let p = retype(d, Float.self)
-        for i in 0..<dst.count { p[i] = Float(value(firstIndex + i)) }
+        for i in 0..<dst.count { p[i] = Float(a.value(firstIndex + i)) }
     default:
-        for i in 0..<dst.count { d[i] = E(fromDouble: value(firstIndex + i)) }
+        for i in 0..<dst.count { d[i] = E(fromDouble: a.value(firstIndex + i)) }
+    }
+}
+
+/// numpy's arange fill rule for global index `g`.
+private struct ArangeValues {
+    let start: Double, step: Double, delta: Double
+    init(start: Double, step: Double) {
+        self.start = start
+        self.step = step
+        delta = (start + step) - start
+    }
+    @inline(__always) func value(_ g: Int) -> Double {
+        g == 0 ? start : (g == 1 ? start + step : start + Double(g) * delta)
     }
 }
 
@@ -126,62 +137,129 @@ func forBLASPieces(_ n: Int, _ body: (Int, Int32) -> Void) {
     }
 }
 
-/// `dst[i] = scalar(src[i])` with a 16-lane vector body; `vector` and `scalar` must agree lane by lane.
-@inline(__always)
-private func simdMap<T: KernelFloat>(
-    _ src: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int,
-    _ vector: (T.Vector16) -> T.Vector16, _ scalar: (T) -> T
+// The element-wise operations are small structs passed as generic parameters, not closures: a closure
+// argument was left un-inlined in SwiftPM release builds (one call per vector, 3x slower), while a
+// generic struct is always specialised and its @inline(__always) methods inlined.
+
+/// One element-wise unary operation: the 16-lane form and a scalar form that must agree lane by lane.
+private protocol VectorUnary {
+    associatedtype T: KernelFloat
+    func vector(_ v: T.Vector16) -> T.Vector16
+    func scalar(_ x: T) -> T
+}
+
+private struct AbsOp<T: KernelFloat>: VectorUnary {
+    @inline(__always) func vector(_ v: T.Vector16) -> T.Vector16 { T.magnitude(v) }
+    @inline(__always) func scalar(_ x: T) -> T { x.magnitude }
+}
+
+private struct NegateOp<T: KernelFloat>: VectorUnary {
+    @inline(__always) func vector(_ v: T.Vector16) -> T.Vector16 { T.negated(v) }
+    @inline(__always) func scalar(_ x: T) -> T { -x }
+}
+
+private struct SquareOp<T: KernelFloat>: VectorUnary {
+    @inline(__always) func vector(_ v: T.Vector16) -> T.Vector16 { v * v }
+    @inline(__always) func scalar(_ x: T) -> T { x * x }
+}
+
+private struct ScaleOp<T: KernelFloat>: VectorUnary {
+    let factor: T
+    @inline(__always) func vector(_ v: T.Vector16) -> T.Vector16 { v * factor }
+    @inline(__always) func scalar(_ x: T) -> T { x * factor }
+}
+
+private struct OffsetOp<T: KernelFloat>: VectorUnary {
+    let amount: T
+    @inline(__always) func vector(_ v: T.Vector16) -> T.Vector16 { v + amount }
+    @inline(__always) func scalar(_ x: T) -> T { x + amount }
+}
+
+private struct ClipOp<T: KernelFloat>: VectorUnary {
+    let lower: T, upper: T, lowerVector: T.Vector16, upperVector: T.Vector16
+    init(_ lower: T, _ upper: T) {
+        self.lower = lower
+        self.upper = upper
+        lowerVector = T.Vector16(repeating: lower)
+        upperVector = T.Vector16(repeating: upper)
+    }
+    @inline(__always) func vector(_ v: T.Vector16) -> T.Vector16 { T.clamp(v, lowerVector, upperVector) }
+    @inline(__always) func scalar(_ x: T) -> T {
+        let r = x < lower ? lower : x
+        return r > upper ? upper : r
+    }
+}
+
+/// One element-wise binary operation (vector and scalar forms).
+private protocol VectorBinary {
+    associatedtype T: KernelFloat
+    func vector(_ a: T.Vector16, _ b: T.Vector16) -> T.Vector16
+    func scalar(_ a: T, _ b: T) -> T
+}
+
+private struct AddOp<T: KernelFloat>: VectorBinary {
+    @inline(__always) func vector(_ a: T.Vector16, _ b: T.Vector16) -> T.Vector16 { a + b }
+    @inline(__always) func scalar(_ a: T, _ b: T) -> T { a + b }
+}
+
+private struct SubOp<T: KernelFloat>: VectorBinary {
+    @inline(__always) func vector(_ a: T.Vector16, _ b: T.Vector16) -> T.Vector16 { a - b }
+    @inline(__always) func scalar(_ a: T, _ b: T) -> T { a - b }
+}
+
+private struct MulOp<T: KernelFloat>: VectorBinary {
+    @inline(__always) func vector(_ a: T.Vector16, _ b: T.Vector16) -> T.Vector16 { a * b }
+    @inline(__always) func scalar(_ a: T, _ b: T) -> T { a * b }
+}
+
+private struct DivOp<T: KernelFloat>: VectorBinary {
+    @inline(__always) func vector(_ a: T.Vector16, _ b: T.Vector16) -> T.Vector16 { a / b }
+    @inline(__always) func scalar(_ a: T, _ b: T) -> T { a / b }
+}
+
+/// `dst[i] = op(src[i])` with a 16-lane vector body and a scalar tail.
+private func simdMap<Op: VectorUnary>(
+    _ src: UnsafePointer<Op.T>, _ dst: UnsafeMutablePointer<Op.T>, _ n: Int, _ op: Op
 ) {
     let body = n & ~15
     var i = 0
     while i < body {
-        T.storeVector(vector(T.loadVector(src, i)), dst, i)
+        Op.T.storeVector(op.vector(Op.T.loadVector(src, i)), dst, i)
         i &+= 16
     }
     while i < n {
-        dst[i] = scalar(src[i])
+        dst[i] = op.scalar(src[i])
         i &+= 1
     }
 }
 
-@inline(__always)
-private func simdZip<T: KernelFloat>(
-    _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ dst: UnsafeMutablePointer<T>, _ n: Int,
-    _ vector: (T.Vector16, T.Vector16) -> T.Vector16, _ scalar: (T, T) -> T
+/// `dst[i] = op(a[i], b[i])` with a 16-lane vector body and a scalar tail.
+private func simdZip<Op: VectorBinary>(
+    _ a: UnsafePointer<Op.T>, _ b: UnsafePointer<Op.T>, _ dst: UnsafeMutablePointer<Op.T>, _ n: Int, _ op: Op
 ) {
     let body = n & ~15
     var i = 0
     while i < body {
-        T.storeVector(vector(T.loadVector(a, i), T.loadVector(b, i)), dst, i)
+        Op.T.storeVector(op.vector(Op.T.loadVector(a, i), Op.T.loadVector(b, i)), dst, i)
         i &+= 16
     }
     while i < n {
-        dst[i] = scalar(a[i], b[i])
+        dst[i] = op.scalar(a[i], b[i])
         i &+= 1
     }
 }
 
 private func floatUnary<T: KernelFloat>(_ op: UnaryOp, _ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
     switch op {
-    case .abs: simdMap(s, d, n, { T.magnitude($0) }, { $0.magnitude })
+    case .abs: simdMap(s, d, n, AbsOp<T>())
+    case .negate: simdMap(s, d, n, NegateOp<T>())
+    case .square: simdMap(s, d, n, SquareOp<T>())
+    case .scale(let f): simdMap(s, d, n, ScaleOp<T>(factor: T(f)))
+    case .offset(let a): simdMap(s, d, n, OffsetOp<T>(amount: T(a)))
+    case .clip(let lower, let upper): simdMap(s, d, n, ClipOp<T>(T(lower), T(upper)))
     case .sqrt:
         // Scalar: Swift's squareRoot keeps libm's errno branch, which blocks vectorisation.
         for i in 0..<n { d[i] = s[i].squareRoot() }
-    case .negate: simdMap(s, d, n, { -$0 }, { -$0 })
-    case .square: simdMap(s, d, n, { $0 * $0 }, { $0 * $0 })
-    case .scale(let f):
-        let t = T(f)
-        simdMap(s, d, n, { $0 * t }, { $0 * t })
-    case .offset(let a):
-        let t = T(a)
-        simdMap(s, d, n, { $0 + t }, { $0 + t })
-    case .clip(let lower, let upper):
-        let lo = T(lower), hi = T(upper)
-        let vlo = T.Vector16(repeating: lo), vhi = T.Vector16(repeating: hi)
-        simdMap(s, d, n, { T.clamp($0, vlo, vhi) }, { x in
-            let r = x < lo ? lo : x
-            return r > hi ? hi : r
-        })
     case .exp: for i in 0..<n { d[i] = T.libmExp(s[i]) }
     case .log: for i in 0..<n { d[i] = T.libmLog(s[i]) }
     }
@@ -191,10 +269,10 @@ private func floatBinary<T: KernelFloat>(
     _ op: BinaryOp, _ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int
 ) {
     switch op {
-    case .add: simdZip(a, b, d, n, { $0 + $1 }, { $0 + $1 })
-    case .sub: simdZip(a, b, d, n, { $0 - $1 }, { $0 - $1 })
-    case .mul: simdZip(a, b, d, n, { $0 * $1 }, { $0 * $1 })
-    case .div: simdZip(a, b, d, n, { $0 / $1 }, { $0 / $1 })
+    case .add: simdZip(a, b, d, n, AddOp<T>())
+    case .sub: simdZip(a, b, d, n, SubOp<T>())
+    case .mul: simdZip(a, b, d, n, MulOp<T>())
+    case .div: simdZip(a, b, d, n, DivOp<T>())
     }
 }
 

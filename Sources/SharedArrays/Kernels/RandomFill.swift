@@ -30,16 +30,11 @@ public func randomFill<E: SharedElement>(
     guard let d = dst.baseAddress, dst.count > 0 else { return }
     let g = CounterRandom(seed: seed)
     switch KernelType(E.self) {
-    case .float64:
-        randomLoop(distribution, g, firstIndex, retype(d, Double.self), dst.count, floatBits: 53) { $0 }
-    case .float32:
-        randomLoop(distribution, g, firstIndex, retype(d, Float.self), dst.count, floatBits: 24) { Float($0) }
-    case .int64:
-        randomLoop(distribution, g, firstIndex, retype(d, Int64.self), dst.count, floatBits: 53) { Int64(fromDouble: $0) }
-    case .int32:
-        randomLoop(distribution, g, firstIndex, retype(d, Int32.self), dst.count, floatBits: 53) { Int32(fromDouble: $0) }
-    case .other:
-        randomLoop(distribution, g, firstIndex, d, dst.count, floatBits: 53) { E(fromDouble: $0) }
+    case .float64: randomLoop(distribution, g, firstIndex, retype(d, Double.self), dst.count, floatBits: 53)
+    case .float32: randomLoop(distribution, g, firstIndex, retype(d, Float.self), dst.count, floatBits: 24)
+    case .int64: randomLoop(distribution, g, firstIndex, retype(d, Int64.self), dst.count, floatBits: 53)
+    case .int32: randomLoop(distribution, g, firstIndex, retype(d, Int32.self), dst.count, floatBits: 53)
+    case .other: randomLoop(distribution, g, firstIndex, d, dst.count, floatBits: 53)
     }
 }
 
@@ -63,16 +58,25 @@ struct CounterRandom {
         CounterRandom.mix(key &+ (i &+ 1) &* CounterRandom.gamma)
     }
 
+    /// Box–Muller radius and angle of pair `pair` (counters 2p and 2p+1); 1 - u keeps log's argument in
+    /// (0, 1]. Element 2p is `r cos θ`, element 2p+1 is `r sin θ`.
+    @inline(__always) func polar(_ pair: UInt64) -> (r: Double, theta: Double) {
+        let u1 = 1.0 - unit(2 &* pair, precision: 53)
+        let u2 = unit(2 &* pair &+ 1, precision: 53)
+        return ((-2.0 * log(u1)).squareRoot(), 2.0 * Double.pi * u2)
+    }
+
     /// A uniform Double in [0, 1) with `precision` random bits (53 or 24).
     @inline(__always) func unit(_ i: UInt64, precision: Int) -> Double {
         Double(Int64(bitPattern: bits(i) >> UInt64(64 - precision))) * Double(sign: .plus, exponent: -precision, significand: 1)
     }
 }
 
-@inline(__always)
-private func randomLoop<T>(
+/// The fill loop; values are computed in Double and converted with `T(fromDouble:)` (no closure, so the
+/// conversion inlines).
+private func randomLoop<T: SharedElement>(
     _ distribution: RandomDistribution, _ g: CounterRandom, _ firstIndex: Int, _ d: UnsafeMutablePointer<T>,
-    _ n: Int, floatBits: Int, _ convert: (Double) -> T
+    _ n: Int, floatBits: Int
 ) {
     let first = UInt64(firstIndex)
     switch distribution {
@@ -82,30 +86,24 @@ private func randomLoop<T>(
         let shift = UInt64(64 - floatBits)
         for j in 0..<n {
             let u = Double(Int64(bitPattern: g.bits(first &+ UInt64(j)) >> shift)) * scale
-            d[j] = convert(width * u + lower)
+            d[j] = T(fromDouble: width * u + lower)
         }
     case .normal(let mean, let std):
-        // Pair p gives elements 2p (cos) and 2p+1 (sin); 1 - u keeps log's argument in (0, 1].
-        @inline(__always) func polar(_ pair: UInt64) -> (r: Double, theta: Double) {
-            let u1 = 1.0 - g.unit(2 &* pair, precision: 53)
-            let u2 = g.unit(2 &* pair &+ 1, precision: 53)
-            return ((-2.0 * log(u1)).squareRoot(), 2.0 * Double.pi * u2)
-        }
         var j = 0
         if first & 1 == 1 {
-            let (r, t) = polar(first >> 1)
-            d[0] = convert(std * (r * sin(t)) + mean)
+            let (r, t) = g.polar(first >> 1)
+            d[0] = T(fromDouble: std * (r * sin(t)) + mean)
             j = 1
         }
         while j + 1 < n {
-            let (r, t) = polar((first &+ UInt64(j)) >> 1)
-            d[j] = convert(std * (r * cos(t)) + mean)
-            d[j + 1] = convert(std * (r * sin(t)) + mean)
+            let (r, t) = g.polar((first &+ UInt64(j)) >> 1)
+            d[j] = T(fromDouble: std * (r * cos(t)) + mean)
+            d[j + 1] = T(fromDouble: std * (r * sin(t)) + mean)
             j += 2
         }
         if j < n {
-            let (r, t) = polar((first &+ UInt64(j)) >> 1)
-            d[j] = convert(std * (r * cos(t)) + mean)
+            let (r, t) = g.polar((first &+ UInt64(j)) >> 1)
+            d[j] = T(fromDouble: std * (r * cos(t)) + mean)
         }
     }
 }

@@ -62,77 +62,113 @@ private func stridedClasses<T>(
 /// The vectorised path: the class pattern repeats every `8k` elements, i.e. every `k` SIMD8 loads, so
 /// accumulator `t` (of `k`) receives the loads at `8t mod 8k`; lane `l` of accumulator `t` belongs to
 /// class `(phase + 8t + l) % k`. Lanes are regrouped in a fixed order, then the tail adds element by element.
+/// Variance is a second periodic pass over the chunk with the class means (exact two-pass per class).
+/// (Unlike ``blockedMoments``, splitting the chunk into L1-sized sub-blocks measured slower here.)
 private func periodicClassMoments<T: KernelFloat>(
     _ p: UnsafePointer<T>, _ n: Int, _ firstIndex: Int, _ k: Int, _ needs: MomentNeeds
 ) -> [Moments] {
     let phase = firstIndex % k
-    let period = 8 * k
-    let body = n - n % period
-    let acc = UnsafeMutablePointer<SIMD8<Double>>.allocate(capacity: 2 * k)
-    defer { acc.deallocate() }
-    let means = acc + k
-    acc.initialize(repeating: SIMD8<Double>(), count: k)
-
-    var j = 0
-    while j < body {
-        for t in 0..<k { acc[t] += T.load8(p, j &+ 8 &* t) }
-        j &+= period
-    }
-    var sums = [Double](repeating: 0, count: k)
-    var counts = [Int](repeating: 0, count: k)
-    regroup(acc, k, phase, into: &sums)
-    for t in 0..<k {
-        for l in 0..<8 { counts[(phase + 8 * t + l) % k] += body / period }
-    }
-    for i in body..<n {
-        let c = (phase + i) % k
-        sums[c] += p[i].asDouble
-        counts[c] += 1
-    }
-
+    let scratch = ClassScratch(k, phase: phase)
+    defer { scratch.deallocate() }
+    periodicBlock(p, n, phase, k, needs.wantsVariance, scratch)
     var out = [Moments](repeating: .empty, count: k)
-    for c in 0..<k where counts[c] > 0 {
-        out[c] = Moments(count: counts[c], sum: sums[c], mean: sums[c] / Double(counts[c]))
-    }
-    if needs.wantsVariance {
-        for t in 0..<k {
-            var v = SIMD8<Double>()
-            for l in 0..<8 { v[l] = out[(phase + 8 * t + l) % k].mean }
-            means[t] = v
+    for c in 0..<k where scratch.counts[c] > 0 {
+        let count = scratch.counts[c], sum = scratch.sums[c]
+        out[c] = Moments(count: count, sum: sum, mean: sum / Double(count), m2: scratch.m2[c])
+        if sum.isNaN {
+            // NaN (or inf - inf) in this class: redo it exactly.
+            let offset = (c - phase + k) % k
+            out[c] = exactFloatMoments(
+                p + offset, count: count, stride: k, firstIndex: firstIndex + offset, indexStep: k, needs: needs)
         }
-        acc.update(repeating: SIMD8<Double>(), count: k)
-        j = 0
-        while j < body {
-            for t in 0..<k {
-                let d = T.load8(p, j &+ 8 &* t) - means[t]
-                acc[t] = d * d + acc[t]
-            }
-            j &+= period
-        }
-        var m2 = [Double](repeating: 0, count: k)
-        regroup(acc, k, phase, into: &m2)
-        for i in body..<n {
-            let c = (phase + i) % k
-            let d = p[i].asDouble - out[c].mean
-            m2[c] = d * d + m2[c]
-        }
-        for c in 0..<k { out[c].m2 = m2[c] }
-    }
-    // NaN (or inf - inf) in a class: redo that class exactly.
-    for c in 0..<k where out[c].sum.isNaN {
-        let offset = (c - phase + k) % k
-        let count = (n - 1 - offset) / k + 1
-        out[c] = exactFloatMoments(
-            p + offset, count: count, stride: k, firstIndex: firstIndex + offset, indexStep: k, needs: needs)
     }
     return out
 }
 
-/// Adds lane `l` of accumulator `t` into class `(phase + 8t + l) % k`, in (t, l) order.
+/// Per-class scratch for ``periodicBlock``: `k` accumulators and means, per-class results, and the class
+/// of every accumulator lane (`laneClass[8t + l] = (phase + 8t + l) % k`, computed once per chunk).
+private struct ClassScratch {
+    let acc: UnsafeMutablePointer<SIMD8<Double>>
+    let means: UnsafeMutablePointer<SIMD8<Double>>
+    let sums: UnsafeMutablePointer<Double>
+    let m2: UnsafeMutablePointer<Double>
+    let counts: UnsafeMutablePointer<Int>
+    let laneClass: UnsafeMutablePointer<Int>
+
+    init(_ k: Int, phase: Int) {
+        acc = .allocate(capacity: 2 * k)
+        means = acc + k
+        sums = .allocate(capacity: 2 * k)
+        m2 = sums + k
+        counts = .allocate(capacity: 9 * k)
+        laneClass = counts + k
+        for i in 0..<(8 * k) { laneClass[i] = (phase + i) % k }
+    }
+
+    func deallocate() {
+        acc.deallocate()
+        sums.deallocate()
+        counts.deallocate()
+    }
+}
+
+/// Class sums, counts and (optionally) m2 about the class means for `p[0..<n]`.
+private func periodicBlock<T: KernelFloat>(
+    _ p: UnsafePointer<T>, _ n: Int, _ phase: Int, _ k: Int, _ variance: Bool, _ s: ClassScratch
+) {
+    let period = 8 * k
+    let body = n - n % period
+    s.acc.initialize(repeating: SIMD8<Double>(), count: k)
+    var j = 0
+    while j < body {
+        for t in 0..<k { s.acc[t] += T.load8(p, j &+ 8 &* t) }
+        j &+= period
+    }
+    s.sums.initialize(repeating: 0, count: k)
+    s.m2.initialize(repeating: 0, count: k)
+    s.counts.initialize(repeating: 0, count: k)
+    regroup(s.acc, k, s.laneClass, into: s.sums)
+    // Each class owns 8 of the 8k lanes of a period.
+    for c in 0..<k { s.counts[c] = 8 * (body / period) }
+    for i in body..<n {
+        let c = s.laneClass[i - body]
+        s.sums[c] += p[i].asDouble
+        s.counts[c] += 1
+    }
+    guard variance else { return }
+    for t in 0..<k {
+        var v = SIMD8<Double>()
+        for l in 0..<8 {
+            let c = s.laneClass[8 * t + l]
+            v[l] = s.sums[c] / Double(s.counts[c])
+        }
+        s.means[t] = v
+    }
+    s.acc.update(repeating: SIMD8<Double>(), count: k)
+    j = 0
+    while j < body {
+        for t in 0..<k {
+            let d = T.load8(p, j &+ 8 &* t) - s.means[t]
+            s.acc[t] = d * d + s.acc[t]
+        }
+        j &+= period
+    }
+    regroup(s.acc, k, s.laneClass, into: s.m2)
+    for i in body..<n {
+        let c = s.laneClass[i - body]
+        let d = p[i].asDouble - s.sums[c] / Double(s.counts[c])
+        s.m2[c] = d * d + s.m2[c]
+    }
+}
+
+/// Adds lane `l` of accumulator `t` into its class `laneClass[8t + l]`, in (t, l) order.
 @inline(__always)
-private func regroup(_ acc: UnsafeMutablePointer<SIMD8<Double>>, _ k: Int, _ phase: Int, into out: inout [Double]) {
+private func regroup(
+    _ acc: UnsafeMutablePointer<SIMD8<Double>>, _ k: Int, _ laneClass: UnsafeMutablePointer<Int>,
+    into out: UnsafeMutablePointer<Double>
+) {
     for t in 0..<k {
         let v = acc[t]
-        for l in 0..<8 { out[(phase + 8 * t + l) % k] += v[l] }
+        for l in 0..<8 { out[laneClass[8 * t + l]] += v[l] }
     }
 }
