@@ -1,0 +1,143 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystem
+
+/// A child process running a closure (Python's `multiprocessing.Process` with the fork start method).
+///
+/// The child is forked by ``start()``, runs `body`, and exits with status 0, or 1 if `body` threw (the
+/// error is printed on its stderr). It sees the parent's memory as it was at the fork, including
+/// ``SharedMemory`` segments and the synchronization types, which is how it shares results.
+/// A daemon child (the default here, unlike Python) is killed when its parent exits.
+///
+/// ```swift
+/// let p = Process(name: "loader") { print("child", getpid()) }
+/// try p.start()
+/// try p.join()
+/// print(p.exitStatus!)   // exit code 0
+/// ```
+public final class Process: @unchecked Sendable {
+    /// A name for messages (and the child's process name, as `ps` shows it).
+    public let name: String
+    /// Whether the child dies with its parent (`PR_SET_PDEATHSIG`).
+    public let daemon: Bool
+    private let body: () throws -> Void
+    private let lock = ConditionLock()
+    private var childPID: pid_t = 0
+    private var status: ExitStatus?
+
+    public init(name: String = "Process", daemon: Bool = true, _ body: @escaping () throws -> Void) {
+        self.name = name
+        self.daemon = daemon
+        self.body = body
+    }
+
+    /// The child's pid once started.
+    public var pid: Int32? { lock.withLock { childPID > 0 ? childPID : nil } }
+
+    /// How the child ended, once it has been joined (or found dead by ``isAlive``).
+    public var exitStatus: ExitStatus? { lock.withLock { status } }
+
+    /// Python's `exitcode`: the exit code, or minus the signal number, nil while running.
+    public var exitCode: Int32? {
+        switch exitStatus {
+        case .exited(let code): code
+        case .signaled(let signal): -signal
+        case nil: nil
+        }
+    }
+
+    /// Forks the child. Throws if this process was already started or fork fails.
+    public func start() throws {
+        try lock.withLock {
+            guard childPID == 0 else { throw ProcessError.alreadyStarted(name) }
+            let parent = getpid()
+            fflush(nil)
+            let pid = fork()
+            if pid == 0 { runChild(parent: parent) }
+            guard pid > 0 else { throw ProcessError.spawnFailed(name, SystemError("fork", name).description) }
+            childPID = pid
+        }
+    }
+
+    private func runChild(parent: pid_t) -> Never {
+        mp_cleanup_forget_in_child()
+        signal(SIGINT, SIG_DFL)
+        if daemon {
+            _ = mp_set_parent_death_signal(SIGKILL)
+            if getppid() != parent { _exit(1) }
+        }
+        _ = mp_set_process_name(String(name.prefix(15)))
+        var code: Int32 = 0
+        do {
+            try body()
+        } catch {
+            let message = "\(name) (pid \(getpid())) failed: \(error)\n"
+            _ = message.withCString { write(2, $0, strlen($0)) }
+            code = 1
+        }
+        fflush(nil)
+        _exit(code)
+    }
+
+    /// Whether the child is running.
+    public var isAlive: Bool {
+        lock.withLock {
+            guard childPID > 0, status == nil else { return false }
+            var raw: Int32 = 0
+            if waitpid(childPID, &raw, WNOHANG) == childPID {
+                status = ExitStatus(waitStatus: raw)
+                return false
+            }
+            return true
+        }
+    }
+
+    /// Waits for the child to end, at most `timeout`; returns whether it has ended.
+    @discardableResult
+    public func join(timeout: Duration? = nil) throws -> Bool {
+        let pid = lock.withLock { childPID }
+        guard pid > 0 else { throw ProcessError.notStarted(name) }
+        if exitStatus != nil { return true }
+        let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        var pause: UInt32 = 50
+        while true {
+            var raw: Int32 = 0
+            let rc = deadline == nil ? retryingOnInterrupt { waitpid(pid, &raw, 0) } : waitpid(pid, &raw, WNOHANG)
+            if rc == pid {
+                lock.withLock { status = ExitStatus(waitStatus: raw) }
+                return true
+            }
+            if rc == -1, mp_errno() != EINTR { return exitStatus != nil }
+            if let deadline, ContinuousClock.now >= deadline { return false }
+            usleep(pause)
+            pause = min(pause * 2, 10_000)
+        }
+    }
+
+    /// Sends SIGTERM.
+    public func terminate() { send(SIGTERM) }
+
+    /// Sends SIGKILL.
+    public func kill() { send(SIGKILL) }
+
+    private func send(_ signal: Int32) {
+        let pid = lock.withLock { status == nil ? childPID : 0 }
+        if pid > 0 { _ = Glibc.kill(pid, signal) }
+    }
+}
+
+/// Why a ``Process`` call failed.
+public enum ProcessError: Error, CustomStringConvertible, Sendable, Equatable {
+    case alreadyStarted(String)
+    case notStarted(String)
+    case spawnFailed(String, String)
+
+    public var description: String {
+        switch self {
+        case .alreadyStarted(let name): "process \(name) was already started"
+        case .notStarted(let name): "process \(name) has not been started"
+        case .spawnFailed(let name, let why): "could not start process \(name): \(why)"
+        }
+    }
+}
