@@ -44,3 +44,12 @@ struct FailingJob: WorkerJob {
         throw JobError()
     }
 }
+
+/// A thread-safe flag for tests.
+final class ManagedFlag: @unchecked Sendable {
+    private var value = false
+    private var mutex = pthread_mutex_t()
+    init() { pthread_mutex_init(&mutex, nil) }
+    func set() { pthread_mutex_lock(&mutex); value = true; pthread_mutex_unlock(&mutex) }
+    var isSet: Bool { pthread_mutex_lock(&mutex); defer { pthread_mutex_unlock(&mutex) }; return value }
+}
