@@ -157,3 +157,25 @@ func isZombie(_ pid: Int32) -> Bool {
     guard let close = stat.lastIndex(of: ")") else { return false }
     return stat[stat.index(close, offsetBy: 2)] == "Z"
 }
+
+final class WorkerPoolOptionsTests: XCTestCase {
+    func testInitializerRunsInEachWorkerAndMaxTasksPerChildReplacesWorkers() throws {
+        // Each initializer run writes one byte to a pipe (writes this small are atomic).
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        let writeEnd = fds[1]
+        defer { close(fds[0]) }
+        let pool = try WorkerPool(
+            workers: 2, initializer: { var byte: UInt8 = 1; _ = write(writeEnd, &byte, 1) }, maxTasksPerChild: 4)
+        let out = try SharedMemory(byteCount: 8 * SquaresJob.perChunk * 8)
+        let first = pool.workerPIDs
+        try pool.run(SquaresJob(output: out.reference, offset: 0, sleepMicroseconds: 2000), chunks: 8)
+        try pool.run(SquaresJob(output: out.reference, offset: 0), chunks: 2)
+        XCTAssertTrue(Set(pool.workerPIDs).isDisjoint(with: first), "both workers ran 4 chunks and were replaced")
+        pool.shutdown()
+        close(writeEnd)
+        var buffer = [UInt8](repeating: 0, count: 16)
+        XCTAssertEqual(read(fds[0], &buffer, 16), 4, "initializer ran in the 2 first and the 2 new workers")
+        XCTAssertThrowsError(try WorkerPool(workers: 1, maxTasksPerChild: 0))
+    }
+}

@@ -97,6 +97,8 @@ struct WorkerSlot {
     var finishedSequence: UnsafeAtomic<Int> { atomicInt(80) }
     /// Chunk index of a thrown error, or -1.
     var errorChunk: UnsafeAtomic<Int> { atomicInt(88) }
+    /// Chunks this worker process has run (for `maxTasksPerChild`).
+    var chunksRun: UnsafeAtomic<Int> { atomicInt(8) }
 
     var errorMessage: String {
         let bytes = UnsafeRawBufferPointer(start: base + 96, count: ControlBlock.errorCapacity)

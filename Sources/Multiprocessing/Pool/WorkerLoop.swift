@@ -12,6 +12,7 @@ struct WorkerLoop {
     let index: Int
     let parentPID: pid_t
     let context: WorkerContext
+    let initializer: (@Sendable () -> Void)?
 
     func run(startSequence: UInt32) -> Never {
         mp_cleanup_forget_in_child()
@@ -19,6 +20,7 @@ struct WorkerLoop {
         _ = mp_set_parent_death_signal(SIGKILL)
         if getppid() != parentPID { _exit(0) }
         _ = mp_set_process_name("mproc-worker-\(index)")
+        initializer?()
         var types = WorkerJobTypes()
         var seen = startSequence
         let slot = control.slot(index)
@@ -74,6 +76,7 @@ struct WorkerLoop {
                     control.abort.store(1, ordering: .releasing)
                 }
                 slot.currentChunk.store(-1, ordering: .relaxed)
+                slot.chunksRun.wrappingIncrement(ordering: .relaxed)
             }
         }
     }

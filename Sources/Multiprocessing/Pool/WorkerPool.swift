@@ -43,10 +43,26 @@ public final class WorkerPool: @unchecked Sendable {
     /// The number of CPUs this process may run on.
     public static var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
 
+    /// Chunks a worker runs before it is replaced by a fresh one (nil: never; Python's `maxtasksperchild`,
+    /// which also counts chunks). Checked between calls, so a worker finishes the call it is in first.
+    /// Bounds what a leaky task can accumulate.
+    public let maxTasksPerChild: Int?
+    /// Runs once in every worker process right after it is forked (Python's `initializer`).
+    private let initializer: (@Sendable () -> Void)?
+
     /// Starts `workers` worker processes (default: one per core).
-    public init(workers: Int? = nil) throws {
+    ///
+    /// - Parameters:
+    ///   - initializer: runs once in each worker after its fork (open a file, seed a generator...).
+    ///   - maxTasksPerChild: replace a worker after it has run this many chunks.
+    public init(
+        workers: Int? = nil, initializer: (@Sendable () -> Void)? = nil, maxTasksPerChild: Int? = nil
+    ) throws {
         let count = workers ?? Self.availableCores
         guard count >= 1, count <= Self.maximumWorkers else { throw WorkerPoolError.invalidWorkerCount(count) }
+        if let maxTasksPerChild, maxTasksPerChild < 1 { throw WorkerPoolError.invalidChunkSize(maxTasksPerChild) }
+        self.initializer = initializer
+        self.maxTasksPerChild = maxTasksPerChild
         workerCount = count
         controlSegment = try SharedMemory(byteCount: ControlBlock.byteCount(workers: count))
         control = ControlBlock(base: controlSegment.base)
@@ -100,6 +116,11 @@ public final class WorkerPool: @unchecked Sendable {
         try lock.withLock { _ in
             guard !isShutDown else { throw WorkerPoolError.shutDown }
             try replaceDeadWorkers()
+            if let limit = maxTasksPerChild {
+                for index in 0..<workerCount where control.slot(index).chunksRun.load(ordering: .relaxed) >= limit {
+                    try restartWorker(index)
+                }
+            }
             try post(job, typeName: typeName, chunks: chunks)
             try awaitCompletion(
                 jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" }, whileWaiting: whileWaiting)
@@ -216,6 +237,7 @@ public final class WorkerPool: @unchecked Sendable {
         let slot = control.slot(index)
         slot.finishedSequence.store(Int(startSequence), ordering: .relaxed)
         slot.currentChunk.store(-1, ordering: .relaxed)
+        slot.chunksRun.store(0, ordering: .relaxed)
         fflush(nil)
         let (pid, watermark, releaseStart) = SegmentReleaseLog.forkingUnderLock { next in
             let watermark = SharedMemory.idWatermark
@@ -223,7 +245,7 @@ public final class WorkerPool: @unchecked Sendable {
         }
         if pid == 0 {
             let context = WorkerContext(workerIndex: index, inheritedWatermark: watermark, releaseStart: releaseStart)
-            WorkerLoop(control: control, index: index, parentPID: parent, context: context)
+            WorkerLoop(control: control, index: index, parentPID: parent, context: context, initializer: initializer)
                 .run(startSequence: startSequence)
         }
         guard pid > 0 else { throw WorkerPoolError.spawnFailed(SystemError("fork", "").description) }
