@@ -18,11 +18,7 @@ demo: build
 	$(MPROC) stats datasets/sensors.npy --axis 0 --ops mean,std,min,max
 
 test: deps
-	$(SWIFT) build --product mproc
-	$(SWIFT) test
-	python3 notebooks-md/run.py --mproc .build/debug/mproc notebooks-md/*.md
-	@leftover=$$(ls /dev/shm | grep '^mproc-' || true); \
-	if [ -n "$$leftover" ]; then echo "segments left in /dev/shm: $$leftover"; exit 1; fi
+	@bash scripts/run-tests.sh
 
 notebooks: build
 	python3 notebooks-md/run.py --mproc $(MPROC) notebooks-md/*.md

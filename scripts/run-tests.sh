@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# The test suite: XCTest (every module), the executable notebooks, and a check that no shared-memory
+# segment was left in /dev/shm. Ends with one summary line: "tests: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+swift build --product mproc || exit 1
+swift test --disable-swift-testing 2>&1 | tee "$log"
+swift_status=${PIPESTATUS[0]}
+summary=$(grep -E "^\s*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1)
+executed=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')
+failed=$(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/')
+executed=${executed:-0}
+failed=${failed:-0}
+if [ "$swift_status" != "0" ] && [ "$failed" = "0" ]; then failed=1; fi
+
+python3 notebooks-md/run.py --mproc .build/debug/mproc notebooks-md/*.md
+notebook_status=$?
+notebooks=$(ls notebooks-md/*.md | wc -l)
+if [ "$notebook_status" != "0" ]; then failed=$((failed + 1)); fi
+
+leftover=$(ls /dev/shm | grep '^mproc-' || true)
+if [ -n "$leftover" ]; then
+    echo "segments left in /dev/shm: $leftover"
+    failed=$((failed + 1))
+fi
+
+passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + notebooks))
+echo "tests: $passed passed, $failed failed"
+[ "$failed" = "0" ]
