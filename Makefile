@@ -2,7 +2,7 @@
 SWIFT ?= swift
 MPROC := .build/release/mproc
 
-.PHONY: deps build demo test notebooks clean
+.PHONY: deps build demo test notebooks bench bench-quick bench-env clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -22,6 +22,20 @@ test: deps
 
 notebooks: build
 	python3 notebooks-md/run.py --mproc $(MPROC) notebooks-md/*.md
+
+BENCH_PY := Benchmarks/.venv/bin/python
+
+# The peers' packages (numpy, joblib, dask, h5py, matplotlib) from PyPI, in a virtual environment.
+bench-env:
+	@test -x $(BENCH_PY) || python3 -m venv Benchmarks/.venv
+	@$(BENCH_PY) -c "import numpy, joblib, dask.array, h5py, matplotlib" 2>/dev/null || \
+		$(BENCH_PY) -m pip install --quiet --disable-pip-version-check numpy joblib "dask[array]" h5py matplotlib
+
+bench: build bench-env
+	$(BENCH_PY) Benchmarks/run.py
+
+bench-quick: build bench-env
+	$(BENCH_PY) Benchmarks/run.py --quick
 
 clean:
 	rm -rf .build

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""Pool overhead as the peers pay it.
+
+    python3 task_peers.py SYSTEM WORKLOAD --size N --workers W --runs R
+
+SYSTEM: multiprocessing (Pool) or joblib (loky). WORKLOAD:
+  pool-start     start a pool of W workers, run one map of W*4 trivial tasks, shut it down;
+  task-overhead  N trivial tasks submitted one by one (apply_async / delayed calls), all results gathered;
+  map-overhead   one chunked map of N trivial tasks (default chunk size).
+Prints one JSON record like `mproc bench --json`, plus per_task_us for the task workloads.
+"""
+import argparse
+import json
+import statistics
+import time
+
+
+def square(x):
+    return x * x
+
+
+def pool_start(system, workers, n):
+    if system == "multiprocessing":
+        import multiprocessing as mp
+        with mp.Pool(workers) as pool:
+            pool.map(square, range(workers * 4))
+    else:
+        from joblib import Parallel, delayed
+        from joblib.externals.loky import get_reusable_executor
+        Parallel(n_jobs=workers, backend="loky")(delayed(square)(i) for i in range(workers * 4))
+        get_reusable_executor().shutdown(wait=True)
+
+
+def make_runner(system, workload, workers, n):
+    if workload == "pool-start":
+        return (lambda: pool_start(system, workers, n)), lambda: None
+    if system == "multiprocessing":
+        import multiprocessing as mp
+        pool = mp.Pool(workers)
+        pool.map(square, range(workers))
+        if workload == "task-overhead":
+            return (lambda: [r.get() for r in [pool.apply_async(square, (i,)) for i in range(n)]]), pool.terminate
+        return (lambda: pool.map(square, range(n))), pool.terminate
+    from joblib import Parallel, delayed
+    parallel = Parallel(n_jobs=workers, backend="loky")
+    parallel(delayed(square)(i) for i in range(workers))
+    if workload == "task-overhead":
+        return (lambda: parallel(delayed(square)(i) for i in range(n))), lambda: None
+    p2 = Parallel(n_jobs=workers, backend="loky", batch_size="auto")
+    return (lambda: p2(delayed(square)(i) for i in range(n))), lambda: None
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("system")
+    p.add_argument("workload")
+    p.add_argument("--size", type=int, default=10000)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--runs", type=int, default=5)
+    p.add_argument("--warmup", type=int, default=1)
+    p.add_argument("--dtype", default="float64")
+    a = p.parse_args()
+    if a.system not in ("multiprocessing", "joblib"):
+        print(json.dumps({"workload": a.workload, "system": a.system, "unsupported": True}))
+        return
+    run, close = make_runner(a.system, a.workload, a.workers, a.size)
+    try:
+        for _ in range(a.warmup):
+            run()
+        times = []
+        for _ in range(a.runs):
+            t = time.perf_counter()
+            run()
+            times.append((time.perf_counter() - t) * 1e3)
+    finally:
+        close()
+    rec = {"workload": a.workload, "size": a.size, "dtype": a.dtype, "workers": a.workers, "system": a.system,
+           "median_ms": statistics.median(times), "min_ms": min(times), "max_ms": max(times), "runs_ms": times}
+    if a.workload != "pool-start" and a.size:
+        rec["per_task_us"] = statistics.median(times) * 1e3 / a.size
+    print(json.dumps(rec))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,279 @@
+#!/usr/bin/env python3
+"""The benchmark suite: mproc against numpy, Python multiprocessing (Pool and shared_memory), joblib and
+dask, on the same workloads, sizes and machine, in one interleaved run, with the memory-bandwidth limit.
+
+    python3 Benchmarks/run.py --quick          # a few minutes
+    python3 Benchmarks/run.py                  # the full grid (sizes up to 2^28, workers 1..cores)
+
+`make bench` / `make bench-quick` build mproc (release), create Benchmarks/.venv with the peers' packages
+from PyPI, and run this with that interpreter. Writes Benchmarks/results/latest.json (one record per
+workload, size, dtype, workers and system, with median_ms, min_ms and max_ms), latest.md (tables) and
+PNG plots (time against size, time against workers), and refreshes the README's Performance section.
+Timings are never asserted anywhere: machines are noisy; compare ratios taken in the same run.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+MPROC = os.path.join(ROOT, ".build", "release", "mproc")
+PEERS = os.path.join(HERE, "peers", "array_peers.py")
+TASK_PEERS = os.path.join(HERE, "peers", "task_peers.py")
+PROBE_SRC = os.path.join(HERE, "probe", "bandwidth.c")
+PROBE = os.path.join(ROOT, ".build", "bandwidth-probe")
+
+REDUCTIONS = ["sum", "mean", "var", "std", "min", "argmin", "dot", "norm", "histogram", "colstats"]
+MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
+SEED = ["seed-mean-of-means"]
+TASKS = ["pool-start", "task-overhead", "map-overhead"]
+PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
+# Bytes each workload reads (and writes) per element, for the bandwidth floor.
+TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
+           "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
+           "axpy": 24, "random": 8}
+TRIAD_LIKE = {"scale", "sqrt", "exp", "axpy", "random"}
+
+
+def run_json(cmd, timeout=3600):
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
+    if out.returncode != 0:
+        print(f"  failed: {' '.join(cmd)}\n  {out.stderr.strip()[-400:]}", file=sys.stderr)
+        return None
+    try:
+        return json.loads(out.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        print(f"  no JSON from: {' '.join(cmd)}", file=sys.stderr)
+        return None
+
+
+def machine():
+    info = run_json([MPROC, "info", "--json"]) or {}
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
+    fields = {k.strip(): v.strip() for k, v in (l.split(":", 1) for l in lscpu.splitlines() if ":" in l)}
+    import numpy
+    return {
+        "cpu": fields.get("Model name", platform.processor()), "cores": os.cpu_count(),
+        "l2": fields.get("L2 cache"), "l3": fields.get("L3 cache"), "kernel": platform.release(),
+        "blas": info.get("blas"), "hdf5": info.get("hdf5"), "python": platform.python_version(),
+        "numpy": numpy.__version__, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+    }
+
+
+def probe(workers, runs):
+    subprocess.run(["cc", "-O3", "-march=native", "-fopenmp", PROBE_SRC, "-o", PROBE], check=True)
+    return run_json([PROBE, str(1 << 27), str(workers), str(runs)])
+
+
+def plan(quick, cores):
+    workers = [1, cores] if quick else list(range(1, cores + 1))
+    sizes = [1 << 16, 1 << 20, 1 << 24] if quick else [1 << 16, 1 << 20, 1 << 24, 1 << 26, 1 << 28]
+    runs = 5
+    jobs = []
+    for w in workers:
+        for n in sizes:
+            for wl in REDUCTIONS + MAPS + SEED:
+                size = n // 8 if wl == "colstats" else n
+                jobs.append((wl, size, "float64", w))
+            if n == sizes[-1]:
+                jobs.append(("sum", n, "float32", w))
+                jobs.append(("var", n, "float32", w))
+        for g in ([512, 1024] if quick else [1024, 2048, 4096]):
+            jobs.append(("gemm", g, "float64", w))
+    for w in workers:
+        jobs.append(("pool-start", 0, "float64", w))
+        jobs.append(("task-overhead", 5000 if quick else 20000, "float64", w))
+        jobs.append(("map-overhead", 100000 if quick else 1000000, "float64", w))
+    return jobs, runs
+
+
+def systems_for(workload, workers):
+    if workload == "gemm":
+        return ["mproc", "numpy"]
+    if workload in TASKS:
+        return ["mproc", "multiprocessing", "joblib"]
+    if workload in MAPS:
+        return ["mproc", "numpy", "dask"]
+    systems = ["mproc"] + PEER_SYSTEMS
+    if workers == 1:
+        systems = ["mproc", "numpy"] + [s for s in PEER_SYSTEMS if s != "numpy"]
+    return systems
+
+
+def measure(system, workload, size, dtype, workers, runs, python):
+    if system == "mproc":
+        return run_json([MPROC, "bench", workload, "--size", str(size), "--dtype", dtype, "--workers", str(workers),
+                         "--runs", str(runs), "--json"])
+    script = TASK_PEERS if workload in TASKS else PEERS
+    rec = run_json([python, script, system, workload, "--size", str(size), "--workers", str(workers),
+                    "--runs", str(runs), "--dtype", dtype])
+    if rec and rec.get("unsupported"):
+        return None
+    return rec
+
+
+def limit_record(workload, size, dtype, workers, bandwidth):
+    if workload not in TRAFFIC or bandwidth is None:
+        return None
+    per = TRAFFIC[workload] * (0.5 if dtype == "float32" else 1)
+    gbps = bandwidth["triad_gb_per_s" if workload in TRIAD_LIKE else "gb_per_s"]
+    ms = size * per / gbps / 1e6
+    return {"workload": workload, "size": size, "dtype": dtype, "workers": workers, "system": "limit",
+            "median_ms": ms, "min_ms": ms, "max_ms": ms}
+
+
+def markdown(results):
+    recs = results["records"]
+    keys = sorted({(r["workload"], r["size"], r["dtype"], r["workers"]) for r in recs},
+                  key=lambda k: (k[0] not in ("sum",), k[0], k[2], k[3], k[1]))
+    systems = ["mproc", "numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask", "limit"]
+    bw = results["bandwidth"]
+    lines = [f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, L2 {results['machine']['l2']}, "
+             f"L3 {results['machine']['l3']}, Linux {results['machine']['kernel']}, {results['machine']['blas']}, "
+             f"numpy {results['machine']['numpy']}. {results['machine']['date']}.", ""]
+    for w, b in sorted(bw.items()):
+        lines.append(f"- Memory bandwidth with {w} thread(s): sum {b['gb_per_s']:.1f} GB/s, triad {b['triad_gb_per_s']:.1f} GB/s")
+    lines += ["", "Median ms (min-max over runs); in brackets, the system's time divided by mproc's "
+              "(above 1: mproc is faster). `limit` is the time to move the data at the measured bandwidth.", "",
+              "| workload | size | dtype | workers | " + " | ".join(systems) + " | mproc / limit |",
+              "|---|---:|---|---:|" + "---:|" * (len(systems) + 1)]
+    index = {(r["workload"], r["size"], r["dtype"], r["workers"], r["system"]): r for r in recs}
+    for k in keys:
+        mp = index.get(k + ("mproc",))
+        cells = []
+        for s in systems:
+            r = index.get(k + (s,))
+            if not r:
+                cells.append("")
+                continue
+            cell = f"{r['median_ms']:.3g}"
+            if s not in ("mproc", "limit") and mp:
+                cell += f" [{r['median_ms'] / mp['median_ms']:.2g}x]"
+            cells.append(cell)
+        lim = index.get(k + ("limit",))
+        frac = f"{mp['median_ms'] / lim['median_ms']:.2f}" if (mp and lim and lim["median_ms"] > 0) else ""
+        lines.append(f"| {k[0]} | {k[1]} | {k[2]} | {k[3]} | " + " | ".join(cells) + f" | {frac} |")
+    return "\n".join(lines) + "\n"
+
+
+def plots(results, outdir):
+    try:
+        import matplotlib
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib missing: no plots", file=sys.stderr)
+        return []
+    recs = [r for r in results["records"] if r["dtype"] == "float64"]
+    colors = {"mproc": "C0", "numpy": "C1", "multiprocessing": "C2", "multiprocessing-shm": "C3", "joblib": "C4",
+              "dask": "C5", "limit": "k"}
+    made = []
+    maxw = max(r["workers"] for r in recs)
+    workloads = ["sum", "var", "argmin", "dot", "histogram", "colstats", "sqrt", "seed-mean-of-means"]
+    fig, axes = plt.subplots(2, 4, figsize=(16, 8))
+    for ax, wl in zip(axes.flat, workloads):
+        for s, c in colors.items():
+            pts = sorted((r["size"], r["median_ms"]) for r in recs if r["workload"] == wl and r["system"] == s
+                         and (r["workers"] == maxw or s == "numpy"))
+            if pts:
+                ax.loglog([p[0] for p in pts], [p[1] for p in pts], "o-" if s != "limit" else "--", color=c, label=s)
+        ax.set_title(f"{wl} ({maxw} workers)")
+        ax.set_xlabel("elements")
+        ax.set_ylabel("ms")
+        ax.grid(True, which="both", alpha=0.3)
+    axes.flat[0].legend(fontsize=8)
+    fig.tight_layout()
+    path = os.path.join(outdir, "time-vs-size.png")
+    fig.savefig(path, dpi=80)
+    made.append(path)
+    plt.close(fig)
+    big = max((r["size"] for r in recs if r["workload"] == "sum"), default=0)
+    fig, axes = plt.subplots(1, 4, figsize=(16, 4))
+    for ax, wl in zip(axes, ["sum", "var", "dot", "seed-mean-of-means"]):
+        for s, c in colors.items():
+            pts = sorted((r["workers"], r["median_ms"]) for r in recs if r["workload"] == wl and r["system"] == s
+                         and r["size"] == big)
+            if pts and s != "numpy":
+                ax.plot([p[0] for p in pts], [p[1] for p in pts], "o-" if s != "limit" else "--", color=c, label=s)
+        ax.set_title(f"{wl}, {big} float64")
+        ax.set_xlabel("workers")
+        ax.set_ylabel("ms")
+        ax.set_yscale("log")
+        ax.grid(True, alpha=0.3)
+    axes[0].legend(fontsize=8)
+    fig.tight_layout()
+    path = os.path.join(outdir, "time-vs-workers.png")
+    fig.savefig(path, dpi=80)
+    made.append(path)
+    plt.close(fig)
+    return made
+
+
+def update_readme(md):
+    path = os.path.join(ROOT, "README.md")
+    text = open(path).read()
+    start, end = "<!-- performance:start -->", "<!-- performance:end -->"
+    if start not in text or end not in text:
+        return
+    head, rest = text.split(start, 1)
+    _, tail = rest.split(end, 1)
+    open(path, "w").write(head + start + "\n" + md + end + tail)
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true")
+    p.add_argument("--out", default=os.path.join(HERE, "results"))
+    p.add_argument("--only", help="comma-separated workloads")
+    p.add_argument("--no-readme", action="store_true")
+    a = p.parse_args()
+    if not os.path.exists(MPROC):
+        sys.exit("build first: swift build -c release --product mproc")
+    os.makedirs(a.out, exist_ok=True)
+    cores = os.cpu_count()
+    jobs, runs = plan(a.quick, cores)
+    if a.only:
+        keep = set(a.only.split(","))
+        jobs = [j for j in jobs if j[0] in keep]
+    bandwidth = {}
+    for w in sorted({j[3] for j in jobs}):
+        b = probe(w, 7)
+        if b:
+            bandwidth[str(w)] = b
+    records = []
+    for i, (wl, size, dtype, workers) in enumerate(jobs):
+        print(f"[{i + 1}/{len(jobs)}] {wl} size={size} {dtype} workers={workers}", file=sys.stderr, flush=True)
+        for system in systems_for(wl, workers):
+            if system == "numpy" and workers != min(j[3] for j in jobs) and wl not in ("gemm",):
+                continue  # numpy is single-process: measure it once per size
+            rec = measure(system, wl, size, dtype, workers, runs, sys.executable)
+            if rec:
+                records.append(rec)
+        lim = limit_record(wl, size, dtype, workers, bandwidth.get(str(workers)))
+        if lim:
+            records.append(lim)
+    # numpy rows apply to every worker count: copy them so each table row has its peer.
+    for r in [r for r in records if r["system"] == "numpy" and r["workload"] != "gemm"]:
+        for w in sorted({j[3] for j in jobs}):
+            if w != r["workers"]:
+                records.append(dict(r, workers=w))
+    results = {"machine": machine(), "bandwidth": bandwidth, "quick": a.quick, "records": records}
+    with open(os.path.join(a.out, "latest.json"), "w") as f:
+        json.dump(results, f, indent=1)
+    md = markdown(results)
+    with open(os.path.join(a.out, "latest.md"), "w") as f:
+        f.write(md)
+    made = plots(results, a.out)
+    if not a.no_readme:
+        update_readme(md)
+    print(f"wrote {a.out}/latest.json, latest.md, " + ", ".join(os.path.basename(m) for m in made), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

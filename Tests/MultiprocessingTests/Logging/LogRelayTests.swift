@@ -1,0 +1,71 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Logging
+import Multiprocessing
+import XCTest
+
+/// Collects forwarded records in memory.
+final class CollectingHandlerStore: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var records: [(label: String, level: Logger.Level, message: String, pid: String)] = []
+    init() { pthread_mutex_init(&mutex, nil) }
+    func append(_ r: (String, Logger.Level, String, String)) {
+        pthread_mutex_lock(&mutex)
+        records.append(r)
+        pthread_mutex_unlock(&mutex)
+    }
+    var all: [(label: String, level: Logger.Level, message: String, pid: String)] {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return records
+    }
+}
+
+struct CollectingHandler: LogHandler {
+    let label: String
+    let store: CollectingHandlerStore
+    var logLevel: Logger.Level = .trace
+    var metadata: Logger.Metadata = [:]
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+    func log(event: LogEvent) {
+        store.append((label, event.level, event.message.description, event.metadata?["pid"]?.description ?? "?"))
+    }
+}
+
+final class LogRelayTests: XCTestCase {
+    func testRecordsFromChildrenArriveTaggedWithPidAndNoneAreLost() throws {
+        let store = CollectingHandlerStore()
+        let relay = try LogRelay { CollectingHandler(label: $0, store: store) }
+        var children: [Multiprocessing.Process] = []
+        for c in 0..<3 {
+            let p = Process(name: "logger-\(c)") {
+                var log = Logger(label: "child", factory: relay.makeHandler)
+                log.logLevel = .debug
+                for i in 0..<500 { log.info("record \(i) from \(c)", metadata: ["child": "\(c)"]) }
+                log.debug("bye")
+                log.trace("filtered out")
+            }
+            try p.start()
+            children.append(p)
+        }
+        for p in children { try p.join(timeout: .seconds(30)) }
+        relay.shutdown()
+        let records = store.all
+        XCTAssertEqual(records.count, 3 * 501)
+        let pids = Set(children.map { String($0.pid!) })
+        XCTAssertEqual(Set(records.map(\.pid)), pids)
+        for pid in pids {
+            let messages = records.filter { $0.pid == pid }.map(\.message)
+            XCTAssertEqual(messages.count, 501)
+            XCTAssertEqual(messages.last, "bye")
+            // Each child's records stay in order.
+            let numbers = messages.dropLast().compactMap { Int($0.split(separator: " ")[1]) }
+            XCTAssertEqual(numbers, Array(0..<500))
+        }
+        XCTAssertEqual(relay.forwardedCount, 3 * 501)
+    }
+}
