@@ -43,4 +43,17 @@ void mp_cleanup_run(void);
 /// In a freshly forked child: forget the parent's tables and restore default signal actions so a
 /// worker never unlinks the parent's segments or kills its siblings.
 void mp_cleanup_forget_in_child(void);
+
+// Synchronization across processes (SyncShim.c): what Swift cannot reach in glibc's pthread API.
+#include <pthread.h>
+/// The caller's pid, cached (getpid() is a real syscall in glibc) and forgotten in a fork()ed child.
+pid_t mp_current_pid(void);
+/// The calling thread's kernel tid, cached per thread and forgotten in a fork()ed child.
+pid_t mp_current_tid(void);
+/// Whether the calling thread holds this *robust* mutex: the kernel-maintained owner tid in its lock
+/// word equals the caller's (the kernel clears it when the owner dies, so a reused tid never matches).
+int mp_mutex_held_by_caller(pthread_mutex_t *mutex);
+/// pthread_mutex_clocklock(mutex, CLOCK_MONOTONIC, deadline): `deadline_ns` is an absolute
+/// CLOCK_MONOTONIC time in nanoseconds. Returns 0, ETIMEDOUT, EOWNERDEAD, ... (not errno).
+int mp_mutex_lock_until(pthread_mutex_t *mutex, int64_t deadline_ns);
 #endif
