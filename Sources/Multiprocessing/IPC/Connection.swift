@@ -74,7 +74,7 @@ public final class Connection: @unchecked Sendable {
     private func writeAll(_ buffer: UnsafeRawBufferPointer) throws {
         var offset = 0
         while offset < buffer.count {
-            let n = retryingOnInterrupt { send(fd, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = retryingOnInterrupt { Glibc.send(fd, buffer.baseAddress! + offset, buffer.count - offset, Int32(MSG_NOSIGNAL)) }
             if n < 0 {
                 if mp_errno() == EPIPE || mp_errno() == ECONNRESET { throw ConnectionError.closed }
                 throw ConnectionError.system(SystemError("send", "connection"))
