@@ -41,25 +41,43 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let n = parseCount(size)!
-        let pool = try WorkerPool(workers: workerOptions.workers)
-        defer { pool.shutdown() }
-        let times = dtype == "float32"
-            ? try BenchRunner<Float>(pool: pool, n: n).measure(workload, runs: runs, warmup: warmup)
-            : try BenchRunner<Double>(pool: pool, n: n).measure(workload, runs: runs, warmup: warmup)
+        let workers = workerOptions.workers ?? WorkerPool.availableCores
+        let times: [Duration]
+        if workload.isTaskWorkload {
+            let (body, close) = try TaskBench.prepare(workload, workers: workers, n: n)
+            defer { close() }
+            let clock = ContinuousClock()
+            for _ in 0..<warmup { try body() }
+            times = try (0..<runs).map { _ in
+                let start = clock.now
+                try body()
+                return clock.now - start
+            }
+        } else {
+            let pool = try WorkerPool(workers: workers)
+            defer { pool.shutdown() }
+            times = dtype == "float32"
+                ? try BenchRunner<Float>(pool: pool, n: n).measure(workload, runs: runs, warmup: warmup)
+                : try BenchRunner<Double>(pool: pool, n: n).measure(workload, runs: runs, warmup: warmup)
+        }
         let ms = times.map(\.milliseconds)
         let sorted = ms.sorted()
         let median = sorted[sorted.count / 2]
         if json {
             let fields: [(String, String)] = [
                 ("workload", jsonString(workload.rawValue)), ("size", "\(n)"), ("dtype", jsonString(dtype)),
-                ("workers", "\(pool.workerCount)"), ("system", jsonString("mproc")),
+                ("workers", "\(workers)"), ("system", jsonString("mproc")),
                 ("median_ms", jsonNumber(median, integer: false)), ("min_ms", jsonNumber(sorted.first, integer: false)),
                 ("max_ms", jsonNumber(sorted.last, integer: false)),
                 ("runs_ms", "[" + ms.map { jsonNumber($0, integer: false) }.joined(separator: ",") + "]"),
             ]
-            print("{" + fields.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
+            var all = fields
+            if workload == .taskOverhead || workload == .mapOverhead {
+                all.append(("per_task_us", jsonNumber(median * 1000 / Double(n), integer: false)))
+            }
+            print("{" + all.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
         } else {
-            print("\(workload.rawValue) n=\(n) \(dtype) \(pool.workerCount) workers: median \(formatMilliseconds(times.sorted()[times.count / 2])) ms (min \(formatValue(sorted.first, integer: false)), max \(formatValue(sorted.last, integer: false)))")
+            print("\(workload.rawValue) n=\(n) \(dtype) \(workers) workers: median \(formatMilliseconds(times.sorted()[times.count / 2])) ms (min \(formatValue(sorted.first, integer: false)), max \(formatValue(sorted.last, integer: false)))")
         }
     }
 }
@@ -70,6 +88,11 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case scale, sqrt, exp, axpy, random
     case seedMeanOfMeans = "seed-mean-of-means"
     case gemm
+    case poolStart = "pool-start"
+    case taskOverhead = "task-overhead"
+    case mapOverhead = "map-overhead"
+
+    var isTaskWorkload: Bool { self == .poolStart || self == .taskOverhead || self == .mapOverhead }
 }
 
 /// Sets up the data for a workload, then times it.
@@ -127,6 +150,8 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
         case .seedMeanOfMeans:
             let x = try vector()
             return { _ = try x.strided(by: 5).meanOfMeans() }
+        case .poolStart, .taskOverhead, .mapOverhead:
+            throw CLIError("\(workload.rawValue) is a task workload")
         case .gemm:
             let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)
             let b = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 2, on: pool)
