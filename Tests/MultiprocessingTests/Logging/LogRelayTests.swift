@@ -41,8 +41,12 @@ final class LogRelayTests: XCTestCase {
         let store = CollectingHandlerStore()
         let relay = try LogRelay { CollectingHandler(label: $0, store: store) }
         var children: [Multiprocessing.Process] = []
+        // Fork every child before any of them logs: forking while the relay's thread is busy in the Swift
+        // runtime could leave a child waiting on a lock that thread held (see DESIGN.md on fork safety).
+        let go = try Event()
         for c in 0..<3 {
             let p = Process(name: "logger-\(c)") {
+                go.wait()
                 var log = Logger(label: "child", factory: relay.makeHandler)
                 log.logLevel = .debug
                 for i in 0..<500 { log.info("record \(i) from \(c)", metadata: ["child": "\(c)"]) }
@@ -52,7 +56,12 @@ final class LogRelayTests: XCTestCase {
             try p.start()
             children.append(p)
         }
-        for p in children { try p.join(timeout: .seconds(30)) }
+        go.set()
+        for p in children {
+            let ended = try p.join(timeout: .seconds(60))
+            if !ended { p.kill() }
+            XCTAssertTrue(ended, "child \(p.pid!) did not finish")
+        }
         relay.shutdown()
         let records = store.all
         XCTAssertEqual(records.count, 3 * 501)
