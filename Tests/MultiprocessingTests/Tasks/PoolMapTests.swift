@@ -92,3 +92,25 @@ final class PoolMapTests: XCTestCase {
         XCTAssertEqual(reports.map(\.0), reports.map(\.0).sorted())
     }
 }
+
+struct Repeat: ParallelTask2 {
+    static func run(_ text: String, _ times: Int) throws -> String { String(repeating: text, count: times) }
+}
+
+final class PoolLifecycleTests: XCTestCase {
+    func testStarmapAndScopedPoolAlwaysShutsDown() throws {
+        var pids: [Int32] = []
+        let out = try WorkerPool.with(workers: 2) { pool in
+            pids = pool.workerPIDs
+            return try pool.starmap(Repeat.self, over: [("ab", 2), ("x", 3), ("", 5)])
+        }
+        XCTAssertEqual(out, ["abab", "xxx", ""])
+        for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0, "worker \(pid) still running after the scope") }
+        struct Boom: Error {}
+        XCTAssertThrowsError(try WorkerPool.with(workers: 1) { pool -> Int in
+            pids = pool.workerPIDs
+            throw Boom()
+        })
+        for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0) }
+    }
+}

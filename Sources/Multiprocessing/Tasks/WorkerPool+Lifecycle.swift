@@ -1,0 +1,58 @@
+extension WorkerPool {
+    /// Runs `body` with a new pool and always shuts the pool down afterwards, even when `body` throws
+    /// (Python's `with Pool() as pool:`).
+    ///
+    /// ```swift
+    /// let squares = try WorkerPool.with(workers: 4) { pool in try pool.map(Square.self, over: 0..<100) }
+    /// ```
+    public static func with<Result>(
+        workers: Int? = nil, _ body: (WorkerPool) throws -> Result
+    ) throws -> Result {
+        let pool = try WorkerPool(workers: workers)
+        defer { pool.shutdown() }
+        return try body(pool)
+    }
+
+    /// Python's `terminate()`: stops the workers now (SIGTERM, then SIGKILL after a grace period).
+    public func terminate() { shutdown() }
+
+    /// Python's `close()` followed by `join()`: calls already running finish (they hold the pool's
+    /// lock), then the workers exit and are reaped. Later calls throw ``WorkerPoolError/shutDown``.
+    public func closeAndJoin() { shutdown() }
+}
+
+/// A task of two arguments, for ``WorkerPool/starmap(_:over:chunkSize:)`` (Python's `starmap` unpacks
+/// argument tuples; Swift tuples are not Codable, so the pair travels as a struct).
+public protocol ParallelTask2: SendableMetatype {
+    associatedtype First: Codable & Sendable
+    associatedtype Second: Codable & Sendable
+    associatedtype Output: Codable & Sendable
+    static func run(_ first: First, _ second: Second) throws -> Output
+}
+
+/// The pair of arguments of a ``ParallelTask2``.
+public struct ArgumentPair<First: Codable & Sendable, Second: Codable & Sendable>: Codable, Sendable {
+    public var first: First
+    public var second: Second
+}
+
+/// Adapts a ``ParallelTask2`` to ``ParallelTask``.
+public enum StarTask<Task: ParallelTask2>: ParallelTask {
+    public static func run(_ input: ArgumentPair<Task.First, Task.Second>) throws -> Task.Output {
+        try Task.run(input.first, input.second)
+    }
+}
+
+extension WorkerPool {
+    /// Runs a two-argument task on every `(first, second)` pair (Python's `starmap`).
+    ///
+    /// ```swift
+    /// struct Power: ParallelTask2 { static func run(_ x: Double, _ n: Int) throws -> Double { pow(x, Double(n)) } }
+    /// let values = try pool.starmap(Power.self, over: [(2, 10), (3, 3)])
+    /// ```
+    public func starmap<Task: ParallelTask2>(
+        _ task: Task.Type, over pairs: [(Task.First, Task.Second)], chunkSize: Int? = nil
+    ) throws -> [Task.Output] {
+        try map(StarTask<Task>.self, over: pairs.map { ArgumentPair(first: $0.0, second: $0.1) }, chunkSize: chunkSize)
+    }
+}
