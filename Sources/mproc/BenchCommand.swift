@@ -54,7 +54,7 @@ struct BenchCommand: ParsableCommand {
                 return clock.now - start
             }
         } else {
-            let pool = try WorkerPool(workers: workers)
+            let pool = try WorkerPool(workers: workers, startMethod: workerOptions.startMethod)
             defer { pool.shutdown() }
             times = dtype == "float32"
                 ? try BenchRunner<Float>(pool: pool, n: n).measure(workload, runs: runs, warmup: warmup)

@@ -76,7 +76,7 @@ struct GenCommand: ParsableCommand {
         if let free = SharedMemory.freeSpace(), bytes > free {
             throw CLIError("not enough shared memory for \(formatBytes(bytes)): /dev/shm has \(formatBytes(free)) free")
         }
-        let pool = try WorkerPool(workers: workerOptions.workers)
+        let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let progress = Progress(enabled: isTerminal(2))
         let clock = ContinuousClock()

@@ -1,4 +1,7 @@
 import ArgumentParser
+import SharedArrays
+
+extension StartMethod: ExpressibleByArgument {}
 
 @main
 struct Mproc: ParsableCommand {
@@ -12,12 +15,25 @@ struct Mproc: ParsableCommand {
         subcommands: [StatsCommand.self, GenCommand.self, InfoCommand.self, CleanupCommand.self, BenchCommand.self],
         defaultSubcommand: nil
     )
+
+    /// Spawned workers (`--start-method spawn`) are new runs of this program: they must become workers
+    /// before any argument parsing.
+    static func main() {
+        WorkerPool.runSpawnedWorkerIfRequested()
+        main(nil)
+    }
 }
 
 /// Options every command that runs workers shares.
 struct WorkerOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: "Worker processes (default: one per core).")
     var workers: Int?
+
+    @Option(name: .long, help: "How workers start: fork (default) or spawn (new runs of mproc).")
+    var startMethod: StartMethod = .fork
+
+    /// A pool as these options ask.
+    func makePool() throws -> WorkerPool { try WorkerPool(workers: workers, startMethod: startMethod) }
 
     func validate() throws {
         if let workers, workers < 1 {

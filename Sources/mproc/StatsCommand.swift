@@ -63,7 +63,7 @@ struct StatsCommand: ParsableCommand {
         let statistics = try parsedStatistics()
         let fileType = try spec.fileDType()
         let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype)!
-        let pool = try WorkerPool(workers: workerOptions.workers)
+        let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let report: StatsReport
         switch computeType {

@@ -113,3 +113,24 @@ final class StatsCommandTests: XCTestCase {
         XCTAssertTrue(json["min"] is NSNull)
     }
 }
+
+final class StartMethodTests: XCTestCase {
+    func testSpawnedWorkersGiveTheSameAnswersAsForkedOnes() throws {
+        var answers: [String] = []
+        for method in ["fork", "spawn"] {
+            let r = try CLI.run([
+                "stats", "datasets/sensors.h5:/readings/table", "--ops", "sum,var,argmax", "--json", "--start-method", method,
+            ])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let json = try XCTUnwrap(r.json, r.stdout)
+            answers.append("\(json["sum"]!) \(json["var"]!) \(json["argmax"]!)")
+        }
+        XCTAssertEqual(answers[0], answers[1])
+        let dir = try TemporaryDirectory()
+        let gen = try CLI.run(["gen", dir.file("s.npy"), "--count", "100000", "--start-method", "spawn"])
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        XCTAssertEqual(orphanedWorkers(), [])
+        let bad = try CLI.run(["stats", "datasets/sensors.npy", "--start-method", "thread"])
+        XCTAssertNotEqual(bad.status, 0)
+    }
+}

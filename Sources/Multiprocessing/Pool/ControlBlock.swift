@@ -99,6 +99,8 @@ struct WorkerSlot {
     var errorChunk: UnsafeAtomic<Int> { atomicInt(88) }
     /// Chunks this worker process has run (for `maxTasksPerChild`).
     var chunksRun: UnsafeAtomic<Int> { atomicInt(8) }
+    /// A spawned worker's pid once it has attached the control block and is waiting for jobs.
+    var checkIn: UnsafeAtomic<Int> { atomicInt(16) }
 
     var errorMessage: String {
         let bytes = UnsafeRawBufferPointer(start: base + 96, count: ControlBlock.errorCapacity)

@@ -49,16 +49,22 @@ public final class WorkerPool: @unchecked Sendable {
     public let maxTasksPerChild: Int?
     /// Runs once in every worker process right after it is forked (Python's `initializer`).
     private let initializer: (@Sendable () -> Void)?
+    /// How worker processes are started.
+    public let startMethod: StartMethod
 
     /// Starts `workers` worker processes (default: one per core).
     ///
     /// - Parameters:
     ///   - initializer: runs once in each worker after its fork (open a file, seed a generator...).
     ///   - maxTasksPerChild: replace a worker after it has run this many chunks.
+    ///   - startMethod: `.fork` (default) or `.spawn` (see ``StartMethod``).
     public init(
-        workers: Int? = nil, initializer: (@Sendable () -> Void)? = nil, maxTasksPerChild: Int? = nil
+        workers: Int? = nil, initializer: (@Sendable () -> Void)? = nil, maxTasksPerChild: Int? = nil,
+        startMethod: StartMethod = .fork
     ) throws {
         let count = workers ?? Self.availableCores
+        if startMethod == .spawn, initializer != nil { throw WorkerPoolError.spawnFailed(StartMethod.initializerMessage) }
+        self.startMethod = startMethod
         guard count >= 1, count <= Self.maximumWorkers else { throw WorkerPoolError.invalidWorkerCount(count) }
         if let maxTasksPerChild, maxTasksPerChild < 1 { throw WorkerPoolError.invalidChunkSize(maxTasksPerChild) }
         self.initializer = initializer
@@ -242,6 +248,13 @@ public final class WorkerPool: @unchecked Sendable {
         slot.finishedSequence.store(Int(startSequence), ordering: .relaxed)
         slot.currentChunk.store(-1, ordering: .relaxed)
         slot.chunksRun.store(0, ordering: .relaxed)
+        if startMethod == .spawn {
+            let pid = try SpawnedWorker.launch(
+                control: controlSegment, index: index, startSequence: startSequence, slot: slot)
+            _ = mp_cleanup_add_worker(pid)
+            records[index] = WorkerRecord(pid: pid)
+            return
+        }
         fflush(nil)
         let (pid, watermark, releaseStart) = SegmentReleaseLog.forkingUnderLock { next in
             let watermark = SharedMemory.idWatermark
