@@ -21,6 +21,7 @@ public struct BinaryEncoder: Sendable {
     /// The frame for `value`.
     public func encode<T: Encodable>(_ value: T) throws -> [UInt8] {
         let context = EncodingContext(userInfo: userInfo.mapValues { $0 as Any }, maximumDepth: maximumDepth)
+        defer { context.releaseSuperEncoders() }
         let root = EncoderNode(context: context, parent: nil, key: nil, depth: 0)
         let encoded = try root.encode(value, key: nil)
         if let misuse = context.firstMisuse { throw misuse }

@@ -4,17 +4,28 @@ final class EncodingContext {
     let maximumDepth: Int
     /// The first contract violation seen; container methods cannot throw, so it is reported when `encode` ends.
     var firstMisuse: CodecError?
+    /// Encoders handed out by `superEncoder()`. Their slot in the parent's container refers to them while they
+    /// refer to their parent, a cycle that `releaseSuperEncoders()` breaks once the frame is written.
+    private var superEncoders: [EncoderNode] = []
 
     init(userInfo: [CodingUserInfoKey: Any], maximumDepth: Int) {
         self.userInfo = userInfo
         self.maximumDepth = maximumDepth
+    }
+
+    func registerSuperEncoder(_ encoder: EncoderNode) { superEncoders.append(encoder) }
+
+    func releaseSuperEncoders() {
+        for encoder in superEncoders { encoder.parent = nil }
+        superEncoders = []
     }
 }
 
 /// The `Encoder` handed to `encode(to:)`: one per nested value, holding that value once encoded.
 final class EncoderNode: Encoder, CodingPathNode {
     let context: EncodingContext
-    let parent: EncoderNode?
+    /// Cleared for super encoders once encoding ends (see `EncodingContext.releaseSuperEncoders`).
+    fileprivate(set) var parent: EncoderNode?
     let key: (any CodingKey)?
     let depth: Int
     /// What this encoder produced; nil until a container is requested or a single value encoded.
@@ -54,6 +65,13 @@ final class EncoderNode: Encoder, CodingPathNode {
                 found: "deeper nesting", codingPath: renderedPath(appending: key))
         }
         return EncoderNode(context: context, parent: self, key: key, depth: depth + 1)
+    }
+
+    /// An encoder for `superEncoder()`, whose value is read when the frame is written.
+    func superChild(key: any CodingKey) -> EncoderNode {
+        let encoder = child(key: key)
+        context.registerSuperEncoder(encoder)
+        return encoder
     }
 
     // MARK: Encoder

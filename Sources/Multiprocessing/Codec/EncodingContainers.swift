@@ -74,7 +74,7 @@ struct KeyedEncoding<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(for: key) }
 
     private func superEncoder(for key: some CodingKey) -> any Encoder {
-        let child = encoder.child(key: key)
+        let child = encoder.superChild(key: key)
         storage.set(.deferred(child), for: key.stringValue)
         return child
     }
@@ -127,7 +127,7 @@ struct UnkeyedEncoding: UnkeyedEncodingContainer {
     }
 
     mutating func superEncoder() -> any Encoder {
-        let child = encoder.child(key: IndexKey(count))
+        let child = encoder.superChild(key: IndexKey(count))
         storage.elements.append(.deferred(child))
         return child
     }

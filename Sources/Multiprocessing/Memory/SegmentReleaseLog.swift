@@ -1,4 +1,6 @@
-import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// A segment that was freed in this process; workers that mapped it unmap it at their next job.
 struct ReleasedSegment: Sendable, BitwiseCopyable {
@@ -22,7 +24,10 @@ enum SegmentReleaseLog {
         var next: Int { firstSequence + entries.count }
     }
 
-    private static let state = Mutex(State())
+    /// A pthread mutex, not `Synchronization.Mutex`: a forked child returns through the unlock of
+    /// ``forkingUnderLock(_:)``, and `Mutex` checks (with a thread id cached before the fork) that the
+    /// unlocking thread is the owner, which crashed children now and then.
+    private static let state = PthreadProtected(State())
     private static let capacity = 8192
 
     /// Runs `unmap` and records the segment, atomically with respect to ``forkingUnderLock(_:)``.
@@ -56,5 +61,22 @@ enum SegmentReleaseLog {
             let slice = start < end ? Array(s.entries[start..<end]) : []
             return (slice, s.firstSequence + max(start, end), lost)
         }
+    }
+}
+
+/// A value guarded by a process-private pthread mutex that a forked child may unlock.
+final class PthreadProtected<Value>: @unchecked Sendable {
+    private var mutex = pthread_mutex_t()
+    private var value: Value
+
+    init(_ value: Value) {
+        self.value = value
+        pthread_mutex_init(&mutex, nil)
+    }
+
+    func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+        pthread_mutex_lock(&mutex)
+        defer { pthread_mutex_unlock(&mutex) }
+        return try body(&value)
     }
 }

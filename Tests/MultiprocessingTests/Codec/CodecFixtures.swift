@@ -259,6 +259,21 @@ enum CodecFixtures {
         }
     }
 
+    /// Keeps a weak reference to the encoder `superEncoder()` returned, to show the codec lets it go.
+    struct SuperEncoderProbe: Encodable {
+        final class Box { weak var encoder: AnyObject? }
+        enum CodingKeys: CodingKey { case value }
+        let box: Box
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(1, forKey: .value)
+            let superEncoder = container.superEncoder()
+            box.encoder = superEncoder as AnyObject
+            try "base".encode(to: superEncoder)
+        }
+    }
+
     /// Asks for two different containers from one encoder, which the Codable contract forbids.
     struct Misbehaving: Encodable {
         enum CodingKeys: CodingKey { case a }

@@ -133,6 +133,25 @@ final class CodecRoundTripTests: XCTestCase {
         XCTAssertTrue(decoded.goodBoy)
     }
 
+    func testSuperEncodersAreReleasedAfterEncoding() throws {
+        let box = F.SuperEncoderProbe.Box()
+        let bytes = try BinaryEncoder().encode(F.SuperEncoderProbe(box: box))
+        XCTAssertNil(box.encoder, "the encoder tree must not keep itself alive through a super encoder")
+        struct Decoded: Decodable {
+            enum CodingKeys: CodingKey { case value }
+            var value: Int
+            var base: String
+            init(from decoder: any Decoder) throws {
+                let container = try decoder.container(keyedBy: CodingKeys.self)
+                value = try container.decode(Int.self, forKey: .value)
+                base = try String(from: container.superDecoder())
+            }
+        }
+        let decoded = try BinaryDecoder().decode(Decoded.self, from: bytes)
+        XCTAssertEqual(decoded.value, 1)
+        XCTAssertEqual(decoded.base, "base")
+    }
+
     func testCodingPathAndUserInfoReachNestedValues() throws {
         var encoder = BinaryEncoder()
         encoder.userInfo[F.PathProbe.userInfoKey] = "shared"
