@@ -122,9 +122,11 @@ extension WorkerPool {
         of _: Task.Type, entry: TaskResultEntry, arena: UnsafeRawPointer, index: Int, input: Task.Input,
         died: (pid: Int32, status: ExitStatus)?
     ) -> Result<Task.Output, TaskError>? {
-        let name = String(describing: Task.self)
         func failure(_ reason: TaskError.Reason) -> Result<Task.Output, TaskError> {
-            .failure(TaskError(index: index, input: describeInput(input), pid: entry.pid, reason: reason, task: name))
+            .failure(
+                TaskError(
+                    index: index, input: describeInput(input), pid: entry.pid, reason: reason,
+                    task: String(describing: Task.self)))
         }
         let bytes = UnsafeRawBufferPointer(start: arena + entry.offset, count: entry.length)
         switch TaskResultEntry.State(rawValue: entry.state) ?? .pending {
