@@ -6,10 +6,10 @@ set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != "0" ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 
-if ! pkg-config --exists openblas hdf5-serial 2>/dev/null; then
-    echo "installing libopenblas-dev libhdf5-dev pkg-config ..."
+if ! pkg-config --exists openblas hdf5-serial 2>/dev/null || ! ldconfig -p | grep -q libdeflate.so.0; then
+    echo "installing libopenblas-dev libhdf5-dev pkg-config libdeflate0 ..."
     $SUDO apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev libhdf5-dev pkg-config >/dev/null
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev libhdf5-dev pkg-config libdeflate0 >/dev/null
 fi
 
 if ! python3 -c "import numpy, h5py" 2>/dev/null; then

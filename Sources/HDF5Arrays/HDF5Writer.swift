@@ -30,6 +30,32 @@ public final class HDF5Writer {
         fileID = id
     }
 
+    /// Opens the existing HDF5 file at `path` to add (or, after ``remove(_:)``, replace) datasets.
+    public init(appendingTo path: String) throws {
+        HDF5.prepare()
+        self.path = path
+        let fapl = H5Pcreate(mp_h5p_file_access())
+        guard fapl >= 0 else {
+            throw ArrayIOError(.ioFailure, path: path, "cannot create a file access property list\(HDF5.lastErrorSuffix())")
+        }
+        defer { H5Pclose(fapl) }
+        _ = H5Pset_file_locking(fapl, false, true)
+        let id = H5Fopen(path, mp_h5f_acc_rdwr(), fapl)
+        guard id >= 0 else {
+            throw ArrayIOError(.ioFailure, path: path, "cannot open the HDF5 file for writing\(HDF5.lastErrorSuffix())")
+        }
+        fileID = id
+    }
+
+    /// Removes the link `object` (a dataset or group) from the file.
+    public func remove(_ object: String) throws {
+        let name = HDF5.normalized(object)
+        let file = try openFileID(dataset: name)
+        guard H5Ldelete(file, name, mp_h5p_default()) >= 0 else {
+            throw ArrayIOError(.ioFailure, path: path, dataset: name, "cannot remove\(HDF5.lastErrorSuffix())")
+        }
+    }
+
     /// Creates and returns a writer for a new file at `path`.
     public static func create(path: String) throws -> HDF5Writer { try HDF5Writer(path: path) }
 

@@ -22,7 +22,7 @@ public enum Statistic: String, Sendable, CaseIterable, Codable, Hashable {
     var skipsNaN: Bool { rawValue.hasPrefix("nan") }
 
     /// What a chunk must compute for this statistic.
-    var needs: MomentNeeds {
+    public var needs: MomentNeeds {
         switch self {
         case .count, .nancount, .sum, .nansum, .mean, .nanmean: [.sum]
         case .var, .std, .nanvar, .nanstd: [.sum, .variance]
@@ -42,7 +42,7 @@ public enum Statistic: String, Sendable, CaseIterable, Codable, Hashable {
 
     /// The value of this statistic from combined moments. Index statistics are nil for an empty (or,
     /// for the nan variants, all-NaN) input, where numpy raises.
-    func value(from m: Moments, ddof: Int, isInteger: Bool) -> Double? {
+    public func value(from m: Moments, ddof: Int, isInteger: Bool) -> Double? {
         switch self {
         case .count: Double(m.count + m.nanCount)
         case .nancount: Double(m.count)

@@ -7,6 +7,11 @@ public struct Statistics: Sendable, Equatable {
     /// Elements the statistics cover.
     public let count: Int
 
+    public init(values: [(Statistic, Double?)], count: Int) {
+        self.values = values
+        self.count = count
+    }
+
     public subscript(_ statistic: Statistic) -> Double? {
         values.first { $0.0 == statistic }?.1 ?? nil
     }

@@ -1,0 +1,157 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CHDF5
+import SharedArrays
+
+/// The first pass of a batch, one chunk per file: a worker opens the file (after the fork, as HDF5
+/// requires), lists and selects its datasets, computes the statistics of every selected dataset small
+/// enough to do in one piece, and leaves the rest (`deferred`) for ``BatchPieceJob`` to split across
+/// the workers. Every failure becomes a record in the file's ``ResultSlot``: a chunk never throws, so
+/// one bad file cannot stop the others. A worker that crashes inside HDF5 on a damaged file fails only
+/// that file (the parent runs the remaining files again).
+struct BatchScanJob: WorkerJob {
+    /// `[JobString]`: the window's file paths, one per chunk.
+    var files: SegmentReference
+    /// `[JobString]`: the selector patterns.
+    var patterns: SegmentReference
+    var patternCount: Int
+    /// One ``ResultSlot`` of `slotBytes` per file.
+    var slots: SegmentReference
+    var slotBytes: Int
+    var needs: UInt8
+    /// Datasets up to this many bytes (in the compute type) are done here; larger ones are deferred.
+    /// Negative: defer every numeric dataset.
+    var smallLimit: Int
+    var slabBytes: Int
+
+    static func run(_ job: BatchScanJob, chunk: Int, context: WorkerContext) throws {
+        let paths = try context.address(of: job.files).assumingMemoryBound(to: JobString.self)
+        let patternBase = try context.address(of: job.patterns).assumingMemoryBound(to: JobString.self)
+        let selectors = (0..<job.patternCount).map { HDF5DatasetSelector(patternBase[$0].string) }
+        let slot = ResultSlot(base: try context.address(of: job.slots) + chunk * job.slotBytes, capacity: job.slotBytes)
+        slot.reset()
+        var scanner = FileScanner(
+            path: paths[chunk].string, selectors: selectors, needs: MomentNeeds(rawValue: job.needs),
+            smallLimit: job.smallLimit, slabBytes: job.slabBytes, slot: slot)
+        scanner.scan()
+        slot.state = scanner.overflowed ? .overflow : .done
+    }
+}
+
+/// Selects and reduces the datasets of one file inside a worker, writing records to a slot.
+struct FileScanner {
+    let path: String
+    let selectors: [HDF5DatasetSelector]
+    let needs: MomentNeeds
+    let smallLimit: Int
+    let slabBytes: Int
+    let slot: ResultSlot
+    var overflowed = false
+
+    private mutating func emit(_ record: SlotRecord) {
+        guard !overflowed else { return }
+        if record.kind == .deferred { slot.hasDeferred = true }
+        if !slot.append(record) { overflowed = true }
+    }
+
+    mutating func scan() {
+        HDF5.prepare()
+        // Fault injection for tests: a crash inside HDF5 on a damaged file must fail only that file.
+        if let crash = getenv("MPROC_TEST_CRASH_ON"), path.hasSuffix(String(cString: crash)) { raise(SIGKILL) }
+        let fileID: hid_t
+        do {
+            fileID = try HDF5.openFile(path)
+        } catch {
+            emit(SlotRecord(kind: .fileFailed, dataset: "", pattern: "", message: reason(error)))
+            return
+        }
+        defer { H5Fclose(fileID) }
+        var names: [String]? = nil
+        var chosen: [(dataset: String, selector: HDF5DatasetSelector)] = []
+        var seen = Set<String>()
+        for selector in selectors {
+            guard selector.isGlob else {
+                if seen.insert(selector.pattern).inserted { chosen.append((selector.pattern, selector)) }
+                continue
+            }
+            if names == nil {
+                do {
+                    names = try HDF5.datasetNames(file: fileID).sorted()
+                } catch {
+                    let detail = (error as? HDF5.VisitError)?.message ?? reason(error)
+                    emit(SlotRecord(kind: .fileFailed, dataset: "", pattern: selector.pattern,
+                                    message: "cannot list the datasets: \(detail.isEmpty ? "the file is damaged" : detail)"))
+                    return
+                }
+            }
+            let matched = names!.filter(selector.matches)
+            if matched.isEmpty {
+                let count = names!.count
+                emit(SlotRecord(kind: .failed, dataset: selector.pattern, pattern: selector.pattern,
+                                message: "no dataset matches '\(selector.pattern)' (the file has \(count) dataset\(count == 1 ? "" : "s"))"))
+            }
+            for name in matched where seen.insert(name).inserted { chosen.append((name, selector)) }
+        }
+        var numericPerGlob: [String: Int] = [:]
+        var skippedPerGlob: [String: [String]] = [:]
+        for (dataset, selector) in chosen {
+            let kind = process(fileID: fileID, dataset: dataset, selector: selector)
+            if selector.isGlob {
+                if kind == .skipped { skippedPerGlob[selector.pattern, default: []].append(dataset) }
+                else { numericPerGlob[selector.pattern, default: 0] += 1 }
+            }
+        }
+        for (pattern, skipped) in skippedPerGlob.sorted(by: { $0.key < $1.key }) where numericPerGlob[pattern, default: 0] == 0 {
+            let shown = skipped.prefix(4).joined(separator: ", ") + (skipped.count > 4 ? ", ..." : "")
+            emit(SlotRecord(kind: .failed, dataset: pattern, pattern: pattern,
+                            message: "no numeric dataset matches '\(pattern)' (matched only \(shown), which do not hold numbers)"))
+        }
+    }
+
+    /// Records one dataset; returns the kind of record written.
+    private mutating func process(fileID: hid_t, dataset: String, selector: HDF5DatasetSelector) -> SlotRecord.Kind {
+        let info: HDF5DatasetInfo
+        do {
+            let id = try HDF5.openDataset(file: fileID, path: path, dataset: dataset)
+            defer { H5Dclose(id) }
+            info = try HDF5.info(dataset: id, name: HDF5.normalized(dataset), path: path)
+        } catch {
+            emit(SlotRecord(kind: .failed, dataset: dataset, pattern: selector.pattern, message: reason(error)))
+            return .failed
+        }
+        guard let stored = info.dtype else {
+            if selector.isGlob {
+                emit(SlotRecord(kind: .skipped, dataset: info.path, pattern: selector.pattern,
+                                message: "type \(info.typeDescription) is not a number", info: info))
+                return .skipped
+            }
+            emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern,
+                            message: "dataset has type \(info.typeDescription), not a number", info: info))
+            return .failed
+        }
+        let dtype = MomentStreaming.computeType(for: stored)
+        if smallLimit < 0 || info.count * dtype.byteSize > smallLimit {
+            emit(SlotRecord(kind: .deferred, dataset: info.path, pattern: selector.pattern, info: info, dtype: dtype))
+            return .deferred
+        }
+        do {
+            let reader = try openRangeReader(file: path, dataset: info.path, computeType: dtype)
+            defer { reader.close() }
+            let moments = try MomentStreaming.wholeDataset(reader, dtype: dtype, needs: needs, slabBytes: slabBytes)
+            emit(SlotRecord(kind: .ok, dataset: info.path, pattern: selector.pattern, info: info, dtype: dtype,
+                            moments: moments))
+            return .ok
+        } catch {
+            emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern, message: reason(error),
+                            info: info, dtype: dtype))
+            return .failed
+        }
+    }
+}
+
+/// An error's reason without the file and dataset (the record carries those).
+func reason(_ error: any Error) -> String {
+    if let error = error as? ArrayIOError { return error.reason }
+    return String(describing: error)
+}

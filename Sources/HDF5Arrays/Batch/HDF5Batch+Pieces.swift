@@ -1,0 +1,172 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import SharedArrays
+import Synchronization
+
+extension HDF5Batch {
+    /// Splits the deferred datasets into pieces of whole chunks and reduces them across the workers.
+    func reducePieces(
+        _ deferred: [(file: Int, record: SlotRecord)], window: [BatchFile], pool: WorkerPool, tracker: ProgressTracker
+    ) throws -> [(file: Int, record: HDF5BatchRecord)] {
+        var entries: [DeferredDataset] = []
+        var pieces: [DatasetPiece] = []
+        var failed: [Int: String] = [:]
+        var partialCount = 0
+        for (d, item) in deferred.enumerated() {
+            let dtype = item.record.dtype ?? .float64
+            let count = item.record.info?.count ?? 0
+            let plan = MomentStreaming.plan(count: count, dtype: dtype)
+            guard let file = JobString(window[item.file].path), let dataset = JobString(item.record.dataset) else {
+                failed[d] = "path is too long"
+                entries.append(DeferredDataset(file: JobString("")!, dataset: JobString("")!, dtype: dtype, plan: plan,
+                                               partialBase: partialCount))
+                continue
+            }
+            entries.append(DeferredDataset(file: file, dataset: dataset, dtype: dtype, plan: plan, partialBase: partialCount))
+            partialCount += plan.chunkCount
+            let perPiece = max(1, pieceBytes / max(1, plan.chunkLength * dtype.byteSize))
+            var chunk = 0
+            while chunk < plan.chunkCount {
+                pieces.append(DatasetPiece(dataset: d, firstChunk: chunk, endChunk: min(plan.chunkCount, chunk + perPiece)))
+                chunk += perPiece
+            }
+        }
+        let layout = PieceLayout(datasets: entries.count, pieces: pieces.count, partials: partialCount)
+        let segment = try SharedMemory(byteCount: layout.byteCount)
+        let base = segment.base
+        for (i, entry) in entries.enumerated() { (layout.datasets(base) + i).initialize(to: entry) }
+        for i in 0..<partialCount { (layout.partials(base) + i).initialize(to: .empty) }
+        // The share of its file's bytes each piece stands for, for progress.
+        var piecesPerFile: [Int: Int] = [:]
+        for piece in pieces { piecesPerFile[deferred[piece.dataset].file, default: 0] += 1 }
+        func bytesOf(_ piece: DatasetPiece) -> Int {
+            let file = deferred[piece.dataset].file
+            return window[file].size / max(1, piecesPerFile[file] ?? 1)
+        }
+        var pending = pieces.indices.filter { failed[pieces[$0].dataset] == nil }
+        while !pending.isEmpty {
+            for (i, p) in pending.enumerated() {
+                (layout.pieces(base) + i).initialize(to: pieces[p])
+                layout.states(base)[i] = 0
+            }
+            var runLayout = layout
+            runLayout.pieceCount = pending.count
+            let job = BatchPieceJob(
+                segment: segment.reference, layout: runLayout,
+                needs: statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }.rawValue,
+                slabBytes: slabBytes, serial: pieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue)
+            var crashed: (chunk: Int, message: String)? = nil
+            do {
+                try pool.run(job, chunks: pending.count, describeChunk: { i in
+                    let piece = pieces[pending[i]]
+                    return "\(window[deferred[piece.dataset].file].path):\(deferred[piece.dataset].record.dataset) chunks \(piece.firstChunk)..<\(piece.endChunk)"
+                }) {
+                    var bytes = 0
+                    for i in pending.indices where layout.states(base)[i] != 0 { bytes += bytesOf(pieces[pending[i]]) }
+                    tracker.live(files: 0, bytes: bytes)
+                }
+            } catch let error as WorkerPoolError {
+                switch error {
+                case .workerDied(_, let status, let chunk, _, _):
+                    crashed = (chunk, "the worker reading the dataset died with \(status)")
+                case .chunkFailed(_, let chunk, _, _, let message):
+                    crashed = (chunk, message)
+                default:
+                    throw error
+                }
+            }
+            var next: [Int] = []
+            var doneBytes = 0
+            for (i, p) in pending.enumerated() {
+                let dataset = pieces[p].dataset
+                switch layout.states(base)[i] {
+                case 1: doneBytes += bytesOf(pieces[p])
+                case 2:
+                    doneBytes += bytesOf(pieces[p])
+                    if failed[dataset] == nil { failed[dataset] = layout.message(base, piece: i) }
+                default:
+                    if crashed?.chunk == i {
+                        if failed[dataset] == nil { failed[dataset] = crashed!.message }
+                    } else {
+                        next.append(p)
+                    }
+                }
+            }
+            tracker.commit(files: 0, bytes: doneBytes)
+            tracker.live(files: 0, bytes: 0)
+            pending = next.filter { failed[pieces[$0].dataset] == nil }
+        }
+        let filesWithDeferred = Set(deferred.map(\.file))
+        tracker.commit(files: filesWithDeferred.count, bytes: 0)
+
+        return deferred.enumerated().map { d, item in
+            let file = window[item.file]
+            var record = convert(item.record, file: file, kind: .failed)!
+            if let message = failed[d] {
+                record.message = message
+                return (item.file, record)
+            }
+            let entry = entries[d]
+            let parts = UnsafeBufferPointer(start: layout.partials(base) + entry.partialBase, count: entry.plan.chunkCount)
+            let moments = pairwiseCombine(parts, Moments.merge, identity: .empty)
+            record.status = .ok
+            record.message = nil
+            record.statistics = statistics(from: moments, dtype: entry.dtype)
+            return (item.file, record)
+        }
+    }
+
+    /// Loads each deferred dataset into shared memory and reduces it there (the ``Strategy/sharedArrays`` way).
+    func reduceShared(
+        _ deferred: [(file: Int, record: SlotRecord)], window: [BatchFile], pool: WorkerPool, tracker: ProgressTracker
+    ) -> [(file: Int, record: HDF5BatchRecord)] {
+        var remaining: [Int: Int] = [:]
+        for item in deferred { remaining[item.file, default: 0] += 1 }
+        return deferred.map { item in
+            let file = window[item.file]
+            var record = convert(item.record, file: file, kind: .failed)!
+            do {
+                let values: Statistics
+                switch item.record.dtype ?? .float64 {
+                case .float64: values = try sharedStatistics(Double.self, file.path, item.record.dataset, pool)
+                case .float32: values = try sharedStatistics(Float.self, file.path, item.record.dataset, pool)
+                case .int64: values = try sharedStatistics(Int64.self, file.path, item.record.dataset, pool)
+                default: values = try sharedStatistics(Int32.self, file.path, item.record.dataset, pool)
+                }
+                record.status = .ok
+                record.message = nil
+                record.statistics = values
+            } catch {
+                record.message = Self.message(error)
+            }
+            remaining[item.file]! -= 1
+            if remaining[item.file] == 0 { tracker.commit(files: 1, bytes: file.size) }
+            return (item.file, record)
+        }
+    }
+
+    private func sharedStatistics<E: SharedElement>(_: E.Type, _ file: String, _ dataset: String, _ pool: WorkerPool)
+        throws -> Statistics {
+        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, on: pool)
+        return try array.statistics(statistics, ddof: ddof)
+    }
+
+    /// A message without the file and dataset, for errors thrown by the shared-array path.
+    private static func message(_ error: any Error) -> String {
+        if case .chunkFailed(_, _, _, _, let message)? = error as? WorkerPoolError {
+            // "FILE:/dataset: reason" from the worker: keep the reason.
+            let scalars = Array(message.unicodeScalars)
+            for i in 0..<max(0, scalars.count - 1) where scalars[i] == ":" && scalars[i + 1] == " " {
+                var rest = ""
+                rest.unicodeScalars.append(contentsOf: scalars[(i + 2)...])
+                return rest
+            }
+            return message
+        }
+        return reason(error)
+    }
+}
+
+/// Serial numbers of piece jobs (workers key the reader they keep open by it).
+private let pieceSerial = Atomic<UInt64>(1)

@@ -1,0 +1,237 @@
+import CHDF5
+import Multiprocessing
+import SharedArrays
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Element-wise transforms of HDF5 datasets written back as datasets, with attributes recording what
+/// produced them.
+///
+/// The workers read the source's hyperslabs in parallel into shared memory and apply the operation there;
+/// this process, the only writer, writes the result (chunked, optionally shuffle + gzip) to a temporary
+/// file that is renamed over the output only when complete. When the output file exists, its other
+/// contents are kept: the temporary file starts as a copy of it. An existing dataset is replaced only
+/// with `overwrite: true`, so an existing output is never left half-written or silently replaced.
+///
+/// ```swift
+/// try HDF5Transform.map(.sqrt, file: "run.h5", dataset: "/power", to: "out.h5", dataset: "/amplitude", on: pool)
+/// ```
+public enum HDF5Transform {
+    /// Keeps HDF5 from closing its files again at process exit. HDF5 1.10 crashes in that cleanup when a
+    /// file could not be flushed on close (a full disk); every file this package writes is closed
+    /// explicitly. Call before any other HDF5 call (the CLI does, first thing).
+    public static func skipLibraryCleanupAtExit() {
+        _ = H5dont_atexit()
+    }
+
+    /// What ``map(_:file:dataset:to:dataset:dtype:gzipLevel:overwrite:on:)`` wrote.
+    public struct Result: Sendable {
+        public var file: String
+        public var dataset: String
+        public var shape: [Int]
+        public var dtype: DType
+        /// Bytes of the dataset in memory.
+        public var bytes: Int
+        /// The attributes set on the new dataset.
+        public var attributes: [(name: String, value: HDF5AttributeValue)]
+        public var loadTime: Duration
+        public var computeTime: Duration
+        public var writeTime: Duration
+    }
+
+    /// Applies `op` to every element of `dataset` in `file` and writes the result as `outputDataset` of
+    /// `outputFile`, in the source's shape (N-D kept).
+    ///
+    /// - Parameters:
+    ///   - dtype: float64 or float32; default float32 for a float32 source, float64 otherwise.
+    ///   - gzipLevel: 1...9 adds shuffle and gzip filters; nil stores the chunks uncompressed.
+    ///   - overwrite: replace `outputDataset` when it exists (otherwise that is an error).
+    /// - Attributes written: `operation`, `source_file` (absolute), `source_dataset`, `tool`, `tool_version`.
+    @discardableResult
+    public static func map(
+        _ op: UnaryOp, file: String, dataset: String, to outputFile: String, dataset outputDataset: String,
+        dtype: DType? = nil, gzipLevel: Int? = nil, overwrite: Bool = false, on pool: WorkerPool
+    ) throws -> Result {
+        let info = try HDF5.datasetInfo(file: file, dataset: dataset)
+        guard let stored = info.dtype else {
+            throw ArrayIOError(.unsupportedType, path: file, dataset: info.path,
+                               "dataset has type \(info.typeDescription), not a number")
+        }
+        let target = dtype ?? (stored == .float32 ? .float32 : .float64)
+        guard target == .float64 || target == .float32 else {
+            throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputDataset,
+                               "the output type must be float64 or float32, not \(target.rawValue)")
+        }
+        if let gzipLevel, !(1...9).contains(gzipLevel) {
+            throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputDataset, "gzip level \(gzipLevel) is not in 1...9")
+        }
+        let outputName = HDF5.normalized(outputDataset)
+        guard outputName != "/" else {
+            throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputName, "the output needs a dataset name")
+        }
+        let existing = try outputState(outputFile, dataset: outputName)
+        if existing == .hasDataset && !overwrite {
+            throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputName,
+                               "exists (overwrite: true replaces it)")
+        }
+        if existing == .notHDF5 && !overwrite {
+            throw ArrayIOError(.invalidArgument, path: outputFile,
+                               "exists and is not an HDF5 file (overwrite: true replaces it)")
+        }
+        try HDF5BatchSummaryFile.checkWritable(outputFile)
+        let attributes: [(name: String, value: HDF5AttributeValue)] = [
+            ("operation", .string(op.description)), ("source_file", .string(absolutePath(file))),
+            ("source_dataset", .string(info.path)), ("tool", .string(HDF5Batch.toolName)),
+            ("tool_version", .string(HDF5Batch.toolVersion)),
+        ]
+        let plan = WritePlan(
+            file: outputFile, dataset: outputName, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes,
+            appendTo: existing == .missing || existing == .notHDF5 ? nil : outputFile,
+            replace: existing == .hasDataset)
+        let times: (Duration, Duration, Duration)
+        switch target {
+        case .float32: times = try transform(Float.self, op, file: file, dataset: info.path, plan: plan, pool: pool)
+        default: times = try transform(Double.self, op, file: file, dataset: info.path, plan: plan, pool: pool)
+        }
+        return Result(
+            file: outputFile, dataset: outputName, shape: info.shape, dtype: target, bytes: info.count * target.byteSize,
+            attributes: attributes, loadTime: times.0, computeTime: times.1, writeTime: times.2)
+    }
+
+    private enum OutputState { case missing, notHDF5, hdf5, hasDataset }
+
+    private static func outputState(_ path: String, dataset: String) throws -> OutputState {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return .missing }
+        if (info.st_mode & S_IFMT) == S_IFDIR {
+            throw ArrayIOError(.invalidArgument, path: path, "is a directory; give a file name for the output")
+        }
+        HDF5.prepare()
+        guard H5Fis_hdf5(path) > 0 else { return .notHDF5 }
+        let fileID = try HDF5.openFile(path)
+        defer { H5Fclose(fileID) }
+        var prefix = ""
+        for part in HDF5.components(dataset) {
+            prefix += "/" + part
+            if H5Lexists(fileID, prefix, mp_h5p_default()) <= 0 { return .hdf5 }
+        }
+        return .hasDataset
+    }
+
+    private struct WritePlan {
+        var file: String
+        var dataset: String
+        var shape: [Int]
+        var gzipLevel: Int?
+        var attributes: [(name: String, value: HDF5AttributeValue)]
+        /// The existing file whose contents the output keeps.
+        var appendTo: String?
+        var replace: Bool
+    }
+
+    private static func transform<E: SharedElement>(
+        _: E.Type, _ op: UnaryOp, file: String, dataset: String, plan: WritePlan, pool: WorkerPool
+    ) throws -> (Duration, Duration, Duration) {
+        let clock = ContinuousClock()
+        var start = clock.now
+        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, on: pool)
+        let load = clock.now - start
+        start = clock.now
+        try array.apply(op)
+        let compute = clock.now - start
+        start = clock.now
+        do {
+            try TemporaryOutput.write(to: plan.file) { temporary in
+                let writer: HDF5Writer
+                if let source = plan.appendTo {
+                    try copyFile(source, to: temporary)
+                    writer = try HDF5Writer(appendingTo: temporary)
+                    if plan.replace { try writer.remove(plan.dataset) }
+                } else {
+                    writer = try HDF5Writer(path: temporary)
+                }
+                let count = plan.shape.reduce(1, *)
+                let chunked = !plan.shape.isEmpty && count > 0
+                let rowBytes = Swift.max(1, plan.shape.dropFirst().reduce(1, *) * E.dtype.byteSize)
+                try writer.createDataset(
+                    plan.dataset, dtype: E.dtype, shape: plan.shape,
+                    chunkRows: chunked ? Swift.max(1, (1 << 20) / rowBytes) : nil,
+                    gzipLevel: chunked ? plan.gzipLevel : nil, shuffle: chunked && plan.gzipLevel != nil)
+                if count > 0 {
+                    try writer.writeElements(
+                        dataset: plan.dataset, range: 0..<count, from: UnsafeRawPointer(array.unsafeElementPointer),
+                        dtype: E.dtype)
+                }
+                for (name, value) in plan.attributes { try writer.setAttribute(name: name, value: value, on: plan.dataset) }
+                try writer.close()
+            }
+        } catch let error as ArrayIOError {
+            // Name the output, not its temporary file, and say plainly when the disk is full.
+            throw ArrayIOError(error.kind, path: plan.file, dataset: error.dataset ?? plan.dataset, plainWriteFailure(error.reason))
+        }
+        return (load, compute, clock.now - start)
+    }
+
+    /// HDF5's write failures quote the OS error deep inside a long message: bring it to the front.
+    static func plainWriteFailure(_ reason: String) -> String {
+        let marker = "error message = '"
+        let scalars = Array(reason.unicodeScalars), key = Array(marker.unicodeScalars)
+        guard scalars.count > key.count else { return reason }
+        for i in 0...(scalars.count - key.count) where Array(scalars[i..<(i + key.count)]) == key {
+            var message = ""
+            for c in scalars[(i + key.count)...] {
+                if c == "'" { break }
+                message.unicodeScalars.append(c)
+            }
+            var head = ""
+            for c in scalars {
+                if c == ":" { break }
+                head.unicodeScalars.append(c)
+            }
+            return "\(head): \(message)"
+        }
+        return reason
+    }
+
+    private static func absolutePath(_ path: String) -> String {
+        guard let resolved = realpath(path, nil) else { return path }
+        defer { free(resolved) }
+        return String(cString: resolved)
+    }
+
+    /// Copies `source` to a new file `destination` (errors name `source`'s copy as the output's).
+    private static func copyFile(_ source: String, to destination: String) throws {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else {
+            throw ArrayIOError(.ioFailure, path: source, "cannot read: \(String(cString: strerror(errno)))")
+        }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else {
+            throw ArrayIOError(.ioFailure, path: destination, "cannot create: \(String(cString: strerror(errno)))")
+        }
+        defer { close(output) }
+        let size = 1 << 20
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
+        defer { buffer.deallocate() }
+        while true {
+            let n = Glibc.read(input, buffer, size)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ArrayIOError(.ioFailure, path: source, "cannot read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            var written = 0
+            while written < n {
+                let w = Glibc.write(output, buffer + written, n - written)
+                if w < 0 {
+                    if errno == EINTR { continue }
+                    throw ArrayIOError(.ioFailure, path: destination, "copying the existing file failed: \(String(cString: strerror(errno)))")
+                }
+                written += w
+            }
+        }
+    }
+}
