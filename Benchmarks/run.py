@@ -31,7 +31,7 @@ PROBE = os.path.join(ROOT, ".build", "bandwidth-probe")
 REDUCTIONS = ["sum", "mean", "var", "std", "min", "argmin", "dot", "norm", "histogram", "colstats"]
 MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
 SEED = ["seed-mean-of-means"]
-TASKS = ["pool-start", "task-overhead", "map-overhead"]
+TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
@@ -90,12 +90,16 @@ def plan(quick, cores):
         jobs.append(("pool-start", 0, "float64", w))
         jobs.append(("task-overhead", 5000 if quick else 20000, "float64", w))
         jobs.append(("map-overhead", 100000 if quick else 1000000, "float64", w))
+    jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
+    jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
     return jobs, runs
 
 
 def systems_for(workload, workers):
     if workload == "gemm":
         return ["mproc", "numpy"]
+    if workload in ("queue", "pipe"):
+        return ["mproc", "multiprocessing"]
     if workload in TASKS:
         return ["mproc", "multiprocessing", "joblib"]
     if workload in MAPS:

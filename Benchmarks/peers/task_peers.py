@@ -31,7 +31,52 @@ def pool_start(system, workers, n):
         get_reusable_executor().shutdown(wait=True)
 
 
+def consume_queue(q, done):
+    total = 0
+    while True:
+        m = q.get()
+        if not m:
+            break
+        total += m[0]
+    done.put(total)
+
+
+def consume_pipe(conn):
+    total = 0
+    while True:
+        m = conn.recv()
+        if not m:
+            break
+        total += m[0]
+    conn.send(total)
+
+
+def messages(kind, n):
+    import multiprocessing as mp
+    if kind == "queue":
+        q, done = mp.Queue(1024), mp.Queue()
+        p = mp.Process(target=consume_queue, args=(q, done))
+        p.start()
+        for i in range(n):
+            q.put([i, 1, 2])
+        q.put([])
+        done.get()
+    else:
+        a, b = mp.Pipe()
+        p = mp.Process(target=consume_pipe, args=(b,))
+        p.start()
+        for i in range(n):
+            a.send([i, 1, 2])
+        a.send([])
+        a.recv()
+    p.join()
+
+
 def make_runner(system, workload, workers, n):
+    if workload in ("queue", "pipe"):
+        if system != "multiprocessing":
+            raise NotImplementedError
+        return (lambda: messages(workload, n)), lambda: None
     if workload == "pool-start":
         return (lambda: pool_start(system, workers, n)), lambda: None
     if system == "multiprocessing":
@@ -63,7 +108,11 @@ def main():
     if a.system not in ("multiprocessing", "joblib"):
         print(json.dumps({"workload": a.workload, "system": a.system, "unsupported": True}))
         return
-    run, close = make_runner(a.system, a.workload, a.workers, a.size)
+    try:
+        run, close = make_runner(a.system, a.workload, a.workers, a.size)
+    except NotImplementedError:
+        print(json.dumps({"workload": a.workload, "system": a.system, "unsupported": True}))
+        return
     try:
         for _ in range(a.warmup):
             run()

@@ -72,7 +72,7 @@ struct BenchCommand: ParsableCommand {
                 ("runs_ms", "[" + ms.map { jsonNumber($0, integer: false) }.joined(separator: ",") + "]"),
             ]
             var all = fields
-            if workload == .taskOverhead || workload == .mapOverhead {
+            if [.taskOverhead, .mapOverhead, .queue, .pipe].contains(workload) {
                 all.append(("per_task_us", jsonNumber(median * 1000 / Double(n), integer: false)))
             }
             print("{" + all.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
@@ -91,8 +91,10 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case poolStart = "pool-start"
     case taskOverhead = "task-overhead"
     case mapOverhead = "map-overhead"
+    /// Small messages between two processes: a shared-memory Queue, and a Pipe.
+    case queue, pipe
 
-    var isTaskWorkload: Bool { self == .poolStart || self == .taskOverhead || self == .mapOverhead }
+    var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) }
 }
 
 /// Sets up the data for a workload, then times it.
@@ -150,7 +152,7 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
         case .seedMeanOfMeans:
             let x = try vector()
             return { _ = try x.strided(by: 5).meanOfMeans() }
-        case .poolStart, .taskOverhead, .mapOverhead:
+        case .poolStart, .taskOverhead, .mapOverhead, .queue, .pipe:
             throw CLIError("\(workload.rawValue) is a task workload")
         case .gemm:
             let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)

@@ -22,6 +22,45 @@ enum TaskBench {
                 let futures = (0..<n).map { executor.submit(BenchSquare.self, $0) }
                 for future in futures { _ = try future.result() }
             }, { executor.shutdown() })
+        case .queue:
+            // Messages one way between two processes through a shared-memory Queue; the consumer
+            // acknowledges the last one through a second queue.
+            return ({
+                let queue = try Queue<[Int]>(maxSize: 1024)
+                let done = try Queue<Int>()
+                let consumer = Process(name: "consumer") {
+                    var total = 0
+                    while true {
+                        let message = try queue.get()
+                        if message.isEmpty { break }
+                        total += message[0]
+                    }
+                    try done.put(total)
+                }
+                try consumer.start()
+                for i in 0..<n { try queue.put([i, 1, 2]) }
+                try queue.put([])
+                _ = try done.get()
+                try consumer.join()
+            }, {})
+        case .pipe:
+            return ({
+                let (parentEnd, childEnd) = try Pipe.open()
+                let consumer = Process(name: "consumer") {
+                    var total = 0
+                    while true {
+                        let message = try childEnd.receive([Int].self)
+                        if message.isEmpty { break }
+                        total += message[0]
+                    }
+                    try childEnd.send(total)
+                }
+                try consumer.start()
+                for i in 0..<n { try parentEnd.send([i, 1, 2]) }
+                try parentEnd.send([Int]())
+                _ = try parentEnd.receive(Int.self)
+                try consumer.join()
+            }, {})
         default:
             let pool = try WorkerPool(workers: workers)
             _ = try pool.map(BenchSquare.self, over: 0..<pool.workerCount)

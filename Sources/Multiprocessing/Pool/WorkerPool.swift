@@ -51,6 +51,18 @@ public final class WorkerPool: @unchecked Sendable {
     private let initializer: (@Sendable () -> Void)?
     /// How worker processes are started.
     public let startMethod: StartMethod
+    /// The executor behind ``applyAsync(_:_:)``, made on first use.
+    private let asyncExecutor = PthreadProtected<Executor?>(nil)
+
+    /// The pool's own executor (for `applyAsync`), created on first use.
+    var executor: Executor {
+        asyncExecutor.withLock { existing in
+            if let existing { return existing }
+            let made = Executor(pool: self)
+            existing = made
+            return made
+        }
+    }
 
     /// Starts `workers` worker processes (default: one per core).
     ///
@@ -97,6 +109,8 @@ public final class WorkerPool: @unchecked Sendable {
 
     /// Stops the workers (SIGTERM, then SIGKILL after a grace period). Later calls fail with ``WorkerPoolError/shutDown``.
     public func shutdown() {
+        let executor = asyncExecutor.withLock { $0 }
+        executor?.shutdown(wait: true, cancelPending: true)
         lock.withLock { _ in stopWorkers() }
     }
 

@@ -67,6 +67,24 @@ public final class Future<Output: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// Waits until the future is done, at most `timeout`; returns whether it is (Python's `AsyncResult.wait`).
+    @discardableResult
+    public func wait(timeout: Duration? = nil) -> Bool {
+        let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
+        return lock.withLock { lock.wait(until: { isFinal(state) }, deadline: deadline) }
+    }
+
+    /// Whether the task finished without an error (Python's `AsyncResult.successful`); nil while not done.
+    public var isSuccessful: Bool? {
+        lock.withLock {
+            switch state {
+            case .pending, .running: nil
+            case .cancelled: false
+            case .finished(let result): if case .success = result { true } else { false }
+            }
+        }
+    }
+
     /// The error the task failed with, nil if it succeeded (waits like ``result(timeout:)``).
     public func exception(timeout: Duration? = nil) throws -> (any Error)? {
         do {

@@ -56,3 +56,12 @@ extension WorkerPool {
         try map(StarTask<Task>.self, over: pairs.map { ArgumentPair(first: $0.0, second: $0.1) }, chunkSize: chunkSize)
     }
 }
+
+extension WorkerPool {
+    /// Runs `Task` on `input` in the background and returns its ``Future`` at once (Python's
+    /// `apply_async`: `get` is ``Future/result(timeout:)``, `wait`, `ready` is ``Future/isDone``,
+    /// `successful` is ``Future/isSuccessful``). Submissions made close together run as one batch.
+    public func applyAsync<Task: ParallelTask>(_ task: Task.Type, _ input: Task.Input) -> Future<Task.Output> {
+        executor.submit(task, input)
+    }
+}

@@ -114,3 +114,41 @@ final class PoolLifecycleTests: XCTestCase {
         for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0) }
     }
 }
+
+final class ApplyAsyncAndGracefulStopTests: XCTestCase {
+    func testApplyAsyncGivesPythonsAsyncResultOperations() throws {
+        let pool = try Pool(workers: 2)
+        defer { pool.shutdown() }
+        let ok = pool.applyAsync(Square.self, 7)
+        let bad = pool.applyAsync(Shout.self, Word(text: "", repeats: 1))
+        XCTAssertTrue(ok.wait(timeout: .seconds(30)))
+        XCTAssertTrue(ok.isDone)
+        XCTAssertEqual(ok.isSuccessful, true)
+        XCTAssertEqual(try ok.result(), 49)
+        XCTAssertTrue(bad.wait(timeout: .seconds(30)))
+        XCTAssertEqual(bad.isSuccessful, false)
+        XCTAssertThrowsError(try bad.result()) { XCTAssertEqual(($0 as? TaskError)?.index, 0) }
+    }
+
+    /// Workers loop until the parent sets a stop Event, then finish cleanly (a graceful stop).
+    func testEventBasedGracefulStop() throws {
+        let stop = try Event()
+        let rounds = try SharedBuffer<Int>(repeating: 0, count: 3)
+        let workers = (0..<3).map { i in
+            Multiprocessing.Process(name: "loop-\(i)") {
+                while !stop.isSet {
+                    rounds[i] += 1
+                    _ = stop.wait(timeout: .milliseconds(5))
+                }
+            }
+        }
+        for w in workers { try w.start() }
+        usleep(100_000)
+        stop.set()
+        for w in workers {
+            XCTAssertTrue(try w.join(timeout: .seconds(30)))
+            XCTAssertEqual(w.exitStatus, .exited(0))
+        }
+        XCTAssertTrue(try rounds.toArray().allSatisfy { $0 > 0 })
+    }
+}
