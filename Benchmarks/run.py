@@ -71,9 +71,9 @@ def probe(workers, runs):
     return run_json([PROBE, str(1 << 27), str(workers), str(runs)])
 
 
-def plan(quick, cores):
+def plan(quick, cores, sizes=None):
     workers = [1, cores] if quick else list(range(1, cores + 1))
-    sizes = [1 << 16, 1 << 20, 1 << 24] if quick else [1 << 16, 1 << 20, 1 << 24, 1 << 26, 1 << 28]
+    sizes = sizes or ([1 << 16, 1 << 20, 1 << 24] if quick else [1 << 16, 1 << 20, 1 << 24, 1 << 26, 1 << 27, 1 << 28])
     runs = 5
     jobs = []
     for w in workers:
@@ -87,7 +87,7 @@ def plan(quick, cores):
         for g in ([512, 1024] if quick else [1024, 2048, 4096]):
             jobs.append(("gemm", g, "float64", w))
     for w in workers:
-        jobs.append(("pool-start", 0, "float64", w))
+        jobs.append(("pool-start", 1, "float64", w))
         jobs.append(("task-overhead", 5000 if quick else 20000, "float64", w))
         jobs.append(("map-overhead", 100000 if quick else 1000000, "float64", w))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
@@ -236,12 +236,18 @@ def main():
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--only", help="comma-separated workloads")
     p.add_argument("--no-readme", action="store_true")
+    p.add_argument("--sizes", help="comma-separated element counts (2^27 style accepted) instead of the plan's")
+    p.add_argument("--workers", help="comma-separated worker counts instead of the plan's")
     a = p.parse_args()
     if not os.path.exists(MPROC):
         sys.exit("build first: swift build -c release --product mproc")
     os.makedirs(a.out, exist_ok=True)
     cores = os.cpu_count()
-    jobs, runs = plan(a.quick, cores)
+    parse = lambda t: int(t.split("^")[0]) ** int(t.split("^")[1]) if "^" in t else int(t)
+    jobs, runs = plan(a.quick, cores, [parse(t) for t in a.sizes.split(",")] if a.sizes else None)
+    if a.workers:
+        keep_w = {int(w) for w in a.workers.split(",")}
+        jobs = [j for j in jobs if j[3] in keep_w]
     if a.only:
         keep = set(a.only.split(","))
         jobs = [j for j in jobs if j[0] in keep]

@@ -68,7 +68,15 @@ public final class SharedMemory: @unchecked Sendable {
         let fd = mp_memfd_create("mproc-array", 1)
         guard fd >= 0 else { throw SharedMemoryError.system(SystemError("memfd_create", "mproc-array")) }
         do {
-            try Self.reserve(fd: fd, byteCount: byteCount, what: "anonymous segment")
+            // Only set the size: a memfd lives on the kernel's internal shmem mount, which has no size
+            // limit of its own (the MemAvailable check above is the guard), so nothing can SIGBUS for
+            // lack of tmpfs space. Reserving with posix_fallocate would zero every page here, in one
+            // thread; left alone, the workers zero their own chunks in parallel on first touch.
+            guard ftruncate(fd, off_t(byteCount)) == 0 else {
+                throw byteCount > 0 && mp_errno() == EFBIG
+                    ? SharedMemoryError.system(SystemError("ftruncate", "anonymous segment (file size limit)"))
+                    : SharedMemoryError.system(SystemError("ftruncate", "anonymous segment"))
+            }
             let length = max(byteCount, 1)
             let pointer = try Self.map(fd: fd, length: length, what: "anonymous segment")
             self.base = pointer

@@ -16,7 +16,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     public let shape: [Int]
     /// The pool whose workers run this array's kernels.
     public let pool: WorkerPool
-    let storage: SharedMemory
+    let storage: ArrayStorage
     /// Offset of the first element in `storage`, in elements.
     let offset: Int
     /// Distance between consecutive elements of a 1-D view, in elements (1 unless strided).
@@ -33,7 +33,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     /// Bytes the elements occupy.
     public var byteCount: Int { count * MemoryLayout<Element>.stride }
 
-    init(storage: SharedMemory, shape: [Int], offset: Int, stride: Int, pool: WorkerPool) {
+    init(storage: ArrayStorage, shape: [Int], offset: Int, stride: Int, pool: WorkerPool) {
         self.storage = storage
         self.shape = shape
         self.offset = offset
@@ -46,7 +46,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     public convenience init(zeros shape: [Int], on pool: WorkerPool) throws {
         try Self.validate(shape: shape)
         let count = shape.reduce(1, *)
-        let storage = try SharedMemory(byteCount: count * MemoryLayout<Element>.stride)
+        let storage = try ArrayStorage.zeroed(byteCount: count * MemoryLayout<Element>.stride)
         self.init(storage: storage, shape: shape, offset: 0, stride: 1, pool: pool)
     }
 
@@ -58,12 +58,16 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
             throw ArrayError("SharedArray: shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
         }
         try self.init(uninitialized: shape, on: pool)
-        values.withUnsafeBytes { storage.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        values.withUnsafeBytes { storage.memory.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
 
-    /// A new array whose contents are unspecified (zero in practice); for kernels that overwrite it.
+    /// A new array whose contents are unspecified (possibly a recycled segment's old values); for
+    /// kernels that overwrite every element.
     convenience init(uninitialized shape: [Int], on pool: WorkerPool) throws {
-        try self.init(zeros: shape, on: pool)
+        try Self.validate(shape: shape)
+        let count = shape.reduce(1, *)
+        let storage = try ArrayStorage.forOverwrite(byteCount: count * MemoryLayout<Element>.stride)
+        self.init(storage: storage, shape: shape, offset: 0, stride: 1, pool: pool)
     }
 
     static func validate(shape: [Int]) throws {
@@ -119,7 +123,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
 
     /// The segment holding the elements, for jobs defined in other modules (the first element is
     /// ``elementOffset`` elements into it; consecutive elements are `stride` apart).
-    public var segmentReference: SegmentReference { storage.reference }
+    public var segmentReference: SegmentReference { storage.memory.reference }
     /// Offset of the first element in ``segmentReference``, in elements.
     public var elementOffset: Int { offset }
     /// The address of the first element in this process. Unsafe: valid while the array lives; prefer
@@ -127,12 +131,12 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     public var unsafeElementPointer: UnsafeMutablePointer<Element> { elementPointer }
 
     var elementPointer: UnsafeMutablePointer<Element> {
-        storage.base.assumingMemoryBound(to: Element.self) + offset
+        storage.memory.base.assumingMemoryBound(to: Element.self) + offset
     }
 
     /// What a job needs to find this array's elements in a worker.
     var location: ArrayLocation {
-        ArrayLocation(segment: storage.reference, offset: offset, stride: stride, count: count, dtype: Element.dtype)
+        ArrayLocation(segment: storage.memory.reference, offset: offset, stride: stride, count: count, dtype: Element.dtype)
     }
 }
 

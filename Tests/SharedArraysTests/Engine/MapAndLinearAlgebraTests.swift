@@ -84,3 +84,20 @@ final class MapAndLinearAlgebraTests: XCTestCase {
         XCTAssertThrowsError(try c.matmul(c))
     }
 }
+
+final class StorageRecyclingTests: XCTestCase {
+    func testRecycledSegmentsGiveCorrectResultsAndZerosStayZero() throws {
+        let pool = try TestPools.pool(2)
+        let n = 1 << 20  // 8 MiB: large enough to be recycled
+        let x = try SharedArray<Double>.arange(n, on: pool)
+        for round in 0..<4 {
+            let y = try x.map(.scale(Double(round)))
+            XCTAssertEqual(y[n - 1], Double(n - 1) * Double(round))
+            XCTAssertEqual(y[12345], 12345 * Double(round))
+        }
+        do { _ = try x.map(.offset(7)) }  // freed: its segment goes to the cache
+        let zeros = try SharedArray<Double>(zeros: [n], on: pool)
+        XCTAssertEqual(try zeros.statistics([.min, .max]).values.map(\.1), [0, 0], "zeros never reuse old contents")
+        SharedArrayMemory.releaseCachedSegments()
+    }
+}
