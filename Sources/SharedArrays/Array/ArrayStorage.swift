@@ -40,10 +40,10 @@ final class ArrayStorage: @unchecked Sendable {
 /// It keeps at most ``maximumSegments`` segments and at most an eighth of available memory; anything
 /// else is freed at once. ``SharedArrayMemory/releaseCachedSegments()`` empties it.
 enum StorageRecycler {
-    static let maximumSegments = 4
+    static let maximumSegments = 8
     private static let cache = Mutex<[SharedMemory]>([])
     /// Segments smaller than this are cheap to make: not worth keeping.
-    static let minimumBytes = 4 << 20
+    static let minimumBytes = 64 << 10
 
     static func take(byteCount: Int) -> SharedMemory? {
         cache.withLock { list in
