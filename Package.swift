@@ -53,9 +53,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // Helpers shared by the test targets (python3 as the reference, temporary directories).
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(name: "MultiprocessingTests", dependencies: ["Multiprocessing"]),
-        .testTarget(name: "SharedArraysTests", dependencies: ["SharedArrays", "Multiprocessing"]),
-        .testTarget(name: "HDF5ArraysTests", dependencies: ["HDF5Arrays", "SharedArrays"]),
+        .testTarget(name: "SharedArraysTests", dependencies: ["SharedArrays", "Multiprocessing", "TestSupport"]),
+        .testTarget(name: "HDF5ArraysTests", dependencies: ["HDF5Arrays", "SharedArrays", "TestSupport"]),
         .testTarget(name: "mprocTests", dependencies: ["mproc"]),
     ],
     swiftLanguageModes: [.v6]
