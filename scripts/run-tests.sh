@@ -27,6 +27,17 @@ if [ -n "$leftover" ]; then
     failed=$((failed + 1))
 fi
 
+# No worker process may outlive the test run (they die with their parent; allow a moment for it).
+for _ in 1 2 3 4 5 6; do
+    stray=$(pgrep '^mproc-worker-' || true)
+    [ -z "$stray" ] && break
+    sleep 0.5
+done
+if [ -n "$stray" ]; then
+    echo "worker processes left running: $stray"
+    failed=$((failed + 1))
+fi
+
 passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + notebooks))
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = "0" ]
