@@ -1,4 +1,5 @@
 import ArgumentParser
+import HDF5Arrays
 import SharedArrays
 
 struct BenchCommand: ParsableCommand {

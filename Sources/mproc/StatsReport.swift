@@ -1,4 +1,5 @@
 import Foundation
+import HDF5Arrays
 import SharedArrays
 
 /// What `mproc stats` prints: a table for people, JSON for programs.
@@ -95,26 +96,6 @@ func jsonNumber(_ value: Double?, integer: Bool) -> String {
     guard let value, value.isFinite else { return "null" }
     if integer || (value == value.rounded() && abs(value) < 1e15) { return String(Int64(value)) }
     return "\(value)"
-}
-
-func jsonString(_ s: String) -> String {
-    var out = "\""
-    for scalar in s.unicodeScalars {
-        switch scalar {
-        case "\"": out += "\\\""
-        case "\\": out += "\\\\"
-        case "\n": out += "\\n"
-        case "\t": out += "\\t"
-        default:
-            if scalar.value < 0x20 {
-                out += "\\u" + String(repeating: "0", count: 4 - String(scalar.value, radix: 16).count)
-                    + String(scalar.value, radix: 16)
-            } else {
-                out.unicodeScalars.append(scalar)
-            }
-        }
-    }
-    return out + "\""
 }
 
 func formatMilliseconds(_ d: Duration) -> String {

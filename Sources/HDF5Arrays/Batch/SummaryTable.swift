@@ -239,7 +239,8 @@ enum SummaryTable {
     }
 }
 
-func jsonString(_ s: String) -> String {
+/// `s` as a JSON string literal, quotes included (control characters escaped); shared with the CLI.
+public func jsonString(_ s: String) -> String {
     var out = "\""
     for scalar in s.unicodeScalars {
         switch scalar {

@@ -35,6 +35,8 @@ public final class WorkerPool: @unchecked Sendable {
     private var records: [WorkerRecord]
     private var releaseCursor: Int
     private var isShutDown = false
+    /// Job type names already resolved in this process (see `run`).
+    private var warmedJobTypes: Set<String> = []
 
     private struct WorkerRecord {
         var pid: pid_t
@@ -135,10 +137,10 @@ public final class WorkerPool: @unchecked Sendable {
         guard chunks > 0 else { return }
         try lock.withLock { _ in
             guard !isShutDown else { throw WorkerPoolError.shutDown }
-            // Resolve the type here first, so the runtime's lookup caches that forked workers inherit are
-            // already warm: a worker's own lookup then rarely needs a runtime lock a parent thread could
-            // have held at fork time.
-            _ = _typeByName(typeName) as? any WorkerJob.Type
+            // Resolve the type here first (once per type), so the runtime's lookup caches that forked
+            // workers inherit are already warm: a worker's own lookup then rarely needs a runtime lock a
+            // parent thread could have held at fork time.
+            if warmedJobTypes.insert(typeName).inserted { _ = _typeByName(typeName) as? any WorkerJob.Type }
             try replaceDeadWorkers()
             if let limit = maxTasksPerChild {
                 for index in 0..<workerCount where control.slot(index).chunksRun.load(ordering: .relaxed) >= limit {
