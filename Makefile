@@ -2,7 +2,7 @@
 SWIFT ?= swift
 MPROC := .build/release/mproc
 
-.PHONY: deps build demo test notebooks bench bench-quick bench-env clean
+.PHONY: deps build demo test notebooks notebooks-update bench bench-quick bench-env clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -20,8 +20,17 @@ demo: build
 test: deps
 	@bash scripts/run-tests.sh
 
+NOTEBOOKS := notebooks-md/[0-9]*.md
+
+# Runs every notebook against a release build and checks its recorded outputs.
 notebooks: build
-	python3 notebooks-md/run.py --mproc $(MPROC) notebooks-md/*.md
+	$(SWIFT) build -c release --product MultiprocessingDynamic
+	python3 notebooks-md/run.py --build-dir .build/release $(NOTEBOOKS)
+
+# Runs them and rewrites the output blocks that changed (after editing a notebook or the library).
+notebooks-update: build
+	$(SWIFT) build -c release --product MultiprocessingDynamic
+	python3 notebooks-md/run.py --build-dir .build/release --update $(NOTEBOOKS)
 
 BENCH_PY := Benchmarks/.venv/bin/python
 

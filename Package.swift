@@ -9,6 +9,9 @@ let package = Package(
         .library(name: "SharedArrays", targets: ["SharedArrays"]),
         .library(name: "HDF5Arrays", targets: ["HDF5Arrays"]),
         .executable(name: "mproc", targets: ["mproc"]),
+        // All three modules as one shared library, for programs compiled outside the package with swiftc
+        // (the notebooks' code cells are compiled this way by notebooks-md/run.py).
+        .library(name: "MultiprocessingDynamic", type: .dynamic, targets: ["Multiprocessing", "SharedArrays", "HDF5Arrays"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),

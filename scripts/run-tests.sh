@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 swift build --product mproc || exit 1
+swift build --product MultiprocessingDynamic || exit 1   # the notebooks' Swift cells link against it
 swift test --disable-swift-testing 2>&1 | tee "$log"
 swift_status=${PIPESTATUS[0]}
 summary=$(grep -E "^\s*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1)
@@ -16,10 +17,14 @@ executed=${executed:-0}
 failed=${failed:-0}
 if [ "$swift_status" != "0" ] && [ "$failed" = "0" ]; then failed=1; fi
 
-python3 notebooks-md/run.py --mproc .build/debug/mproc notebooks-md/*.md
-notebook_status=$?
-notebooks=$(ls notebooks-md/*.md | wc -l)
-if [ "$notebook_status" != "0" ]; then failed=$((failed + 1)); fi
+python3 notebooks-md/run.py --build-dir .build/debug notebooks-md/[0-9]*.md 2>&1 | tee "$log"
+notebook_status=${PIPESTATUS[0]}
+notebooks_passed=$(sed -nE 's/^notebooks: ([0-9]+) passed, ([0-9]+) failed$/\1/p' "$log")
+notebooks_failed=$(sed -nE 's/^notebooks: ([0-9]+) passed, ([0-9]+) failed$/\2/p' "$log")
+notebooks_passed=${notebooks_passed:-0}
+notebooks_failed=${notebooks_failed:-0}
+if [ "$notebook_status" != "0" ] && [ "$notebooks_failed" = "0" ]; then notebooks_failed=1; fi
+failed=$((failed + notebooks_failed))
 
 leftover=$(ls /dev/shm | grep '^mproc-' || true)
 if [ -n "$leftover" ]; then
@@ -38,6 +43,6 @@ if [ -n "$stray" ]; then
     failed=$((failed + 1))
 fi
 
-passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + notebooks))
+passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + notebooks_passed))
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = "0" ]

@@ -35,6 +35,9 @@ struct WorkerLoop {
                 slot.setErrorMessage("job type \(name) is not known in the worker")
                 slot.errorChunk.store(0, ordering: .releasing)
             }
+            // What the job's tasks printed reaches the terminal before the parent goes on (stdout is
+            // fully buffered into a pipe, and `_exit` would discard it).
+            fflush(nil)
             slot.finishedSequence.store(Int(seen), ordering: .releasing)
             control.completions.wrappingIncrement(ordering: .releasing)
             _ = mp_futex_wake(control.completionsWord, 1)
