@@ -17,6 +17,13 @@ executed=${executed:-0}
 failed=${failed:-0}
 if [ "$swift_status" != "0" ] && [ "$failed" = "0" ]; then failed=1; fi
 
+# The notebook runner's own tests (a broken notebook must fail), then the notebooks.
+python3 notebooks-md/runner_test.py 2>&1 | tee "$log"
+runner_status=${PIPESTATUS[0]}
+runner_tests=$(sed -nE 's/^Ran ([0-9]+) tests? in .*/\1/p' "$log")
+runner_tests=${runner_tests:-0}
+if [ "$runner_status" != "0" ]; then failed=$((failed + 1)); runner_tests=0; fi
+
 python3 notebooks-md/run.py --build-dir .build/debug notebooks-md/[0-9]*.md 2>&1 | tee "$log"
 notebook_status=${PIPESTATUS[0]}
 notebooks_passed=$(sed -nE 's/^notebooks: ([0-9]+) passed, ([0-9]+) failed$/\1/p' "$log")
@@ -26,7 +33,7 @@ notebooks_failed=${notebooks_failed:-0}
 if [ "$notebook_status" != "0" ] && [ "$notebooks_failed" = "0" ]; then notebooks_failed=1; fi
 failed=$((failed + notebooks_failed))
 
-leftover=$(ls /dev/shm | grep '^mproc-' || true)
+leftover=$(ls /dev/shm | grep -E '^(mproc-|psm_)' || true)
 if [ -n "$leftover" ]; then
     echo "segments left in /dev/shm: $leftover"
     failed=$((failed + 1))
@@ -43,6 +50,6 @@ if [ -n "$stray" ]; then
     failed=$((failed + 1))
 fi
 
-passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + notebooks_passed))
+passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + runner_tests + notebooks_passed))
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = "0" ]
