@@ -21,6 +21,7 @@ static volatile pid_t worker_pids[MP_MAX_WORKERS];
 static char file_paths[MP_MAX_FILES][MP_PATH_LEN];
 static volatile sig_atomic_t file_used[MP_MAX_FILES];
 static volatile sig_atomic_t handlers_installed = 0;
+static volatile sig_atomic_t exit_hook_registered = 0;
 static volatile sig_atomic_t cleaning = 0;
 
 static void block_signals(sigset_t *old) {
@@ -179,7 +180,10 @@ void mp_cleanup_install_handlers(void) {
         sigemptyset(&sa.sa_mask);
         sigaction(sigs[i], &sa, NULL);
     }
-    atexit(on_exit_cleanup);
+    if (!exit_hook_registered) {
+        exit_hook_registered = 1;
+        atexit(on_exit_cleanup);
+    }
 }
 
 void mp_cleanup_run(void) { cleanup_now(1); }
@@ -191,4 +195,6 @@ void mp_cleanup_forget_in_child(void) {
     signal(SIGTERM, SIG_DFL);
     signal(SIGHUP, SIG_DFL);
     signal(SIGINT, SIG_IGN);
+    // A child that makes its own segments or pool (a `Process` body) installs its own handlers then.
+    handlers_installed = 0;
 }

@@ -123,6 +123,7 @@ final class WorkerPoolTests: XCTestCase {
         let pids = pool.workerPIDs
         pool.shutdown()
         for pid in pids { XCTAssertNotEqual(kill(pid, 0), 0) }
+        XCTAssertEqual(pool.workerPIDs, [], "no stale pids (a pid of 0 would signal our own process group)")
         XCTAssertThrowsError(try pool.run(FailingJob(failingChunk: -1, signal: 0), chunks: 1)) {
             XCTAssertEqual($0 as? WorkerPoolError, .shutDown)
         }

@@ -106,8 +106,8 @@ public final class WorkerPool: @unchecked Sendable {
         stopWorkers()
     }
 
-    /// The worker processes' pids, by worker index.
-    public var workerPIDs: [Int32] { lock.withLock { _ in records.map { $0.pid } } }
+    /// The worker processes' pids, by worker index; empty once the pool is shut down.
+    public var workerPIDs: [Int32] { lock.withLock { _ in records.compactMap { $0.pid > 0 ? $0.pid : nil } } }
 
     /// Stops the workers (SIGTERM, then SIGKILL after a grace period). Later calls fail with ``WorkerPoolError/shutDown``.
     public func shutdown() {

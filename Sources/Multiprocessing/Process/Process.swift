@@ -77,6 +77,7 @@ public final class Process: @unchecked Sendable {
             code = 1
         }
         fflush(nil)
+        mp_cleanup_run()   // the child's own named segments and workers (`_exit` skips atexit)
         _exit(code)
     }
 

@@ -1,14 +1,16 @@
 extension WorkerPool {
     /// Runs `body` with a new pool and always shuts the pool down afterwards, even when `body` throws
-    /// (Python's `with Pool() as pool:`).
+    /// (Python's `with Pool(...) as pool:`). The options are those of ``init(workers:initializer:maxTasksPerChild:startMethod:)``.
     ///
     /// ```swift
     /// let squares = try WorkerPool.with(workers: 4) { pool in try pool.map(Square.self, over: 0..<100) }
     /// ```
     public static func with<Result>(
-        workers: Int? = nil, _ body: (WorkerPool) throws -> Result
+        workers: Int? = nil, initializer: (@Sendable () -> Void)? = nil, maxTasksPerChild: Int? = nil,
+        startMethod: StartMethod = .fork, _ body: (WorkerPool) throws -> Result
     ) throws -> Result {
-        let pool = try WorkerPool(workers: workers)
+        let pool = try WorkerPool(
+            workers: workers, initializer: initializer, maxTasksPerChild: maxTasksPerChild, startMethod: startMethod)
         defer { pool.shutdown() }
         return try body(pool)
     }

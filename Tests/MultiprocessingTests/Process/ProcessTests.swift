@@ -69,4 +69,41 @@ final class ProcessTests: XCTestCase {
         }
         XCTAssertTrue(gone, "daemon grandchild \(grandchild) outlived its parent")
     }
+
+    /// A child's own named segment and pool are cleaned up when the child is terminated or returns, even
+    /// though the parent had installed its cleanup handlers before the fork.
+    func testChildCleansUpItsOwnSegmentsAndWorkersOnSigtermAndOnReturn() throws {
+        let parentPool = try WorkerPool(workers: 1)   // installs the parent's handlers before the fork
+        defer { parentPool.shutdown() }
+        let report = try SharedMemory(byteCount: 128)
+        for terminated in [true, false] {
+            memset(report.base, 0, 128)
+            let child = Process(name: "owner") {
+                let segment = try SharedMemory(byteCount: 1 << 16, named: true)
+                let pool = try WorkerPool(workers: 1)
+                let name = Array(segment.name!.utf8)
+                report.base.storeBytes(of: Int32(pool.workerPIDs.first!), toByteOffset: 4, as: Int32.self)
+                name.withUnsafeBytes { report.base.advanced(by: 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+                report.base.storeBytes(of: 1, as: Int32.self)
+                if terminated { while true { sleep(1) } }
+                _ = Unmanaged.passRetained(segment)   // kept alive to the end: only the exit cleanup can unlink it
+                _ = Unmanaged.passRetained(pool)
+            }
+            try child.start()
+            for _ in 0..<1000 where report.base.load(as: Int32.self) == 0 { usleep(5_000) }
+            let name = String(cString: report.base.advanced(by: 8).assumingMemoryBound(to: CChar.self))
+            let worker = report.base.load(fromByteOffset: 4, as: Int32.self)
+            XCTAssertTrue(name.hasPrefix("/mproc-"), name)
+            if terminated { child.terminate() }
+            try child.join()
+            XCTAssertEqual(child.exitStatus, terminated ? .signaled(SIGTERM) : .exited(0))
+            XCTAssertFalse(FileManager.default.fileExists(atPath: "/dev/shm" + name), "\(name) left behind")
+            var gone = false
+            for _ in 0..<300 where !gone {
+                gone = kill(worker, 0) != 0 || isZombie(worker)
+                if !gone { usleep(10_000) }
+            }
+            XCTAssertTrue(gone, "the child's worker \(worker) outlived it")
+        }
+    }
 }
