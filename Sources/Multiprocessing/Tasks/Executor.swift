@@ -2,6 +2,9 @@
 ///
 /// Submissions queue up; a dispatcher thread takes every queued submission of the same task type and
 /// runs them as one map on the pool, so a burst of `submit` calls costs about as much as one `map`.
+/// Each future completes as soon as its own task is done. Unlike Python's executor, a submission made
+/// while a batch runs waits for that batch to end, even if a worker is idle (the pool runs one job at
+/// a time).
 /// A worker that dies fails only the futures of the tasks it held; the executor keeps going.
 ///
 /// ```swift
@@ -113,7 +116,10 @@ struct TypedSubmission<Task: ParallelTask>: Submission, @unchecked Sendable {
         let typed = items.compactMap { $0 as? TypedSubmission<Task> }.filter { $0.future.markRunning() }
         guard !typed.isEmpty else { return }
         do {
-            let results = try pool.mapResults(Task.self, over: typed.map(\.input))
+            // Each future completes when its own task does, not when the batch does.
+            let results = try pool.mapCore(Task.self, values: typed.map(\.input), chunkSize: nil, progress: nil) {
+                index, outcome in typed[index].future.finish(outcome.mapError { $0 })
+            }
             for (item, result) in zip(typed, results) { item.future.finish(result.mapError { $0 }) }
         } catch {
             for item in typed { item.future.finish(.failure(error)) }

@@ -17,7 +17,8 @@ extension WorkerPool {
     }
 
     /// Outputs in input order as they become available (Python's `imap`): output `i` is delivered as
-    /// soon as outputs `0...i` are done. The sequence throws the first failed task's ``TaskError``.
+    /// soon as outputs `0...i` are done. A failed task's ``TaskError`` is thrown at its position, after
+    /// the outputs of the inputs before it.
     public func imap<Task: ParallelTask, Inputs: Collection>(
         _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil
     ) -> AsyncThrowingStream<Task.Output, any Error> where Inputs.Element == Task.Input {
@@ -70,18 +71,22 @@ extension WorkerPool {
     ) -> AsyncThrowingStream<Task.Output, any Error> {
         AsyncThrowingStream { continuation in
             startBackgroundThread { [self] in
-                var buffered: [Int: Task.Output] = [:]
+                // A failure is delivered at its own position, after the outputs before it (as Python's
+                // `imap` raises only when iteration reaches the failed task).
+                var buffered: [Int: Result<Task.Output, TaskError>] = [:]
                 var next = 0
+                var ended = false
                 do {
                     _ = try mapCore(task, values: values, chunkSize: chunkSize, progress: nil) { index, outcome in
-                        switch outcome {
-                        case .success(let output):
-                            buffered[index] = output
-                            while let ready = buffered.removeValue(forKey: next) {
-                                continuation.yield(ready)
-                                next += 1
+                        buffered[index] = outcome
+                        while !ended, let ready = buffered.removeValue(forKey: next) {
+                            switch ready {
+                            case .success(let output): continuation.yield(output)
+                            case .failure(let error):
+                                continuation.finish(throwing: error)
+                                ended = true
                             }
-                        case .failure(let error): continuation.finish(throwing: error)
+                            next += 1
                         }
                     }
                     continuation.finish()

@@ -94,5 +94,32 @@ final class ExecutorTests: XCTestCase {
         XCTAssertEqual(completed, 50)
         executor.shutdown()
     }
-}
 
+    /// A future completes when its own task ends, not when the batch it was dispatched in ends.
+    func testFuturesOfOneBatchCompleteOneByOne() throws {
+        let executor = try Executor(workers: 2)
+        defer { executor.shutdown() }
+        let first = executor.submit(Nap.self, 300)
+        usleep(50_000)   // the first batch is running: the next two queue up and go out as one batch
+        let slow = executor.submit(Nap.self, 1500)
+        let fast = executor.submit(Nap.self, 10)
+        XCTAssertEqual(try fast.result(timeout: .seconds(30)), 10)
+        XCTAssertFalse(slow.isDone, "the fast task's future waited for the slow one")
+        XCTAssertEqual(try slow.result(timeout: .seconds(30)), 1500)
+        XCTAssertEqual(try first.result(), 300)
+    }
+
+    /// `imap` throws a failed task's error at its position, after the outputs before it.
+    func testImapThrowsAtTheFailedPosition() async throws {
+        let pool = try Pool(workers: 2)
+        defer { pool.shutdown() }
+        var received: [Int] = []
+        do {
+            for try await x in pool.imap(Nap.self, over: [50, 50, -1, 4], chunkSize: 1) { received.append(x) }
+            XCTFail("imap did not throw")
+        } catch let error as TaskError {
+            XCTAssertEqual(error.index, 2)
+        }
+        XCTAssertEqual(received, [50, 50])
+    }
+}
