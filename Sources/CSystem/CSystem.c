@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "CSystem.h"
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/futex.h>
@@ -32,6 +33,16 @@ int mp_futex_wake(uint32_t *word, int count) {
 
 int mp_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
 int mp_set_process_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
+
+int mp_limit_library_threads(void) {
+    static const char *setters[] = {"openblas_set_num_threads", "omp_set_num_threads"};
+    int limited = 0;
+    for (unsigned i = 0; i < sizeof setters / sizeof setters[0]; i++) {
+        void (*set)(int) = (void (*)(int))dlsym(RTLD_DEFAULT, setters[i]);
+        if (set) { set(1); limited++; }
+    }
+    return limited;
+}
 int mp_wifexited(int status) { return WIFEXITED(status); }
 int mp_wexitstatus(int status) { return WEXITSTATUS(status); }
 int mp_wifsignaled(int status) { return WIFSIGNALED(status); }

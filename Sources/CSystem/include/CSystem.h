@@ -18,6 +18,10 @@ int mp_futex_wake(uint32_t *word, int count);
 int mp_set_parent_death_signal(int sig);
 /// prctl(PR_SET_NAME, name): the name `ps` and `top` show for this process.
 int mp_set_process_name(const char *name);
+/// In a worker process: one thread for the thread pools of libraries already loaded in the process
+/// (OpenBLAS, OpenMP), found by symbol, since each worker is one core's worth of work. Returns how
+/// many it limited.
+int mp_limit_library_threads(void);
 int mp_wifexited(int status);
 int mp_wexitstatus(int status);
 int mp_wifsignaled(int status);

@@ -20,6 +20,8 @@ struct WorkerLoop {
         _ = mp_set_parent_death_signal(SIGKILL)
         if getppid() != parentPID { _exit(0) }
         _ = mp_set_process_name("mproc-worker-\(index)")
+        // N workers x N BLAS threads would oversubscribe the cores; an initializer may choose otherwise.
+        _ = mp_limit_library_threads()
         initializer?()
         var types = WorkerJobTypes()
         var seen = startSequence
