@@ -353,7 +353,8 @@ def main():
                         help="SwiftPM build directory with mproc and libMultiprocessingDynamic.so")
     parser.add_argument("--update", action="store_true", help="rewrite output blocks that no longer match")
     parser.add_argument("--timeout", type=float, default=300, help="seconds allowed per notebook")
-    parser.add_argument("--jobs", type=int, default=2, help="notebooks run at once")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="notebooks run at once (default 1: some look at machine-wide state, /dev/shm)")
     parser.add_argument("notebooks", nargs="+")
     args = parser.parse_args()
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

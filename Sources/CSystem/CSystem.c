@@ -2,6 +2,7 @@
 #include "CSystem.h"
 #include <dlfcn.h>
 #include <errno.h>
+#include <sched.h>
 #include <fcntl.h>
 #include <linux/futex.h>
 #include <sys/mman.h>
@@ -48,3 +49,10 @@ int mp_wexitstatus(int status) { return WEXITSTATUS(status); }
 int mp_wifsignaled(int status) { return WIFSIGNALED(status); }
 int mp_wtermsig(int status) { return WTERMSIG(status); }
 int mp_errno(void) { return errno; }
+
+int mp_usable_cpu_count(void) {
+    cpu_set_t set;
+    CPU_ZERO(&set);
+    if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
+    return CPU_COUNT(&set);
+}

@@ -93,16 +93,29 @@ func packageSegments() -> [String] {
     ((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []).filter { $0.hasPrefix("mproc-") }
 }
 
-/// Worker processes whose parent is gone (reparented): there must be none.
-func orphanedWorkers(excludingParent parent: Int32 = getpid()) -> [Int32] {
+/// Worker processes whose parent is gone: reparented to init or to a subreaper above this test process
+/// (where an orphan of a CLI run by the test ends up). Workers of other live programs on the machine,
+/// such as notebooks running at the same time, are not orphans.
+func orphanedWorkers() -> [Int32] {
+    var adopters: Set<Int32> = [1]
+    var next: Int32? = getppid()
+    while let pid = next, pid > 1, !adopters.contains(pid) {
+        adopters.insert(pid)
+        next = processStatus(pid)?.ppid
+    }
     let entries = (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? []
     return entries.compactMap { Int32($0) }.filter { pid in
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-            let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
-        else { return false }
-        let comm = stat[stat.index(after: open)..<close]
-        let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
-        guard comm.hasPrefix("mproc-worker"), fields.count > 1, let ppid = Int32(fields[1]) else { return false }
-        return ppid != parent && fields[0] != "Z"
+        guard let status = processStatus(pid), status.name.hasPrefix("mproc-worker"), status.state != "Z" else { return false }
+        return adopters.contains(status.ppid)
     }
+}
+
+/// A process's name, state and parent, from /proc/<pid>/stat.
+private func processStatus(_ pid: Int32) -> (name: Substring, state: Substring, ppid: Int32)? {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let open = stat.firstIndex(of: "("), let close = stat.lastIndex(of: ")")
+    else { return nil }
+    let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+    guard fields.count > 1, let ppid = Int32(fields[1]) else { return nil }
+    return (stat[stat.index(after: open)..<close], fields[0], ppid)
 }

@@ -58,7 +58,11 @@ final class GenAndMaintenanceTests: XCTestCase {
         let info = try CLI.run(["info", "--json"])
         XCTAssertEqual(info.status, 0, info.stderr)
         let json = try XCTUnwrap(info.json, info.stdout)
-        XCTAssertEqual(json["cores"] as? Int, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+        XCTAssertEqual(json["cores"] as? Int, Int(try shell("nproc").stdout.trimmingCharacters(in: .whitespacesAndNewlines)))
+        // Cores are those the process may run on (its affinity), not the machine's: taskset limits them.
+        let pinned = try shell("taskset -c 0 '\(CLI.executable)' info --json")
+        XCTAssertEqual(pinned.status, 0, pinned.stderr)
+        XCTAssertTrue(pinned.stdout.contains("\"cores\": 1,") && pinned.stdout.contains("\"default_workers\": 1,"), pinned.stdout)
         XCTAssertTrue((json["hdf5"] as? String)?.hasPrefix("1.") == true)
         XCTAssertTrue((json["blas"] as? String)?.contains("OpenBLAS") == true)
         XCTAssertNotNil(json["shm_free"] as? Int)
@@ -75,3 +79,4 @@ final class GenAndMaintenanceTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: name))
     }
 }
+

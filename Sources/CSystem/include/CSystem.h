@@ -22,6 +22,8 @@ int mp_set_process_name(const char *name);
 /// (OpenBLAS, OpenMP), found by symbol, since each worker is one core's worth of work. Returns how
 /// many it limited.
 int mp_limit_library_threads(void);
+/// The CPUs this process may run on (its affinity mask: taskset, cpusets), or -1 if unknown.
+int mp_usable_cpu_count(void);
 int mp_wifexited(int status);
 int mp_wexitstatus(int status);
 int mp_wifsignaled(int status);

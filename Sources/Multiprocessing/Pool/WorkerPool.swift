@@ -42,8 +42,12 @@ public final class WorkerPool: @unchecked Sendable {
         var pid: pid_t
     }
 
-    /// The number of CPUs this process may run on.
-    public static var availableCores: Int { max(1, Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))) }
+    /// The number of CPUs this process may run on: its affinity mask (`taskset`, a container's cpuset),
+    /// like Python's `len(os.sched_getaffinity(0))`, not the machine's count (`os.cpu_count()`).
+    public static var availableCores: Int {
+        let usable = Int(mp_usable_cpu_count())
+        return max(1, usable > 0 ? usable : Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))))
+    }
 
     /// Chunks a worker runs before it is replaced by a fresh one (nil: never; Python's `maxtasksperchild`,
     /// which also counts chunks). Checked between calls, so a worker finishes the call it is in first.
