@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what building and testing need, only when it is missing: the C libraries (OpenBLAS, HDF5)
-# from Debian's packages, and numpy + h5py for the reference values the tests compare against.
+# from Debian's packages, a few standard tools, and numpy + h5py for the reference values the tests and
+# notebooks compare against.
 set -euo pipefail
 
 SUDO=""
@@ -10,6 +11,18 @@ if ! pkg-config --exists openblas hdf5-serial 2>/dev/null || ! ldconfig -p | gre
     echo "installing libopenblas-dev libhdf5-dev pkg-config libdeflate0 ..."
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev libhdf5-dev pkg-config libdeflate0 >/dev/null
+fi
+
+# Tools the notebooks' shell cells and runner use: ps/pgrep (procps), ss (iproute2), taskset (util-linux),
+# stdbuf (coreutils).
+missing=""
+for tool in ps:procps pgrep:procps ss:iproute2 taskset:util-linux stdbuf:coreutils; do
+    command -v "${tool%%:*}" >/dev/null 2>&1 || missing="$missing ${tool##*:}"
+done
+if [ -n "$missing" ]; then
+    echo "installing$missing ..."
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq $missing >/dev/null
 fi
 
 if ! python3 -c "import numpy, h5py" 2>/dev/null; then
