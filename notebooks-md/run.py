@@ -366,20 +366,24 @@ def main():
     with tempfile.TemporaryDirectory() as bindir:
         os.symlink(os.path.abspath(mproc), os.path.join(bindir, "mproc"))
         env = dict(os.environ, PATH=bindir + os.pathsep + os.environ["PATH"])
+        def timed_run(path):
+            start = time.monotonic()
+            return run_notebook(path, root, toolchain, env, args.timeout), time.monotonic() - start
+
+        failed = 0
         with concurrent.futures.ThreadPoolExecutor(max(1, args.jobs)) as pool:
-            runs = list(pool.map(lambda p: run_notebook(p, root, toolchain, env, args.timeout), args.notebooks))
-    failed = 0
-    for path, (cells, errors, differences) in zip(args.notebooks, runs):
-        # With --update, a difference is rewritten rather than failed; a cell that did not run still fails.
-        failures = errors + ([] if args.update else differences)
-        if failures:
-            failed += 1
-            for message in failures:
-                print(f"FAIL {message}\n", file=sys.stderr, flush=True)
-        if args.update:
-            changed = rewrite(path, cells)
-            if changed:
-                print(f"{path}: rewrote {changed} output block(s)")
+            # Reported in the order given, each as soon as it (and those before it) are done.
+            for path, future in [(p, pool.submit(timed_run, p)) for p in args.notebooks]:
+                (cells, errors, differences), seconds = future.result()
+                # With --update, a difference is rewritten rather than failed; a cell that did not run
+                # still fails.
+                failures = errors + ([] if args.update else differences)
+                for message in failures:
+                    print(f"FAIL {message}\n", file=sys.stderr, flush=True)
+                failed += bool(failures)
+                changed = rewrite(path, cells) if args.update else 0
+                note = f", rewrote {changed} output block(s)" if changed else ""
+                print(f"{'FAIL' if failures else 'ok  '} {path} ({seconds:.1f} s{note})", flush=True)
     total = len(args.notebooks)
     print(f"notebooks: {total - failed} passed, {failed} failed")
     sys.exit(1 if failed else 0)
