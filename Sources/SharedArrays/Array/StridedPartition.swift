@@ -32,19 +32,22 @@ public struct StridedPartition<Element: SharedElement>: Sendable {
         return try (0..<parts).map { try part($0).wholeMoments(needs: needs) }
     }
 
-    /// Each part's mean (NaN for an empty part).
-    public func means() throws -> [Double] { try moments(needs: [.sum]).map { $0.mean(skipNaN: false) } }
+    /// Each part's mean (NaN for an empty part); with `skipNaN`, `np.nanmean` of each part.
+    public func means(skipNaN: Bool = false) throws -> [Double] {
+        try moments(needs: [.sum]).map { $0.mean(skipNaN: skipNaN) }
+    }
 
     /// Each part's element count.
     public func counts() -> [Int] {
         (0..<parts).map { i in i < base.count ? (base.count - i + parts - 1) / parts : 0 }
     }
 
-    /// The count-weighted mean of the part means: exactly the mean of the whole array.
-    public func meanOfMeans() throws -> Double {
+    /// The count-weighted mean of the part means: exactly the mean of the whole array. With `skipNaN`,
+    /// each part counts only its non-NaN values, which gives `np.nanmean` of the whole array.
+    public func meanOfMeans(skipNaN: Bool = false) throws -> Double {
         let all = try moments(needs: [.sum])
         let combined = pairwiseCombine(all, Moments.merge, identity: .empty)
-        return combined.mean(skipNaN: false)
+        return combined.mean(skipNaN: skipNaN)
     }
 
     /// The seed's equal-weight average of the part means; wrong unless `count` is a multiple of `k`.

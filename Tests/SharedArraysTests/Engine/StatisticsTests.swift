@@ -130,6 +130,22 @@ final class StatisticsTests: XCTestCase {
         XCTAssertNotEqual(seed, try parts.meanOfMeans())
     }
 
+    /// With NaN in the data, the mean of means is NaN (np.mean), or with `skipNaN` the weighted mean of
+    /// the non-NaN values of each part, which is np.nanmean of the whole.
+    func testMeanOfMeansSkippingNaN() throws {
+        let pool = try TestPools.pool(2)
+        var values = (0..<10_007).map { Double($0 % 97) * 0.5 }
+        for i in stride(from: 3, to: values.count, by: 11) { values[i] = .nan }
+        let x = try SharedArray<Double>(values, on: pool)
+        let parts = try x.strided(by: 7)
+        XCTAssertTrue(try parts.meanOfMeans().isNaN)
+        let kept = values.filter { !$0.isNaN }
+        XCTAssertClose(try parts.meanOfMeans(skipNaN: true), Reference.mean(kept), relative: 1e-12)
+        let partMeans = try parts.means(skipNaN: true)
+        let part2 = stride(from: 2, to: values.count, by: 7).map { values[$0] }.filter { !$0.isNaN }
+        XCTAssertClose(partMeans[2], Reference.mean(part2), relative: 1e-12)
+    }
+
     func testViewsShareMemory() throws {
         let pool = try TestPools.pool(2)
         let x = try SharedArray<Double>.arange(100, on: pool)
