@@ -2,9 +2,9 @@
 import Glibc
 #endif
 
-/// A plain-data handle to a ``SharedMemory`` segment that can be written into a job and resolved
-/// to an address inside a worker process (see ``WorkerContext/address(of:)``).
-public struct SegmentReference: Sendable, BitwiseCopyable, Equatable {
+/// A plain-data handle to a ``SharedMemory`` segment that can be written into a job (or, being Codable,
+/// into a task's input) and resolved to an address inside another process (see ``mappedAddress()``).
+public struct SegmentReference: Sendable, BitwiseCopyable, Equatable, Codable {
     /// The segment's process-unique identity.
     public var id: UInt64
     /// The owner's file descriptor (a worker attaches through `/proc/<owner>/fd/<fd>`).
@@ -31,5 +31,17 @@ extension SharedMemory {
         SegmentReference(
             id: id, fileDescriptor: fileDescriptor, ownerPID: getpid(),
             byteCount: byteCount, ownerAddress: UInt(bitPattern: base))
+    }
+}
+
+extension SegmentReference {
+    /// The segment's address in this process: the owner's own mapping; in a pool's worker, the mapping
+    /// it inherited or attached (``WorkerContext/address(of:)``); in any other process of the same user,
+    /// a mapping attached through `/proc/<owner>/fd` on first use. The owner must keep the segment alive
+    /// meanwhile; throws if the owner or its descriptor is gone.
+    public func mappedAddress() throws -> UnsafeMutableRawPointer {
+        if ownerPID == getpid() { return UnsafeMutableRawPointer(bitPattern: ownerAddress)! }
+        if let context = WorkerContext.current { return try context.address(of: self) }
+        return try WorkerContext.outsideWorkers.withLock { try $0.address(of: self) }
     }
 }

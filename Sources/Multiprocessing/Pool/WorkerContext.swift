@@ -14,6 +14,15 @@ public final class WorkerContext {
     let releaseStart: Int
     private var attached: [UInt64: (address: UnsafeMutableRawPointer, length: Int)] = [:]
 
+    /// The context of the pool worker this code runs in; nil outside a pool's worker processes.
+    /// (A worker runs one task at a time on one thread.)
+    public static var current: WorkerContext? { _current }
+    nonisolated(unsafe) static var _current: WorkerContext?
+
+    /// Segments attached by processes that are neither their owner nor a pool worker (a `Process` child).
+    static let outsideWorkers = PthreadProtected(
+        WorkerContext(workerIndex: -1, inheritedWatermark: 0, releaseStart: Int.max))
+
     init(workerIndex: Int, inheritedWatermark: UInt64, releaseStart: Int) {
         self.workerIndex = workerIndex
         self.inheritedWatermark = inheritedWatermark

@@ -22,6 +22,7 @@ struct WorkerLoop {
         _ = mp_set_process_name("mproc-worker-\(index)")
         // N workers x N BLAS threads would oversubscribe the cores; an initializer may choose otherwise.
         _ = mp_limit_library_threads()
+        WorkerContext._current = context
         initializer?()
         var types = WorkerJobTypes()
         var seen = startSequence

@@ -1,0 +1,88 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Multiprocessing
+import SharedArrays
+import XCTest
+
+/// Sums a range of a shared array, in place, in the worker.
+struct ReferencedRangeSum: ParallelTask2 {
+    static func run(_ data: SharedArrayReference<Double>, _ range: Range<Int>) throws -> Double {
+        try data.withUnsafeBufferPointer { $0[range].reduce(0, +) }
+    }
+}
+
+/// Multiplies a range of a shared array by 2 in place; returns the worker's pid.
+struct ReferencedRangeDouble: ParallelTask2 {
+    static func run(_ data: SharedArrayReference<Double>, _ range: Range<Int>) throws -> Int32 {
+        try data.withUnsafeMutableBufferPointer { buffer in for i in range { buffer[i] *= 2 } }
+        return getpid()
+    }
+}
+
+final class SharedArrayReferenceTests: XCTestCase {
+    private func ranges(_ count: Int, parts: Int) -> [Range<Int>] {
+        (0..<parts).map { count * $0 / parts..<count * ($0 + 1) / parts }
+    }
+
+    /// Arrays made before the pool (mapped in the workers by inheritance) and after it (attached on
+    /// first use) are read and written in place by tasks, with no copy of the elements.
+    func testTasksReadAndWriteArraysMadeBeforeAndAfterThePool() throws {
+        let early = try SharedArray<Double>((0..<100_000).map { Double($0 % 1000) }, on: try TestPools.pool(1))
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        let late = try SharedArray<Double>((0..<100_000).map { Double($0 % 777) * 0.5 }, on: pool)
+        for array in [early, late] {
+            let reference = try array.reference()
+            let expected = array.toArray()
+            let pieces = ranges(array.count, parts: 7)
+            let sums = try pool.starmap(ReferencedRangeSum.self, over: pieces.map { (reference, $0) }, chunkSize: 1)
+            XCTAssertEqual(sums, pieces.map { expected[$0].reduce(0, +) })
+            let pids = try pool.starmap(ReferencedRangeDouble.self, over: pieces.map { (reference, $0) }, chunkSize: 1)
+            XCTAssertFalse(pids.contains(getpid()), "the tasks ran in the workers")
+            XCTAssertEqual(array.toArray(), expected.map { $0 * 2 }, "the owner sees the workers' writes")
+        }
+    }
+
+    /// A view's reference covers only the view; the owner and a `Process` child resolve it too; a
+    /// strided view and a reference that does not fit its segment are refused.
+    func testViewsOwnerChildAndBadReferences() throws {
+        let pool = try TestPools.pool(2)
+        let array = try SharedArray<Double>((0..<1000).map(Double.init), on: pool)
+        let view = try array.slice(100..<200).reference()
+        XCTAssertEqual(view.count, 100)
+        XCTAssertEqual(try view.toArray(), (100..<200).map(Double.init), "resolved in the owner")
+        XCTAssertEqual(try ReferencedRangeSum.run(view, 0..<100), Double((100..<200).reduce(0, +)))
+
+        let result = try SharedValue<Double>(0)
+        let child = Process(name: "reader") { try result.store(try ReferencedRangeSum.run(view, 0..<10)) }
+        try child.start()
+        try child.join()
+        XCTAssertEqual(child.exitStatus, .exited(0))
+        XCTAssertEqual(try result.load(), Double((100..<110).reduce(0, +)))
+
+        XCTAssertThrowsError(try array.strided(by: 3).part(0).reference()) {
+            XCTAssertTrue("\($0)".contains("strided view"), "\($0)")
+        }
+        let decoded = try BinaryDecoder().decode(
+            SharedArrayReference<Double>.self,
+            from: BinaryEncoder().encode(view).replacingElementOffset(with: 10_000))
+        XCTAssertThrowsError(try decoded.toArray()) { XCTAssertTrue("\($0)".contains("do not fit"), "\($0)") }
+    }
+}
+
+/// A reference's fields, to forge a hostile or stale one.
+private struct ReferenceFields: Codable {
+    var segment: SegmentReference
+    var elementOffset: Int
+    var shape: [Int]
+}
+
+extension [UInt8] {
+    /// This encoding of a reference, with its element offset replaced.
+    fileprivate func replacingElementOffset(with offset: Int) throws -> [UInt8] {
+        var fields = try BinaryDecoder().decode(ReferenceFields.self, from: self)
+        fields.elementOffset = offset
+        return try BinaryEncoder().encode(fields)
+    }
+}
