@@ -42,15 +42,25 @@ public struct SharedArrayReference<Element: SharedElement>: Codable, Sendable, E
     public func toArray() throws -> [Element] { try withUnsafeBufferPointer { Array($0) } }
 
     private func mapped() throws -> UnsafeMutableBufferPointer<Element> {
-        let stride = MemoryLayout<Element>.stride
-        guard shape.count == 1 || shape.count == 2, shape.allSatisfy({ $0 >= 0 }), elementOffset >= 0,
-            (elementOffset + count) * stride <= segment.byteCount
-        else {
+        // Checked without overflow: a stale or forged reference is an error, never a trap.
+        var elements = 1
+        var fits = (shape.count == 1 || shape.count == 2) && elementOffset >= 0
+        for extent in shape where fits {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: extent)
+            fits = extent >= 0 && !overflow
+            elements = product
+        }
+        if fits {
+            let (end, overflowEnd) = elementOffset.addingReportingOverflow(elements)
+            let (bytes, overflowBytes) = end.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
+            fits = !overflowEnd && !overflowBytes && bytes <= segment.byteCount
+        }
+        guard fits else {
             throw ArrayError(
-                "SharedArrayReference: \(count) elements at offset \(elementOffset) do not fit the \(segment.byteCount)-byte segment")
+                "SharedArrayReference: shape \(shape) at element offset \(elementOffset) does not fit the \(segment.byteCount)-byte segment")
         }
         let base = try segment.mappedAddress().assumingMemoryBound(to: Element.self)
-        return UnsafeMutableBufferPointer(start: base + elementOffset, count: count)
+        return UnsafeMutableBufferPointer(start: base + elementOffset, count: elements)
     }
 }
 

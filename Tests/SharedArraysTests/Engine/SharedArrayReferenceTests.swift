@@ -67,7 +67,11 @@ final class SharedArrayReferenceTests: XCTestCase {
         let decoded = try BinaryDecoder().decode(
             SharedArrayReference<Double>.self,
             from: BinaryEncoder().encode(view).replacingElementOffset(with: 10_000))
-        XCTAssertThrowsError(try decoded.toArray()) { XCTAssertTrue("\($0)".contains("do not fit"), "\($0)") }
+        XCTAssertThrowsError(try decoded.toArray()) { XCTAssertTrue("\($0)".contains("does not fit"), "\($0)") }
+        let overflowing = try BinaryDecoder().decode(
+            SharedArrayReference<Double>.self,
+            from: BinaryEncoder().encode(view).replacingElementOffset(with: Int.max - 10))
+        XCTAssertThrowsError(try overflowing.toArray()) { XCTAssertTrue("\($0)".contains("does not fit"), "\($0)") }
     }
 }
 
