@@ -75,6 +75,8 @@ class Cell:
         self.output = None        # (open index, close index, body) of the output block, if any
         self.actual = None        # what the cell printed
         self.error = None         # why the cell failed to run, if it did
+        self.stale = False        # its output differs from the recorded block
+        self.waits = False        # a Swift cell followed by shell/Python cells before the next Swift cell
 
     @property
     def line(self):
@@ -101,6 +103,10 @@ def parse(lines):
         elif kind in CODE_KINDS:
             cells.append(Cell(kind, i, j, body))
         i = j + 1
+    # The Swift program waits after a cell when shell or Python cells come before the next Swift cell.
+    swift = [k for k, c in enumerate(cells) if c.kind == "swift"]
+    for this, following in zip(swift, swift[1:]):
+        cells[this].waits = following > this + 1
     return cells
 
 
@@ -121,6 +127,7 @@ def matches(expected, actual):
     act = [a.rstrip() for a in actual.rstrip("\n").splitlines()] if actual.strip() else []
     while exp and not exp[-1].strip():
         exp.pop()
+    matchers = [None if e.strip() == "..." else line_matcher(e) for e in exp]
     memo = {}
 
     def go(i, j):
@@ -129,10 +136,10 @@ def matches(expected, actual):
             return memo[key]
         if i == len(exp):
             result = j == len(act)
-        elif exp[i].strip() == "...":
+        elif matchers[i] is None:
             result = any(go(i + 1, k) for k in range(j, len(act) + 1))
         else:
-            result = j < len(act) and line_matcher(exp[i]).match(act[j]) is not None and go(i + 1, j + 1)
+            result = j < len(act) and matchers[i].match(act[j]) is not None and go(i + 1, j + 1)
         memo[key] = result
         return result
 
@@ -164,22 +171,17 @@ class Toolchain:
     def compile(self, notebook, cells, workdir):
         """Writes main.swift from the Swift cells and compiles it; returns (executable, error text)."""
         swift = [c for c in cells if c.kind == "swift"]
+        if not swift:
+            return None, None
         source = []
-        for index, cell in enumerate(cells):
-            if cell.kind != "swift":
-                continue
-            later = cells[index + 1:]
-            next_swift = next((k for k, c in enumerate(later) if c.kind == "swift"), None)
-            waits = any(c.kind != "swift" for c in (later[:next_swift] if next_swift is not None else []))
+        for cell in swift:
             source += [f'#sourceLocation(file: "{os.path.abspath(notebook)}", line: {cell.line})', cell.body,
-                       "#sourceLocation()", f"_notebookCellEnd(wait: {'true' if waits else 'false'})"]
+                       "#sourceLocation()", f"_notebookCellEnd(wait: {'true' if cell.waits else 'false'})"]
         with open(os.path.join(workdir, "main.swift"), "w") as f:
             f.write("\n".join(source) + "\n")
         with open(os.path.join(workdir, "prelude.swift"), "w") as f:
             f.write(PRELUDE)
         executable = os.path.join(workdir, "notebook")
-        if not swift:
-            return None, None
         proc = subprocess.run(self.flags + ["main.swift", "prelude.swift", "-o", executable], cwd=workdir,
                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         if proc.returncode != 0:
@@ -280,11 +282,8 @@ def run_notebook(path, root, toolchain, env_base, timeout):
                     rest, status = program.finish()
                     cell.actual += rest
                     cell.error = f"the program ended in this cell: {describe_status(status)}"
-                cell.waits = False
                 last_swift = cell
             else:
-                if last_swift is not None:
-                    last_swift.waits = True
                 interpreter = ["bash", "-c", "set -o pipefail\n" + cell.body] if cell.kind == "sh" else \
                     ["python3", "-c", cell.body]
                 try:
@@ -329,7 +328,7 @@ def rewrite(path, cells):
     lines = open(path).read().split("\n")
     changed = 0
     for cell in reversed(cells):
-        if cell.error or not getattr(cell, "stale", False):
+        if cell.error or not cell.stale:
             continue
         block = ["```output"] + (cell.actual.split("\n") if cell.actual else []) + ["```"]
         if cell.output:

@@ -116,11 +116,11 @@ struct TypedSubmission<Task: ParallelTask>: Submission, @unchecked Sendable {
         let typed = items.compactMap { $0 as? TypedSubmission<Task> }.filter { $0.future.markRunning() }
         guard !typed.isEmpty else { return }
         do {
-            // Each future completes when its own task does, not when the batch does.
-            let results = try pool.mapCore(Task.self, values: typed.map(\.input), chunkSize: nil, progress: nil) {
+            // Each future completes when its own task does, not when the batch does: `mapCore` reports
+            // every task's outcome through this callback, during the map or when collecting after it.
+            _ = try pool.mapCore(Task.self, values: typed.map(\.input), chunkSize: nil, progress: nil) {
                 index, outcome in typed[index].future.finish(outcome.mapError { $0 })
             }
-            for (item, result) in zip(typed, results) { item.future.finish(result.mapError { $0 }) }
         } catch {
             for item in typed { item.future.finish(.failure(error)) }
         }
