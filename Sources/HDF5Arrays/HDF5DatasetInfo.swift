@@ -38,8 +38,16 @@ public struct HDF5DatasetInfo: Sendable, Equatable {
         self.filters = filters
     }
 
-    /// The number of elements (1 for a scalar dataset).
-    public var count: Int { shape.reduce(1, *) }
+    /// The number of elements (1 for a scalar dataset); `Int.max` when the declared shape has more
+    /// elements than an `Int` holds (such a dataset is refused by every ``SizeLimit``, before any read).
+    public var count: Int { CheckedSize.elementCount(shape) ?? .max }
+
+    /// The declared in-memory size in `dtype` after the admission rule, or an error naming the file, the
+    /// dataset, its declared shape and size, and the limit.
+    /// - Parameter file: the file the dataset is in, for the error message.
+    public func admittedBytes(as dtype: DType, limit: SizeLimit, file: String) throws -> Int {
+        try limit.admit(shape: shape, dtype: dtype, path: file, dataset: path)
+    }
 
     /// Whether the values can be read as numbers.
     public var isNumeric: Bool { dtype != nil }
@@ -111,7 +119,9 @@ extension HDF5 {
         if rank == 0 { return [] }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         guard H5Sget_simple_extent_dims(space, &dims, nil) >= 0 else { return nil }
-        return dims.map { Int($0) }
+        // A dimension past Int.max cannot be addressed: nil makes it an error, not a trap.
+        let shape = dims.compactMap { Int(exactly: $0) }
+        return shape.count == dims.count ? shape : nil
     }
 
     /// Collects the info of an open dataset.
@@ -122,7 +132,8 @@ extension HDF5 {
         }
         defer { H5Sclose(space) }
         guard let shape = shape(ofSpace: space) else {
-            throw ArrayIOError(.ioFailure, path: path, dataset: name, "cannot read the shape\(lastErrorSuffix())")
+            throw ArrayIOError(.invalidFormat, path: path, dataset: name,
+                               "cannot read the shape (or a dimension is larger than \(Int.max))\(lastErrorSuffix())")
         }
         let type = H5Dget_type(dataset)
         guard type >= 0 else {
@@ -145,7 +156,14 @@ extension HDF5 {
             layout = .chunked
             var dims = [hsize_t](repeating: 0, count: max(shape.count, 1))
             let rank = H5Pget_chunk(dcpl, Int32(dims.count), &dims)
-            if rank > 0 { chunkShape = dims.prefix(Int(rank)).map { Int($0) } }
+            if rank > 0 {
+                let chunk = dims.prefix(Int(rank)).compactMap { Int(exactly: $0) }
+                guard chunk.count == min(Int(rank), dims.count) else {
+                    throw ArrayIOError(.invalidFormat, path: path, dataset: name,
+                                       "chunk dimensions \(Array(dims.prefix(Int(rank)))) are larger than \(Int.max)")
+                }
+                chunkShape = chunk
+            }
         case H5D_VIRTUAL: layout = .virtual
         default: layout = .contiguous
         }

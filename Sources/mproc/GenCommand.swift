@@ -55,7 +55,9 @@ struct GenCommand: ParsableCommand {
 
     func parsedShape() throws -> [Int] {
         if let count {
-            guard let n = parseCount(count), n >= 0 else { throw ValidationError("--count: '\(count)' is not a count") }
+            guard let n = parseCount(count), n >= 0 else {
+                throw ValidationError("--count: '\(count)' is not a count (or is larger than \(Int.max))")
+            }
             return [n]
         }
         let parts = (shape ?? "").split(separator: ",").map { parseCount(String($0)) }
@@ -72,7 +74,10 @@ struct GenCommand: ParsableCommand {
         let isNpy = path.lowercased().hasSuffix(".npy")
         if isNpy, dataset != nil { throw CLIError("\(path): a .npy file has no datasets") }
         if !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
-        let bytes = shape.reduce(1, *) * type.byteSize
+        guard let bytes = CheckedSize.byteCount(shape: shape, elementSize: type.byteSize) else {
+            throw CLIError("gen: \(shape.count == 1 ? "--count \(shape[0])" : "--shape \(shape[0]),\(shape[1])") of \(type.rawValue) is "
+                + "\(CheckedSize.describeBytes(shape: shape, elementSize: type.byteSize)), more than can be addressed")
+        }
         if let free = SharedMemory.freeSpace(), bytes > free {
             throw CLIError("not enough shared memory for \(formatBytes(bytes)): /dev/shm has \(formatBytes(free)) free")
         }
@@ -117,24 +122,9 @@ struct GenCommand: ParsableCommand {
     }
 }
 
-/// Parses `1000`, `64k`, `128M`, `1G` (powers of 1024) or `2^27`.
-func parseCount(_ text: String) -> Int? {
-    let t = text.trimmingCharacters()
-    if let caret = t.firstIndex(of: "^") {
-        guard let base = Int(t[..<caret]), let exponent = Int(t[t.index(after: caret)...]), exponent >= 0, exponent < 63
-        else { return nil }
-        var value = 1
-        for _ in 0..<exponent {
-            let (product, overflow) = value.multipliedReportingOverflow(by: base)
-            if overflow { return nil }
-            value = product
-        }
-        return value
-    }
-    let multipliers: [Character: Int] = ["k": 1 << 10, "K": 1 << 10, "M": 1 << 20, "G": 1 << 30]
-    if let last = t.last, let m = multipliers[last], let n = Int(t.dropLast()) { return n * m }
-    return Int(t)
-}
+/// Parses `1000`, `64k`, `128M`, `1G` (powers of 1024) or `2^27`, without overflow (see
+/// ``CheckedSize/parse(_:)``).
+func parseCount(_ text: String) -> Int? { CheckedSize.parse(text) }
 
 extension String {
     func trimmingCharacters() -> String {

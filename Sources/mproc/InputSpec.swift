@@ -53,11 +53,11 @@ struct InputSpec: CustomStringConvertible {
         }
     }
 
-    /// Loads the array with element type `E`.
-    func load<E: SharedElement>(as _: E.Type, on pool: WorkerPool) throws -> SharedArray<E> {
+    /// Loads the array with element type `E`, refusing a declared size past `limit` before any read.
+    func load<E: SharedElement>(as _: E.Type, limit: SizeLimit, on pool: WorkerPool) throws -> SharedArray<E> {
         switch format {
-        case .npy: try SharedArray<E>.load(npy: path, on: pool)
-        case .hdf5: try SharedArray<E>.load(hdf5: path, dataset: try resolvedDataset(), on: pool)
+        case .npy: try SharedArray<E>.load(npy: path, limit: limit, on: pool)
+        case .hdf5: try SharedArray<E>.load(hdf5: path, dataset: try resolvedDataset(), limit: limit, on: pool)
         }
     }
 }

@@ -34,6 +34,8 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var workerOptions: WorkerOptions
 
+    @OptionGroup var sizeLimitOptions: SizeLimitOptions
+
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
@@ -87,7 +89,7 @@ struct StatsCommand: ParsableCommand {
     ) throws -> StatsReport {
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let array = try spec.load(as: E.self, on: pool)
+        let array = try spec.load(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
         let loadTime = clock.now - loadStart
         if let axis, array.rank != 2 {
             throw CLIError("\(spec): --axis \(axis) needs a 2-D array; this one has shape \(array.shape)")

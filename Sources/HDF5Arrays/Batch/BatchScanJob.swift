@@ -24,6 +24,8 @@ struct BatchScanJob: WorkerJob {
     /// Negative: defer every numeric dataset.
     var smallLimit: Int
     var slabBytes: Int
+    /// The admission bound (``SizeLimit``) in bytes of the compute type: a larger dataset is a failed record.
+    var maxBytes: Int
 
     static func run(_ job: BatchScanJob, chunk: Int, context: WorkerContext) throws {
         let paths = try context.address(of: job.files).assumingMemoryBound(to: JobString.self)
@@ -33,7 +35,7 @@ struct BatchScanJob: WorkerJob {
         slot.reset()
         var scanner = FileScanner(
             path: paths[chunk].string, selectors: selectors, needs: MomentNeeds(rawValue: job.needs),
-            smallLimit: job.smallLimit, slabBytes: job.slabBytes, slot: slot)
+            smallLimit: job.smallLimit, slabBytes: job.slabBytes, limit: SizeLimit(bytes: job.maxBytes), slot: slot)
         scanner.scan()
         slot.state = scanner.overflowed ? .overflow : .done
     }
@@ -46,6 +48,7 @@ struct FileScanner {
     let needs: MomentNeeds
     let smallLimit: Int
     let slabBytes: Int
+    let limit: SizeLimit
     let slot: ResultSlot
     var overflowed = false
 
@@ -131,7 +134,14 @@ struct FileScanner {
             return .failed
         }
         let dtype = MomentStreaming.computeType(for: stored)
-        if smallLimit < 0 || info.count * dtype.byteSize > smallLimit {
+        // The admission rule, on the declared extent, before any read: a 2 KB file may declare 2^62
+        // never-written elements, whose fill values would stream for hours.
+        guard let bytes = limit.admittedBytes(shape: info.shape, elementSize: dtype.byteSize) else {
+            emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern,
+                            message: limit.refusal(shape: info.shape, dtype: dtype), info: info, dtype: dtype))
+            return .failed
+        }
+        if smallLimit < 0 || bytes > smallLimit {
             emit(SlotRecord(kind: .deferred, dataset: info.path, pattern: selector.pattern, info: info, dtype: dtype))
             return .deferred
         }

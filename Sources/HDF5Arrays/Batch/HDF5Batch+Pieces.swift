@@ -148,7 +148,7 @@ extension HDF5Batch {
 
     private func sharedStatistics<E: SharedElement>(_: E.Type, _ file: String, _ dataset: String, _ pool: WorkerPool)
         throws -> Statistics {
-        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, on: pool)
+        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, limit: sizeLimit, on: pool)
         return try array.statistics(statistics, ddof: ddof)
     }
 

@@ -32,7 +32,8 @@ extension HDF5Batch {
             let job = BatchScanJob(
                 files: paths.reference, patterns: patterns.reference, patternCount: selectors.count,
                 slots: slots.reference, slotBytes: slotBytes, needs: needs.rawValue,
-                smallLimit: strategy == .sharedArrays ? -1 : smallDatasetBytes, slabBytes: slabBytes)
+                smallLimit: strategy == .sharedArrays ? -1 : smallDatasetBytes, slabBytes: slabBytes,
+                maxBytes: sizeLimit.bytes)
             let slot = { (i: Int) in ResultSlot(base: slots.base + i * slotBytes, capacity: slotBytes) }
             var crashed: (chunk: Int, message: String)? = nil
             do {

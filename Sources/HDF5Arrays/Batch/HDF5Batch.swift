@@ -54,6 +54,10 @@ public struct HDF5Batch: Sendable {
     public var bytesPerPass = 2 << 30
     /// Least time between two checkpoints of the output.
     public var checkpointInterval: Duration = .seconds(2)
+    /// The admission rule: a dataset whose declared size in the type computed in exceeds this is a failed
+    /// record (naming its declared shape and size) and the batch goes on. Applies to streamed datasets
+    /// too, on their declared extent. Default: ``SizeLimit/default``.
+    public var sizeLimit: SizeLimit = .default
 
     public init(inputs: [String], datasets: [String] = ["/**"], statistics: [Statistic] = Statistic.summary,
                 ddof: Int = 0) {
@@ -202,7 +206,8 @@ public struct HDF5Batch: Sendable {
             file: file.path, dataset: record.kind == .fileFailed ? nil : record.dataset, pattern: record.pattern,
             status: status, message: record.message.isEmpty ? nil : record.message, dtype: record.dtype,
             storedType: info?.typeDescription, shape: info?.shape, layout: info?.layout.rawValue,
-            filters: info?.filters ?? [], bytes: (info?.count ?? 0) * (record.dtype?.byteSize ?? 0),
+            filters: info?.filters ?? [],
+            bytes: info.flatMap { CheckedSize.byteCount(shape: $0.shape, elementSize: record.dtype?.byteSize ?? 0) } ?? 0,
             statistics: kind == .ok ? statistics(from: record.moments, dtype: record.dtype ?? .float64) : nil,
             ddof: ddof, fileSize: file.size, fileModified: file.modified)
     }

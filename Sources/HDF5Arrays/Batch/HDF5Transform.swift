@@ -48,11 +48,14 @@ public enum HDF5Transform {
     ///   - dtype: float64 or float32; default float32 for a float32 source, float64 otherwise.
     ///   - gzipLevel: 1...9 adds shuffle and gzip filters; nil stores the chunks uncompressed.
     ///   - overwrite: replace `outputDataset` when it exists (otherwise that is an error).
+    ///   - limit: the admission rule: a source whose declared size in the output type exceeds it is
+    ///     refused before any read (see ``SizeLimit``).
     /// - Attributes written: `operation`, `source_file` (absolute), `source_dataset`, `tool`, `tool_version`.
     @discardableResult
     public static func map(
         _ op: UnaryOp, file: String, dataset: String, to outputFile: String, dataset outputDataset: String,
-        dtype: DType? = nil, gzipLevel: Int? = nil, overwrite: Bool = false, on pool: WorkerPool
+        dtype: DType? = nil, gzipLevel: Int? = nil, overwrite: Bool = false, limit: SizeLimit = .default,
+        on pool: WorkerPool
     ) throws -> Result {
         let info = try HDF5.datasetInfo(file: file, dataset: dataset)
         guard let stored = info.dtype else {
@@ -64,6 +67,7 @@ public enum HDF5Transform {
             throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputDataset,
                                "the output type must be float64 or float32, not \(target.rawValue)")
         }
+        _ = try info.admittedBytes(as: target, limit: limit, file: file)
         if let gzipLevel, !(1...9).contains(gzipLevel) {
             throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputDataset, "gzip level \(gzipLevel) is not in 1...9")
         }

@@ -39,22 +39,27 @@ extension SharedArray {
     /// Loads one HDF5 dataset (contiguous, chunked or compact; gzip/shuffle; any integer or float type in
     /// either byte order, converted to `Element`), the workers reading their own hyperslabs in parallel,
     /// aligned to the dataset's HDF5 chunks. N-D datasets (N > 2) are viewed as `[shape[0], rest]`.
+    /// A dataset whose declared size as `Element` exceeds `limit` is refused before any read (see
+    /// ``SizeLimit``).
     ///
     /// ```swift
     /// let x = try SharedArray<Double>.load(hdf5: "run42.h5", dataset: "/temperature", on: pool)
     /// ```
-    public static func load(hdf5 file: String, dataset: String, on pool: WorkerPool) throws -> SharedArray {
+    public static func load(hdf5 file: String, dataset: String, limit: SizeLimit = .default, on pool: WorkerPool)
+        throws -> SharedArray {
         let info = try HDF5.datasetInfo(file: file, dataset: dataset)
         guard info.dtype != nil else {
             throw ArrayIOError(
                 .unsupportedType, path: file, dataset: dataset, "dataset has type \(info.typeDescription), not a number")
         }
+        _ = try info.admittedBytes(as: Element.dtype, limit: limit, file: file)
         guard let jobFile = JobString(file), let jobDataset = JobString(dataset) else {
             throw ArrayIOError(.invalidArgument, path: file, dataset: dataset, "path is too long")
         }
         let result = try SharedArray(zeros: arrayShape(forFileShape: info.shape), on: pool)
         let rowLength = info.shape.count > 1 ? info.shape.dropFirst().reduce(1, *) : 1
-        let chunkRows = info.chunkShape?.first ?? 1
+        // A chunk may be taller than the dataset (extendible datasets): never align past the rows there are.
+        let chunkRows = Swift.min(info.chunkShape?.first ?? 1, Swift.max(1, info.shape.first ?? 1))
         let alignment = Swift.max(1, rowLength * chunkRows)
         let plan = ChunkPlan(
             count: info.count, elementSize: MemoryLayout<Element>.stride, alignment: alignment, targetBytes: 4 << 20)

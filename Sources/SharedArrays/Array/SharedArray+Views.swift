@@ -27,8 +27,8 @@ extension SharedArray {
 
     /// The same contiguous elements seen with another shape (`rows * columns == count`).
     public func reshaped(_ newShape: [Int]) throws -> SharedArray {
-        try Self.validate(shape: newShape)
-        guard newShape.reduce(1, *) == count else {
+        let bytes = try Self.validate(shape: newShape)
+        guard bytes / MemoryLayout<Element>.stride == count else {
             throw ArrayError("reshaped: cannot view \(count) elements as \(newShape)")
         }
         guard isContiguous else { throw ArrayError("reshaped: the array is a strided view; copy() it first") }
@@ -39,7 +39,10 @@ extension SharedArray {
     public func strided(from start: Int, by step: Int) throws -> SharedArray {
         guard step >= 1 else { throw ArrayError("strided: step must be at least 1, got \(step)") }
         guard start >= 0, start <= count else { throw ArrayError("strided: start \(start) is outside 0...\(count)") }
-        let length = start < count ? (count - start + step - 1) / step : 0
+        let length = start < count ? (count - start - 1) / step + 1 : 0
+        // A step past the end gives at most one element, whose stride never matters: cap it so the
+        // product cannot overflow.
+        let step = Swift.min(step, Swift.max(1, count))
         return SharedArray(
             storage: storage, shape: [length], offset: offset + start * stride, stride: stride * step, pool: pool)
     }

@@ -44,18 +44,16 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     /// A new zero-filled array of `shape` (`[n]` or `[rows, columns]`); the pages are first written by
     /// the workers that will own them.
     public convenience init(zeros shape: [Int], on pool: WorkerPool) throws {
-        try Self.validate(shape: shape)
-        let count = shape.reduce(1, *)
-        let storage = try ArrayStorage.zeroed(byteCount: count * MemoryLayout<Element>.stride)
+        let storage = try ArrayStorage.zeroed(byteCount: try Self.validate(shape: shape))
         self.init(storage: storage, shape: shape, offset: 0, stride: 1, pool: pool)
     }
 
     /// A new array holding `values`, with `shape` (default: 1-D).
     public convenience init(_ values: [Element], shape: [Int]? = nil, on pool: WorkerPool) throws {
         let shape = shape ?? [values.count]
-        try Self.validate(shape: shape)
-        guard shape.reduce(1, *) == values.count else {
-            throw ArrayError("SharedArray: shape \(shape) needs \(shape.reduce(1, *)) values, got \(values.count)")
+        let bytes = try Self.validate(shape: shape)
+        guard bytes / MemoryLayout<Element>.stride == values.count else {
+            throw ArrayError("SharedArray: shape \(shape) needs \(bytes / MemoryLayout<Element>.stride) values, got \(values.count)")
         }
         try self.init(uninitialized: shape, on: pool)
         values.withUnsafeBytes { storage.memory.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -64,17 +62,24 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     /// A new array whose contents are unspecified (possibly a recycled segment's old values); for
     /// kernels that overwrite every element.
     convenience init(uninitialized shape: [Int], on pool: WorkerPool) throws {
-        try Self.validate(shape: shape)
-        let count = shape.reduce(1, *)
-        let storage = try ArrayStorage.forOverwrite(byteCount: count * MemoryLayout<Element>.stride)
+        let storage = try ArrayStorage.forOverwrite(byteCount: try Self.validate(shape: shape))
         self.init(storage: storage, shape: shape, offset: 0, stride: 1, pool: pool)
     }
 
-    static func validate(shape: [Int]) throws {
+    /// Checks a shape for a new array and returns its size in bytes, computed without overflow: the
+    /// shape may come from a file or a flag, and a product past `Int.max` is an error, never a trap.
+    @discardableResult
+    static func validate(shape: [Int]) throws -> Int {
         guard shape.count == 1 || shape.count == 2 else {
             throw ArrayError("SharedArray: shape \(shape) has \(shape.count) dimensions; 1 or 2 are supported")
         }
         guard shape.allSatisfy({ $0 >= 0 }) else { throw ArrayError("SharedArray: negative dimension in shape \(shape)") }
+        guard let bytes = CheckedSize.byteCount(shape: shape, elementSize: MemoryLayout<Element>.stride) else {
+            throw ArrayError(
+                "SharedArray: shape \(shape) of \(Element.dtype.rawValue) is "
+                    + "\(CheckedSize.describeBytes(shape: shape, elementSize: MemoryLayout<Element>.stride)), more than can be addressed")
+        }
+        return bytes
     }
 
     // MARK: - Element access

@@ -25,8 +25,9 @@ public struct SharedArrayReference<Element: SharedElement>: Codable, Sendable, E
     /// `[count]` or `[rows, columns]`, as in the array.
     public let shape: [Int]
 
-    /// Number of elements.
-    public var count: Int { shape.reduce(1, *) }
+    /// Number of elements; 0 for a shape with a negative dimension or a product past `Int.max` (a forged
+    /// or damaged reference, which every access refuses).
+    public var count: Int { CheckedSize.elementCount(shape) ?? 0 }
 
     /// Calls `body` with the elements, mapped in this process (no copy).
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) throws -> R {
@@ -43,19 +44,11 @@ public struct SharedArrayReference<Element: SharedElement>: Codable, Sendable, E
 
     private func mapped() throws -> UnsafeMutableBufferPointer<Element> {
         // Checked without overflow: a stale or forged reference is an error, never a trap.
-        var elements = 1
-        var fits = (shape.count == 1 || shape.count == 2) && elementOffset >= 0
-        for extent in shape where fits {
-            let (product, overflow) = elements.multipliedReportingOverflow(by: extent)
-            fits = extent >= 0 && !overflow
-            elements = product
-        }
-        if fits {
-            let (end, overflowEnd) = elementOffset.addingReportingOverflow(elements)
-            let (bytes, overflowBytes) = end.multipliedReportingOverflow(by: MemoryLayout<Element>.stride)
-            fits = !overflowEnd && !overflowBytes && bytes <= segment.byteCount
-        }
-        guard fits else {
+        let elements = CheckedSize.elementCount(shape)
+        let bytes = elements.flatMap { CheckedSize.sum(elementOffset, $0) }
+            .flatMap { CheckedSize.product($0, MemoryLayout<Element>.stride) }
+        guard shape.count == 1 || shape.count == 2, elementOffset >= 0, let elements, let bytes,
+              bytes <= segment.byteCount else {
             throw ArrayError(
                 "SharedArrayReference: shape \(shape) at element offset \(elementOffset) does not fit the \(segment.byteCount)-byte segment")
         }

@@ -20,6 +20,8 @@ public struct ArrayIOError: Error, CustomStringConvertible, Sendable, Equatable 
         case invalidArgument
         /// A system call (open, pread, pwrite, ftruncate) or an HDF5 library call failed.
         case ioFailure
+        /// The declared size is larger than the ``SizeLimit`` (or than any size that can be computed).
+        case tooLarge
     }
 
     /// The category of the failure.

@@ -12,6 +12,9 @@ import Darwin
 public enum NpyFile {
     /// The size of the blocks read when elements need byte swapping or conversion.
     static let blockBytes = 1 << 20
+    /// The longest header accepted (numpy writes under 200 bytes for any shape it can save here, and
+    /// refuses more than 10,000 by default).
+    static let maximumHeaderBytes = 1 << 20
 
     /// Reads and validates the header of the `.npy` file at `path`: format 1.0, 2.0 or 3.0, a supported
     /// dtype, C order, a valid shape, and a file long enough for all the data.
@@ -51,6 +54,10 @@ public enum NpyFile {
                                "unsupported .npy format version \(major).\(minor) (supported: 1.0, 2.0, 3.0)")
         }
         let dataOffset = headerStart + headerLength
+        guard headerLength <= maximumHeaderBytes else {
+            throw ArrayIOError(.invalidFormat, path: path,
+                               "malformed .npy header: it says it is \(headerLength) bytes long; a header holds at most \(maximumHeaderBytes)")
+        }
         guard fileSize >= dataOffset else {
             throw ArrayIOError(.truncated, path: path,
                                "truncated: header says it is \(headerLength) bytes long but the file has only \(fileSize) bytes")
@@ -74,6 +81,11 @@ public enum NpyFile {
         }
         guard case let .dict(items) = parsed else {
             throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: not a dictionary")
+        }
+        // numpy requires exactly these keys (a repeated key is refused by the parser).
+        if let unknown = items.first(where: { !["descr", "fortran_order", "shape"].contains($0.0) }) {
+            throw ArrayIOError(.invalidFormat, path: path,
+                               "malformed .npy header: unexpected key '\(unknown.0)' (a header has exactly 'descr', 'fortran_order' and 'shape')")
         }
         func item(_ key: String) throws -> NpyHeaderParser.Value {
             guard let found = items.first(where: { $0.0 == key }) else {
@@ -107,12 +119,18 @@ public enum NpyFile {
         var shape: [Int] = []
         var count = 1
         for dim in dims {
-            guard case let .int(n) = dim, n >= 0 else {
+            guard case let .int(n) = dim else {
                 throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: bad shape entry in \(text.trimmingSpace)")
+            }
+            guard n >= 0 else {
+                throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: negative dimension \(n) in 'shape'")
             }
             shape.append(n)
             let (product, overflow) = count.multipliedReportingOverflow(by: n)
-            if overflow { throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: shape \(shape) is too large") }
+            if overflow {
+                throw ArrayIOError(.invalidFormat, path: path,
+                                   "malformed .npy header: shape \(dims.map { "\($0)" }) has more elements than can be addressed")
+            }
             count = product
         }
         if fortranOrder && shape.filter({ $0 > 1 }).count > 1 {
@@ -125,6 +143,12 @@ public enum NpyFile {
         if available < dataBytes {
             throw ArrayIOError(.truncated, path: path,
                                "truncated: header says \(count) \(dtype.rawValue) values (\(dataBytes) bytes) but file has \(available) bytes of data")
+        }
+        if available > dataBytes {
+            // numpy ignores bytes after the data; here a shape that disagrees with the file is a sign of a
+            // damaged header (a dimension shrunk), so it is refused rather than read as a different array.
+            throw ArrayIOError(.invalidFormat, path: path,
+                               "malformed .npy file: header says shape \(shape) of \(dtype.rawValue) (\(dataBytes) bytes of data) but the file has \(available) bytes of data")
         }
         return NpyHeader(dtype: dtype, isBigEndian: isBigEndian, shape: shape, dataOffset: dataOffset, count: count)
     }
@@ -149,7 +173,14 @@ public enum NpyFile {
         let source = header.dtype
         let hostBigEndian = 1.bigEndian == 1
         let swap = header.isBigEndian != hostBigEndian && source.byteSize > 1
-        let start = header.dataOffset + range.lowerBound * source.byteSize
+        // The header is public and may have been built by hand: no offset may overflow.
+        guard let first = CheckedSize.product(range.lowerBound, source.byteSize),
+              let start = CheckedSize.sum(header.dataOffset, first),
+              let bytes = CheckedSize.product(range.count, Swift.max(source.byteSize, target.byteSize)),
+              CheckedSize.sum(start, bytes) != nil else {
+            throw ArrayIOError(.invalidArgument, path: path,
+                               "element range \(range.lowerBound)..<\(range.upperBound) at data offset \(header.dataOffset) is past any file size")
+        }
 
         func readOrTruncated(_ buffer: UnsafeMutableRawPointer, _ bytes: Int, _ offset: Int) throws {
             let got = try PosixFile.read(fd, into: buffer, count: bytes, offset: offset, path: path)

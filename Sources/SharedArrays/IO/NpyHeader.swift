@@ -88,9 +88,14 @@ enum NpyHeaderParser {
         return value
     }
 
+    /// How deeply literals may nest: a numpy header nests two levels (a dict holding a tuple); a deeper
+    /// header is junk, and recursion on it must not exhaust the stack.
+    static let maximumDepth = 16
+
     private struct Parser {
         let bytes: [UInt8]
         var index = 0
+        var depth = 0
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -99,6 +104,13 @@ enum NpyHeaderParser {
         }
 
         func peek() -> UInt8? { index < bytes.count ? bytes[index] : nil }
+
+        mutating func enter() throws {
+            depth += 1
+            if depth > NpyHeaderParser.maximumDepth {
+                throw SyntaxError(message: "literals nested more than \(NpyHeaderParser.maximumDepth) deep at byte \(index)")
+            }
+        }
 
         mutating func expect(_ byte: UInt8) throws {
             skipSpace()
@@ -115,6 +127,8 @@ enum NpyHeaderParser {
             case UInt8(ascii: "'"), UInt8(ascii: "\""):
                 return .string(try string())
             case UInt8(ascii: "{"):
+                try enter()
+                defer { depth -= 1 }
                 index += 1
                 var items: [(String, Value)] = []
                 while true {
@@ -122,6 +136,11 @@ enum NpyHeaderParser {
                     if peek() == UInt8(ascii: "}") { index += 1; break }
                     guard case let .string(key) = try value() else {
                         throw SyntaxError(message: "dictionary key is not a string at byte \(index)")
+                    }
+                    // Python keeps the last of a repeated key, and a first-wins reader would disagree:
+                    // an ambiguous header is an error.
+                    if items.contains(where: { $0.0 == key }) {
+                        throw SyntaxError(message: "repeated key '\(key)' at byte \(index)")
                     }
                     try expect(UInt8(ascii: ":"))
                     items.append((key, try value()))
@@ -133,6 +152,8 @@ enum NpyHeaderParser {
                 return .dict(items)
             case UInt8(ascii: "("), UInt8(ascii: "["):
                 let close = c == UInt8(ascii: "(") ? UInt8(ascii: ")") : UInt8(ascii: "]")
+                try enter()
+                defer { depth -= 1 }
                 index += 1
                 var items: [Value] = []
                 while true {

@@ -42,9 +42,11 @@ struct NpyWriteJob: WorkerJob {
 extension SharedArray {
     /// Loads a `.npy` file (little or big endian, C order, any supported dtype converted to `Element`),
     /// the workers reading their own chunks in parallel. 1-D and 2-D files keep their shape; higher
-    /// dimensions are viewed as 2-D `[shape[0], rest]`.
-    public static func load(npy path: String, on pool: WorkerPool) throws -> SharedArray {
+    /// dimensions are viewed as 2-D `[shape[0], rest]`. A file whose declared size as `Element` exceeds
+    /// `limit` is refused before any read (see ``SizeLimit``).
+    public static func load(npy path: String, limit: SizeLimit = .default, on pool: WorkerPool) throws -> SharedArray {
         let header = try NpyFile.read(path: path)
+        _ = try limit.admit(shape: header.shape, dtype: Element.dtype, path: path)
         guard let jobPath = JobString(path) else { throw ArrayIOError(.invalidArgument, path: path, "path is too long") }
         let shape = arrayShape(forFileShape: header.shape)
         let result = try SharedArray(uninitialized: shape, on: pool)

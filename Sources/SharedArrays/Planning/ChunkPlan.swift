@@ -27,11 +27,10 @@ public struct ChunkPlan: Sendable, Equatable, BitwiseCopyable {
         }
         let alignment = max(1, 4096 / elementSize)
         let target = max(alignment, targetBytes / elementSize)
-        let pieces = (count + target - 1) / target
-        let even = (count + pieces - 1) / pieces
-        let length = (even + alignment - 1) / alignment * alignment
+        let even = Self.divideRoundingUp(count, Self.divideRoundingUp(count, target))
+        let length = Self.roundUp(even, to: alignment)
         chunkLength = length
-        chunkCount = (count + length - 1) / length
+        chunkCount = Self.divideRoundingUp(count, length)
     }
 
     /// Plans chunks whose starts are multiples of `alignment` elements (an HDF5 chunk, a row block),
@@ -45,10 +44,9 @@ public struct ChunkPlan: Sendable, Equatable, BitwiseCopyable {
             return
         }
         let target = max(alignment, targetBytes / elementSize / alignment * alignment)
-        let pieces = (count + target - 1) / target
-        let even = (count + pieces - 1) / pieces
-        chunkLength = (even + alignment - 1) / alignment * alignment
-        chunkCount = (count + chunkLength - 1) / chunkLength
+        let even = Self.divideRoundingUp(count, Self.divideRoundingUp(count, target))
+        chunkLength = Self.roundUp(even, to: alignment)
+        chunkCount = Self.divideRoundingUp(count, chunkLength)
     }
 
     /// Plans whole rows: each chunk is a block of rows of `rowLength` elements.
@@ -60,16 +58,26 @@ public struct ChunkPlan: Sendable, Equatable, BitwiseCopyable {
             chunkCount = 0
             return
         }
-        let rowBytes = max(1, rowLength * elementSize)
+        let rowBytes = max(1, CheckedSize.product(rowLength, elementSize) ?? .max)
         let target = max(1, targetBytes / rowBytes)
-        let pieces = (rows + target - 1) / target
-        chunkLength = (rows + pieces - 1) / pieces
-        chunkCount = (rows + chunkLength - 1) / chunkLength
+        chunkLength = Self.divideRoundingUp(rows, Self.divideRoundingUp(rows, target))
+        chunkCount = Self.divideRoundingUp(rows, chunkLength)
     }
 
     /// The element (or row) range of chunk `index`.
     public func range(of index: Int) -> Range<Int> {
         let start = index * chunkLength
-        return start..<min(count, start + chunkLength)
+        return start..<start + min(count - start, chunkLength)
+    }
+
+    // Written so that no step can overflow, whatever the count (the count may come from a file).
+
+    /// ⌈a / b⌉ for a >= 0, b > 0.
+    private static func divideRoundingUp(_ a: Int, _ b: Int) -> Int { a / b + (a % b == 0 ? 0 : 1) }
+
+    /// `value` rounded up to a multiple of `alignment`, or the largest multiple below `Int.max` when that
+    /// does not fit (a chunk longer than the array is clipped by ``range(of:)``).
+    private static func roundUp(_ value: Int, to alignment: Int) -> Int {
+        CheckedSize.product(divideRoundingUp(value, alignment), alignment) ?? Int.max / alignment * alignment
     }
 }
