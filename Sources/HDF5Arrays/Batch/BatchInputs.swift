@@ -73,8 +73,13 @@ extension HDF5Batch {
         return (Int(info.st_size), modifiedNanoseconds(info))
     }
 
+    /// Nanoseconds since 1970; a time past the year 2262 (which ext4 can store) saturates instead of
+    /// overflowing.
     private static func modifiedNanoseconds(_ info: stat) -> Int64 {
-        Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        let (scaled, overflow) = Int64(info.st_mtim.tv_sec).multipliedReportingOverflow(by: 1_000_000_000)
+        guard !overflow else { return info.st_mtim.tv_sec < 0 ? .min : .max }
+        let (total, overflowSum) = scaled.addingReportingOverflow(Int64(info.st_mtim.tv_nsec))
+        return overflowSum ? .max : total
     }
 
     /// Regular files and subdirectories' files under `directory`, sorted, hidden entries skipped; symbolic

@@ -25,7 +25,7 @@ final class ProgressTracker {
     /// Work finished for good.
     func commit(files: Int, bytes: Int) {
         filesDone += files
-        bytesDone += bytes
+        bytesDone = CheckedSize.sum(bytesDone, bytes) ?? .max  // sparse files can declare exabytes
         emit()
     }
 
@@ -48,7 +48,8 @@ final class ProgressTracker {
         lastReport = now
         report(HDF5BatchProgress(
             filesDone: min(filesTotal, filesDone + liveFiles), filesTotal: filesTotal,
-            bytesDone: min(bytesTotal, bytesDone + liveBytes), bytesTotal: bytesTotal, failures: failures,
+            bytesDone: min(bytesTotal, CheckedSize.sum(bytesDone, liveBytes) ?? .max), bytesTotal: bytesTotal,
+            failures: failures,
             elapsed: now - start))
     }
 }

@@ -107,7 +107,8 @@ public struct HDF5Batch: Sendable {
         let resumed = done.count
         let todo = files.filter { done[$0.path] == nil }
         let tracker = ProgressTracker(
-            filesTotal: todo.count, bytesTotal: todo.reduce(0) { $0 + $1.size }, clock: clock, start: start,
+            filesTotal: todo.count, bytesTotal: todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }, clock: clock,
+            start: start,
             report: progress)
 
         func assemble() -> HDF5BatchSummary {
@@ -123,8 +124,9 @@ public struct HDF5Batch: Sendable {
         while next < todo.count {
             var end = next + 1
             var bytes = todo[next].size
-            while end < todo.count, end - next < filesPerPass, bytes + todo[end].size <= bytesPerPass {
-                bytes += todo[end].size
+            while end < todo.count, end - next < filesPerPass,
+                  let more = CheckedSize.sum(bytes, todo[end].size), more <= bytesPerPass {
+                bytes = more
                 end += 1
             }
             let window = Array(todo[next..<end])

@@ -129,7 +129,7 @@ public enum NpyFile {
             let (product, overflow) = count.multipliedReportingOverflow(by: n)
             if overflow {
                 throw ArrayIOError(.invalidFormat, path: path,
-                                   "malformed .npy header: shape \(dims.map { "\($0)" }) has more elements than can be addressed")
+                                   "malformed .npy header: shape \(dims.compactMap { if case let .int(n) = $0 { n } else { nil } }) has more elements than can be addressed")
             }
             count = product
         }
@@ -138,7 +138,10 @@ public enum NpyFile {
                                "fortran_order is True: only C-order arrays are supported (save with np.ascontiguousarray)")
         }
         let (dataBytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
-        if overflow { throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: shape \(shape) is too large") }
+        if overflow {
+            throw ArrayIOError(.invalidFormat, path: path,
+                               "malformed .npy header: shape \(shape) of \(dtype.rawValue) is \(CheckedSize.describeBytes(shape: shape, elementSize: dtype.byteSize)), more than can be addressed")
+        }
         let available = fileSize - dataOffset
         if available < dataBytes {
             throw ArrayIOError(.truncated, path: path,
