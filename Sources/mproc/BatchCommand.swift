@@ -66,7 +66,10 @@ struct BatchCommand: ParsableCommand {
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one HDF5 file or directory") }
-        if checkpoint < 0 { throw ValidationError("--checkpoint must be >= 0 seconds (got \(checkpoint))") }
+        // Also bounds the conversion to milliseconds below (a NaN or 1e300 would trap there).
+        if !(checkpoint >= 0 && checkpoint <= 1e9) {
+            throw ValidationError("--checkpoint must be between 0 and 1e9 seconds (got \(checkpoint))")
+        }
         if filesPerPass < 1 { throw ValidationError("--files-per-pass must be at least 1") }
         if ddof < 0 { throw ValidationError("--ddof must be >= 0 (got \(ddof))") }
         _ = try parseStatistics(ops)

@@ -114,7 +114,9 @@ struct GenCommand: ParsableCommand {
             try array.save(npy: path)
         } else {
             var attributes: [String: HDF5AttributeValue] = [
-                "generator": .string("mproc gen"), "distribution": .string(distribution), "seed": .int(Int(seed)),
+                "generator": .string("mproc gen"), "distribution": .string(distribution),
+                // A seed past Int.max is kept exactly, as text.
+                "seed": Int(exactly: seed).map { .int($0) } ?? .string(String(seed)),
             ]
             if let gzip { attributes["gzip_level"] = .int(gzip) }
             try array.save(hdf5: path, dataset: dataset ?? "/data", gzipLevel: gzip, attributes: attributes)

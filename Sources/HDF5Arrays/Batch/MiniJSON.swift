@@ -22,9 +22,14 @@ enum MiniJSON {
         return value
     }
 
+    /// Deepest nesting accepted: a summary nests three levels; a resumed file that nests deeper is
+    /// damaged, and recursion on it must not exhaust the stack.
+    static let maximumDepth = 64
+
     private struct Parser {
         let bytes: [UInt8]
         var index = 0
+        var depth = 0
 
         init(bytes: [UInt8]) { self.bytes = bytes }
 
@@ -48,6 +53,9 @@ enum MiniJSON {
         mutating func value() throws -> Value {
             skipSpace()
             guard index < bytes.count else { throw SyntaxError(offset: index) }
+            depth += 1
+            defer { depth -= 1 }
+            guard depth <= MiniJSON.maximumDepth else { throw SyntaxError(offset: index) }
             switch bytes[index] {
             case UInt8(ascii: "{"):
                 index += 1
@@ -130,7 +138,8 @@ enum MiniJSON {
                         bytes[index + 1] == UInt8(ascii: "u") {
                         index += 2
                         let low = try hex4()
-                        code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00)
+                        // A high surrogate followed by anything but a low one is replaced, not a trap.
+                        code = (0xDC00..<0xE000).contains(low) ? 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00) : 0xFFFD
                     }
                     out += Array(String(Unicode.Scalar(code).map(Character.init) ?? "\u{FFFD}").utf8)
                 default: out.append(escape)

@@ -228,7 +228,7 @@ enum SummaryTable {
         case .text(let s)?: filtersText = s.isEmpty ? [] : s.split(separator: "+").map(String.init)
         default: filtersText = []
         }
-        let count = values.first { $0.0 == .count }?.1.flatMap { Int(exactly: $0) } ?? shape?.reduce(1, *) ?? 0
+        let count = values.first { $0.0 == .count }?.1.flatMap { Int(exactly: $0) } ?? shape.flatMap(CheckedSize.elementCount) ?? 0
         return HDF5BatchRecord(
             file: file, dataset: text("dataset"), pattern: text("pattern") ?? "", status: status,
             message: text("message"), dtype: text("dtype").flatMap(DType.init(rawValue:)), storedType: text("stored_type"),

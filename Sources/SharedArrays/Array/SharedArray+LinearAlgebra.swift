@@ -28,6 +28,9 @@ extension SharedArray {
     /// Returns the counts and the `bins + 1` edges.
     public func histogram(bins: Int, range: ClosedRange<Double>? = nil) throws -> (counts: [Int], edges: [Double]) {
         guard bins >= 1 else { throw ArrayError("histogram: bins must be at least 1, got \(bins)") }
+        guard bins < Int.max, CheckedSize.byteCount(shape: [pool.workerCount, bins + 1], elementSize: 8) != nil else {
+            throw ArrayError("histogram: \(bins) bins are more than can be counted")
+        }
         guard isContiguous else { throw ArrayError("histogram: strided views must be copied first") }
         var lower = 0.0
         var upper = 1.0

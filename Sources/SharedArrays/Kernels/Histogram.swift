@@ -43,7 +43,11 @@ struct HistogramEdges {
     /// The bin of `x`, or nil when it is outside `[first, last]` or NaN.
     @inline(__always) func bin(_ x: Double) -> Int? {
         guard x >= first && x <= last else { return nil }
-        var i = Int((x - first) / scale * Double(bins))
+        // A range wider than Double.max (x - first overflows to infinity) is scaled by halves: the
+        // position stays finite and the conversion cannot trap.
+        let position = (x - first) / scale * Double(bins)
+        var i = position.isFinite
+            ? Int(position) : Int((x * 0.5 - first * 0.5) / (last * 0.5 - first * 0.5) * Double(bins))
         if i >= bins { i = bins - 1 }
         if x < edge(i) {
             i -= 1

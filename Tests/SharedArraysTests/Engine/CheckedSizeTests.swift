@@ -107,3 +107,17 @@ struct ForgedReferenceFields: Codable {
     var elementOffset: Int
     var shape: [Int]
 }
+
+extension CheckedSizeTests {
+    /// Data spanning more than Double.max (a file's values, histogrammed with the autodetected range)
+    /// and absurd bin counts are answers or errors, never a trap converting NaN to Int.
+    func testHistogramOfValuesSpanningMoreThanDoubleMaxDoesNotTrap() throws {
+        let pool = try TestPools.pool(2)
+        let x = try SharedArray<Double>([-Double.greatestFiniteMagnitude, 0, 1, Double.greatestFiniteMagnitude], on: pool)
+        let (counts, edges) = try x.histogram(bins: 4)
+        XCTAssertEqual(counts.reduce(0, +), 4)
+        XCTAssertEqual(edges.count, 5)
+        XCTAssertThrowsError(try x.histogram(bins: Int.max, range: 0...1))
+        XCTAssertThrowsError(try x.histogram(bins: Int.max / 2, range: 0...1))
+    }
+}
