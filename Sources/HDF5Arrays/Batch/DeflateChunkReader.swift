@@ -57,7 +57,10 @@ final class DeflateChunkReader: DatasetRangeReader {
         let info = try HDF5.info(dataset: datasetID, name: HDF5.normalized(dataset), path: file)
         guard info.layout == .chunked, let chunk = info.chunkShape, chunk.count == info.shape.count, !chunk.isEmpty,
             Array(chunk.dropFirst()) == Array(info.shape.dropFirst()), chunk[0] > 0,
-            info.filters == ["gzip"] || info.filters == ["shuffle", "gzip"]
+            info.filters == ["gzip"] || info.filters == ["shuffle", "gzip"],
+            // Chunk dimensions come from the file: a chunk whose size does not fit is HDF5's to refuse.
+            let chunkBytes = CheckedSize.byteCount(shape: chunk, elementSize: computeType.byteSize),
+            CheckedSize.sum(chunkBytes, 4096) != nil
         else { return nil }
         let type = H5Dget_type(datasetID)
         guard type >= 0 else { return nil }

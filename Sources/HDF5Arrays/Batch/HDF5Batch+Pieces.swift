@@ -17,6 +17,18 @@ extension HDF5Batch {
             let dtype = item.record.dtype ?? .float64
             let count = item.record.info?.count ?? 0
             let plan = MomentStreaming.plan(count: count, dtype: dtype)
+            // Streaming holds one partial per chunk: with a limit raised past memory, a dataset's partials
+            // alone may not fit (2^59 elements are 2^44 chunks). That is a failed record, not a trap or a hang.
+            let partialBytes = CheckedSize.product(plan.chunkCount, MemoryLayout<Moments>.stride)
+            let memory = SharedMemory.availableMemory() ?? Int.max
+            guard let partialBytes, partialBytes <= memory / 2 else {
+                failed[d] = "declared shape \(item.record.info?.shape ?? []) needs \(plan.chunkCount) partial results "
+                    + "(\(CheckedSize.describeBytes(shape: [plan.chunkCount], elementSize: MemoryLayout<Moments>.stride))), "
+                    + "more than memory can hold"
+                entries.append(DeferredDataset(file: JobString("")!, dataset: JobString("")!, dtype: dtype, plan: plan,
+                                               partialBase: partialCount))
+                continue
+            }
             guard let file = JobString(window[item.file].path), let dataset = JobString(item.record.dataset) else {
                 failed[d] = "path is too long"
                 entries.append(DeferredDataset(file: JobString("")!, dataset: JobString("")!, dtype: dtype, plan: plan,

@@ -140,7 +140,7 @@ public enum HDF5Transform {
     ) throws -> (Duration, Duration, Duration) {
         let clock = ContinuousClock()
         var start = clock.now
-        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, on: pool)
+        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, limit: .unlimited, on: pool)  // admitted by map
         let load = clock.now - start
         start = clock.now
         try array.apply(op)
