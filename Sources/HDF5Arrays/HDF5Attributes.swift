@@ -97,6 +97,10 @@ extension HDF5 {
         }
     }
 
+    /// The most values an attribute may declare (8 MiB of 8-byte values): HDF5 keeps attributes in the
+    /// object header or a heap, never the size of a dataset.
+    static let maximumAttributeValues = 1 << 20
+
     static func readAttribute(_ attribute: hid_t, name: String, path: String, object: String) throws
         -> HDF5AttributeValue {
         let type = H5Aget_type(attribute)
@@ -113,6 +117,12 @@ extension HDF5 {
         let isScalar = H5Sget_simple_extent_type(space) == H5S_SCALAR
         let failure = { ArrayIOError(.ioFailure, path: path, dataset: object,
                                      "cannot read attribute '\(name)'\(lastErrorSuffix())") }
+        // The value count comes from the file: an attribute declaring more values than any attribute
+        // holds is refused before anything is allocated for it.
+        if points > maximumAttributeValues {
+            throw ArrayIOError(.tooLarge, path: path, dataset: object,
+                               "attribute '\(name)' declares \(points) values; an attribute holds at most \(maximumAttributeValues)")
+        }
         switch H5Tget_class(type) {
         case H5T_STRING where points == 1:
             guard let text = mp_h5_read_string_attribute(attribute) else { throw failure() }

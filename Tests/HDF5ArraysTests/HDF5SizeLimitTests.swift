@@ -112,6 +112,22 @@ final class HDF5SizeLimitTests: XCTestCase {
         XCTAssertEqual(summary.results.first?.statistics?[.sum], 4950)
     }
 
+    /// An attribute's value count comes from the file: past the cap it is refused before anything is
+    /// allocated for it (a damaged dataspace could otherwise declare terabytes).
+    func testAttributeDeclaringMoreValuesThanTheCapIsRefused() throws {
+        try H5TestSupport.python("""
+            import h5py, numpy as np
+            with h5py.File('attr.h5', 'w', libver='latest') as f:
+                d = f.create_dataset('x', data=np.arange(3.0))
+                d.attrs['small'] = np.arange(5)
+                d.attrs.create('big', np.zeros(2**21))
+            """, in: directory)
+        XCTAssertThrowsError(try HDF5.attributes(file: path("attr.h5"), object: "/x")) {
+            XCTAssertEqual(($0 as? ArrayIOError)?.kind, .tooLarge, "\($0)")
+            XCTAssertTrue("\($0)".contains("attribute 'big' declares 2097152 values"), "\($0)")
+        }
+    }
+
     /// A file modified after the year 2262 (ext4 stores such times) does not overflow the batch's
     /// nanosecond timestamps.
     func testBatchOfFileWithFarFutureModificationTime() throws {
