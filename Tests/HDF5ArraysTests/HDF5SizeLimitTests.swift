@@ -128,6 +128,23 @@ final class HDF5SizeLimitTests: XCTestCase {
         }
     }
 
+    /// A summary to resume from is input too: a column declaring 2^40 rows (a tiny file) is refused
+    /// before anything is allocated for it.
+    func testResumedSummaryWithColumnDeclaring2To40RowsIsAnError() throws {
+        let summaryPath = path("summary.h5")
+        _ = try HDF5Batch(inputs: [path("ok.h5")], statistics: [.count]).run(on: pool, output: summaryPath)
+        try H5TestSupport.python("""
+            import h5py
+            with h5py.File('summary.h5', 'r+') as f:
+                del f['summary/status']
+                f.create_dataset('summary/status', shape=(2**40,), maxshape=(2**40,), chunks=(1024,), dtype=h5py.string_dtype())
+            """, in: directory)
+        XCTAssertThrowsError(try HDF5Batch(inputs: [path("ok.h5")], statistics: [.count])
+            .run(on: pool, output: summaryPath, resume: true)) {
+            XCTAssertTrue("\($0)".contains("/summary/status: the column declares 1099511627776 rows"), "\($0)")
+        }
+    }
+
     /// A file modified after the year 2262 (ext4 stores such times) does not overflow the batch's
     /// nanosecond timestamps.
     func testBatchOfFileWithFarFutureModificationTime() throws {

@@ -146,15 +146,22 @@ enum SummaryHDF5 {
             guard id >= 0 else { throw failure(name) }
             return id
         }
-        func length(_ id: hid_t) -> Int {
+        func length(_ id: hid_t, _ name: String) throws -> Int {
             let space = H5Dget_space(id)
             defer { H5Sclose(space) }
-            return Int(H5Sget_simple_extent_npoints(space))
+            let n = Int(H5Sget_simple_extent_npoints(space))
+            // The row count comes from the file: refuse an error (-1) or a declared size past the
+            // admission rule before anything is allocated for it.
+            guard n >= 0, SizeLimit.default.admittedBytes(shape: [n], elementSize: 16) != nil else {
+                throw ArrayIOError(.invalidFormat, path: path, dataset: "\(group)/\(name)",
+                                   "the column declares \(n) rows, more than a summary can hold")
+            }
+            return n
         }
         func strings(_ name: String) throws -> [String]? {
             guard let id = try open(name) else { return nil }
             defer { H5Dclose(id) }
-            let n = length(id)
+            let n = try length(id, name)
             var pointers = [UnsafeMutablePointer<CChar>?](repeating: nil, count: n)
             let type = stringType()
             defer { H5Tclose(type) }
@@ -167,7 +174,7 @@ enum SummaryHDF5 {
         func numbers<T: BitwiseCopyable & Numeric>(_ name: String, _: T.Type, _ memoryType: hid_t) throws -> [T]? {
             guard let id = try open(name) else { return nil }
             defer { H5Dclose(id) }
-            var values = [T](repeating: 0, count: length(id))
+            var values = [T](repeating: 0, count: try length(id, name))
             if !values.isEmpty {
                 guard values.withUnsafeMutableBytes({ H5Dread(id, memoryType, mp_h5s_all(), mp_h5s_all(), mp_h5p_default(), $0.baseAddress) }) >= 0
                 else { throw failure(name) }
