@@ -56,7 +56,9 @@ extension SharedArray {
         guard let jobFile = JobString(file), let jobDataset = JobString(dataset) else {
             throw ArrayIOError(.invalidArgument, path: file, dataset: dataset, "path is too long")
         }
-        let result = try SharedArray(zeros: arrayShape(forFileShape: info.shape), on: pool)
+        let result = try SizeLimit.allocating(for: file, dataset: info.path) {
+            try SharedArray(zeros: arrayShape(forFileShape: info.shape), on: pool)
+        }
         let rowLength = info.shape.count > 1 ? info.shape.dropFirst().reduce(1, *) : 1
         // A chunk may be taller than the dataset (extendible datasets): never align past the rows there are.
         let chunkRows = Swift.min(info.chunkShape?.first ?? 1, Swift.max(1, info.shape.first ?? 1))

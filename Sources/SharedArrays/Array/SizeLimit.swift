@@ -5,6 +5,7 @@ import Musl
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import Multiprocessing
 
 /// The admission rule for arrays read from files: a dataset whose declared in-memory size (its element
 /// count times the size of the element type it is computed in) exceeds the limit is refused before any of
@@ -88,5 +89,23 @@ public struct SizeLimit: Sendable, Equatable, CustomStringConvertible {
         let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
         guard pages > 0, pageSize > 0 else { return nil }
         return CheckedSize.product(pages, pageSize)
+    }
+}
+
+extension SizeLimit {
+    /// Runs `body`, which allocates the array for a dataset admitted by this rule, and names the file
+    /// (and dataset) in a shared-memory failure: an admitted dataset can still be larger than the memory
+    /// free right now.
+    public static func allocating<T>(for path: String, dataset: String? = nil, _ body: () throws -> T) throws -> T {
+        do {
+            return try body()
+        } catch let error as SharedMemoryError {
+            switch error {
+            case .insufficientMemory, .insufficientSpace:
+                throw ArrayIOError(.tooLarge, path: path, dataset: dataset, "\(error)")
+            default:
+                throw ArrayIOError(.ioFailure, path: path, dataset: dataset, "\(error)")
+            }
+        }
     }
 }

@@ -49,7 +49,7 @@ extension SharedArray {
         _ = try limit.admit(shape: header.shape, dtype: Element.dtype, path: path)
         guard let jobPath = JobString(path) else { throw ArrayIOError(.invalidArgument, path: path, "path is too long") }
         let shape = arrayShape(forFileShape: header.shape)
-        let result = try SharedArray(uninitialized: shape, on: pool)
+        let result = try SizeLimit.allocating(for: path) { try SharedArray(uninitialized: shape, on: pool) }
         let plan = ChunkPlan(count: header.count, elementSize: MemoryLayout<Element>.stride, targetBytes: 4 << 20)
         guard plan.chunkCount > 0 else { return result }
         let job = NpyLoadJob(
