@@ -59,7 +59,7 @@ extension SharedArray {
         let result = try SizeLimit.allocating(for: file, dataset: info.path) {
             try SharedArray(zeros: arrayShape(forFileShape: info.shape), on: pool)
         }
-        let rowLength = info.shape.count > 1 ? info.shape.dropFirst().reduce(1, *) : 1
+        let rowLength = info.shape.count > 1 ? CheckedSize.elementCount(info.shape.dropFirst()) ?? 0 : 1
         // A chunk may be taller than the dataset (extendible datasets): never align past the rows there are.
         let chunkRows = Swift.min(info.chunkShape?.first ?? 1, Swift.max(1, info.shape.first ?? 1))
         let alignment = Swift.max(1, rowLength * chunkRows)

@@ -22,20 +22,19 @@ public enum CheckedSize {
     /// does not fit in `Int`.
     public static func elementCount<S: Sequence<Int>>(_ shape: S) -> Int? {
         var count = 1
+        var overflowed = false
         for extent in shape {
-            guard extent >= 0, let next = product(count, extent) else { return nil }
-            count = next
+            guard extent >= 0 else { return nil }
+            if let next = product(count, extent) { count = next } else { overflowed = true }
         }
-        return count
+        // A zero extent empties the array however large the others are (numpy: `(2**62, 2**62, 0)` is empty).
+        return count == 0 ? 0 : overflowed ? nil : count
     }
 
     /// The bytes of `shape` elements of `elementSize` bytes each, or nil as for ``elementCount(_:)``.
     public static func byteCount<S: Sequence<Int>>(shape: S, elementSize: Int) -> Int? {
         elementCount(shape).flatMap { product($0, elementSize) }
     }
-
-    /// `value` as an `Int` (an HDF5 `hsize_t`, a file offset), or nil when it is larger than `Int.max`.
-    @inlinable public static func int<T: BinaryInteger>(_ value: T) -> Int? { Int(exactly: value) }
 
     /// Parses a count or a size as typed on a command line, without overflow: `1000`, `64k`, `512M`, `8G`,
     /// `1T`, `2P`, `1E` (powers of 1024; an `i`, `iB` or `B` after the letter is allowed: `8GiB`), or a

@@ -117,7 +117,6 @@ public enum NpyFile {
             throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: 'shape' is not a tuple")
         }
         var shape: [Int] = []
-        var count = 1
         for dim in dims {
             guard case let .int(n) = dim else {
                 throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: bad shape entry in \(text.trimmingSpace)")
@@ -126,12 +125,10 @@ public enum NpyFile {
                 throw ArrayIOError(.invalidFormat, path: path, "malformed .npy header: negative dimension \(n) in 'shape'")
             }
             shape.append(n)
-            let (product, overflow) = count.multipliedReportingOverflow(by: n)
-            if overflow {
-                throw ArrayIOError(.invalidFormat, path: path,
-                                   "malformed .npy header: shape \(dims.compactMap { if case let .int(n) = $0 { n } else { nil } }) has more elements than can be addressed")
-            }
-            count = product
+        }
+        guard let count = CheckedSize.elementCount(shape) else {
+            throw ArrayIOError(.invalidFormat, path: path,
+                               "malformed .npy header: shape \(shape) has more elements than can be addressed")
         }
         if fortranOrder && shape.filter({ $0 > 1 }).count > 1 {
             throw ArrayIOError(.unsupportedType, path: path,

@@ -64,7 +64,7 @@ extension SharedArray {
         switch shape.count {
         case 0: [1]
         case 1, 2: shape
-        default: [shape[0], shape.dropFirst().reduce(1, *)]
+        default: [shape[0], CheckedSize.elementCount(shape.dropFirst()) ?? 0]  // admitted shapes fit
         }
     }
 
