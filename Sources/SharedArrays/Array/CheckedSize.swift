@@ -21,14 +21,14 @@ public enum CheckedSize {
     /// The number of elements of `shape` (1 for `[]`), or nil when a dimension is negative or the product
     /// does not fit in `Int`.
     public static func elementCount<S: Sequence<Int>>(_ shape: S) -> Int? {
+        // numpy refuses `(2**62, 2**62, 0)` too ("array is too big"): a product that overflows before a
+        // zero extent is not a shape either.
         var count = 1
-        var overflowed = false
         for extent in shape {
-            guard extent >= 0 else { return nil }
-            if let next = product(count, extent) { count = next } else { overflowed = true }
+            guard extent >= 0, let next = product(count, extent) else { return nil }
+            count = next
         }
-        // A zero extent empties the array however large the others are (numpy: `(2**62, 2**62, 0)` is empty).
-        return count == 0 ? 0 : overflowed ? nil : count
+        return count
     }
 
     /// The bytes of `shape` elements of `elementSize` bytes each, or nil as for ``elementCount(_:)``.

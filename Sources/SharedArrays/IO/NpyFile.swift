@@ -126,18 +126,15 @@ public enum NpyFile {
             }
             shape.append(n)
         }
-        guard let count = CheckedSize.elementCount(shape) else {
+        // numpy's own rule: the extents (a zero counted as one) times the element size must fit.
+        guard CheckedSize.byteCount(shape: shape.map { Swift.max($0, 1) }, elementSize: dtype.byteSize) != nil,
+              let count = CheckedSize.elementCount(shape), let dataBytes = CheckedSize.product(count, dtype.byteSize) else {
             throw ArrayIOError(.invalidFormat, path: path,
-                               "malformed .npy header: shape \(shape) has more elements than can be addressed")
+                               "malformed .npy header: shape \(shape) of \(dtype.rawValue) is \(CheckedSize.describeBytes(shape: shape.map { Swift.max($0, 1) }, elementSize: dtype.byteSize)), more than can be addressed")
         }
         if fortranOrder && shape.filter({ $0 > 1 }).count > 1 {
             throw ArrayIOError(.unsupportedType, path: path,
                                "fortran_order is True: only C-order arrays are supported (save with np.ascontiguousarray)")
-        }
-        let (dataBytes, overflow) = count.multipliedReportingOverflow(by: dtype.byteSize)
-        if overflow {
-            throw ArrayIOError(.invalidFormat, path: path,
-                               "malformed .npy header: shape \(shape) of \(dtype.rawValue) is \(CheckedSize.describeBytes(shape: shape, elementSize: dtype.byteSize)), more than can be addressed")
         }
         let available = fileSize - dataOffset
         if available < dataBytes {

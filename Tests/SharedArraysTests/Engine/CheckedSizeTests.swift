@@ -34,8 +34,8 @@ final class CheckedSizeTests: XCTestCase {
         XCTAssertNil(limit.admittedBytes(shape: [1 << 62], elementSize: 8))
         XCTAssertNil(limit.admittedBytes(shape: [1 << 32, 1 << 32], elementSize: 1))
         XCTAssertNil(limit.admittedBytes(shape: [-1], elementSize: 8))
-        XCTAssertEqual(CheckedSize.elementCount([1 << 62, 1 << 62, 1 << 62, 0]), 0, "a zero extent empties any shape")
-        XCTAssertEqual(limit.admittedBytes(shape: [1 << 62, 1 << 62, 0], elementSize: 8), 0)
+        XCTAssertNil(CheckedSize.elementCount([1 << 62, 1 << 62, 1 << 62, 0]), "numpy refuses this shape too")
+        XCTAssertEqual(CheckedSize.elementCount([1 << 62, 0]), 0)
         XCTAssertNil(limit.admittedBytes(shape: [1 << 32, 1 << 28], elementSize: 8), "2^63 bytes")
         XCTAssertEqual(limit.admittedBytes(shape: [1 << 32, 1 << 27], elementSize: 8), 1 << 62)
         XCTAssertThrowsError(try SizeLimit(bytes: 100).admit(shape: [1 << 62], dtype: .float64, path: "x.h5", dataset: "/big")) {
