@@ -50,6 +50,11 @@ extension SharedArray {
     /// The `k` interleaved parts `data[0::k]`, ..., `data[k-1::k]` of the seed example.
     public func strided(by k: Int) throws -> StridedPartition<Element> {
         guard k >= 1 else { throw ArrayError("strided(by:): k must be at least 1, got \(k)") }
+        // Every part gets a result: parts past the elements are empty, and a k of 2^40 would ask for
+        // 2^40 results. Bounded, so an absurd k is an error rather than an allocation that kills the process.
+        guard k <= Swift.max(count, 1 << 20) else {
+            throw ArrayError("strided(by:): \(k) parts of \(count) elements; at most max(count, 2^20) parts")
+        }
         return StridedPartition(base: flattened(), parts: k)
     }
 

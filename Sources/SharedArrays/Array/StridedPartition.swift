@@ -39,7 +39,7 @@ public struct StridedPartition<Element: SharedElement>: Sendable {
 
     /// Each part's element count.
     public func counts() -> [Int] {
-        (0..<parts).map { i in i < base.count ? (base.count - i + parts - 1) / parts : 0 }
+        (0..<parts).map { i in i < base.count ? (base.count - i - 1) / parts + 1 : 0 }
     }
 
     /// The count-weighted mean of the part means: exactly the mean of the whole array. With `skipNaN`,

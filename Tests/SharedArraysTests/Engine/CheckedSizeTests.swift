@@ -123,3 +123,18 @@ extension CheckedSizeTests {
         XCTAssertThrowsError(try x.histogram(bins: Int.max / 2, range: 0...1))
     }
 }
+
+extension CheckedSizeTests {
+    /// `data[i::k]` with an absurd k: the counts do not overflow, and a k asking for billions of empty
+    /// parts is an error instead of an allocation that kills the process.
+    func testStridedPartitionWithHugeKIsAnErrorOrEmptyParts() throws {
+        let pool = try TestPools.pool(1)
+        let x = try SharedArray<Double>((0..<10).map(Double.init), on: pool)
+        let many = try x.strided(by: 1 << 12)
+        XCTAssertEqual(many.counts().prefix(11), [1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0])
+        XCTAssertEqual(try many.meanOfMeans(), 4.5)
+        XCTAssertThrowsError(try x.strided(by: Int.max)) { XCTAssertTrue("\($0)".contains("parts"), "\($0)") }
+        XCTAssertThrowsError(try x.strided(by: (1 << 20) + 1))
+        XCTAssertEqual(try x.strided(by: 3).counts(), [4, 3, 3])
+    }
+}
