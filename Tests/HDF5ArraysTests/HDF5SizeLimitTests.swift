@@ -145,6 +145,31 @@ final class HDF5SizeLimitTests: XCTestCase {
         }
     }
 
+    /// A JSON summary to resume from with a broken surrogate pair, 100,000 levels of nesting or a shape
+    /// whose product overflows is read or refused, never a trap or a stack overflow.
+    func testResumedJSONSummaryWithBrokenSurrogateDeepNestingOrHugeShapeDoesNotTrap() throws {
+        let summaryPath = path("summary.json")
+        let batch = HDF5Batch(inputs: [path("ok.h5")], statistics: [.count])
+        _ = try batch.run(on: pool, output: summaryPath)
+        let honest = try String(contentsOfFile: summaryPath, encoding: .utf8)
+        let hostile = [
+            honest.replacingOccurrences(of: "\"/x\"", with: "\"/x\\ud800\\u0041\""),
+            honest.replacingOccurrences(of: "\"filters\": []", with: "\"filters\": " + String(repeating: "[", count: 100_000)
+                + String(repeating: "]", count: 100_000)),
+            honest.replacingOccurrences(of: "\"shape\": [100]", with: "\"shape\": [4294967296, 4294967296]")
+                .replacingOccurrences(of: "\"count\": 100, ", with: ""),
+        ]
+        XCTAssertEqual(Set(hostile).count, 3, "every forgery changed the file")
+        for text in hostile {
+            try text.write(toFile: summaryPath, atomically: true, encoding: .utf8)
+            do {
+                _ = try batch.run(on: pool, output: summaryPath, resume: true)
+            } catch {
+                XCTAssertTrue("\(error)".contains("summary.json"), "\(error)")
+            }
+        }
+    }
+
     /// A file modified after the year 2262 (ext4 stores such times) does not overflow the batch's
     /// nanosecond timestamps.
     func testBatchOfFileWithFarFutureModificationTime() throws {

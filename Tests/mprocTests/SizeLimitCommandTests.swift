@@ -78,6 +78,16 @@ final class SizeLimitCommandTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir.file("a.npy")))
     }
 
+    /// Numbers typed on the command line that used to trap converting to Int: a seed past Int.max kept in
+    /// an HDF5 attribute, and a checkpoint interval of NaN or 1e300 seconds.
+    func testSeedPastIntMaxAndAbsurdCheckpointIntervalsAreNotTraps() throws {
+        let gen = try CLI.run(["gen", dir.file("seed.h5"), "--count", "10", "--seed", "18446744073709551615"])
+        XCTAssertEqual(gen.status, 0, gen.stderr)
+        for interval in ["nan", "1e300", "inf", "-1"] {
+            try assertOneClearLine(["batch", dir.file("ok.h5"), "--checkpoint=\(interval)"], ["--checkpoint"])
+        }
+    }
+
     func testMaxBytesIsAcceptedAndEnforcedByStatsMapAndBatch() throws {
         // 100 float64 values: 800 bytes.
         for input in [dir.file("ok.npy"), dir.file("ok.h5") + ":/x"] {
