@@ -72,6 +72,10 @@ extension SharedArray {
             throw ArrayError("matmul: inner dimensions differ: \(shape) x \(other.shape)")
         }
         let (m, k, n) = (shape[0], shape[1], other.shape[1])
+        // BLAS takes 32-bit dimensions: refuse here rather than trap in a worker.
+        guard k <= Int(Int32.max), n <= Int(Int32.max) else {
+            throw ArrayError("matmul: \(shape) x \(other.shape) has a dimension past BLAS's limit of \(Int32.max)")
+        }
         let result = try SharedArray(zeros: [m, n], on: pool)
         // 256-row blocks: BLAS packs B once per call, so taller blocks amortise it; the grid depends
         // only on m, never on the worker count.
