@@ -72,16 +72,16 @@ extension SharedArray {
             throw ArrayError("matmul: inner dimensions differ: \(shape) x \(other.shape)")
         }
         let (m, k, n) = (shape[0], shape[1], other.shape[1])
-        // BLAS takes 32-bit dimensions: refuse here rather than trap in a worker.
-        guard k <= Int(Int32.max), n <= Int(Int32.max) else {
-            throw ArrayError("matmul: \(shape) x \(other.shape) has a dimension past BLAS's limit of \(Int32.max)")
-        }
         let result = try SharedArray(zeros: [m, n], on: pool)
         // 256-row blocks: BLAS packs B once per call, so taller blocks amortise it; the grid depends
         // only on m, never on the worker count.
         let rowsPerBlock = 256
         let plan = ChunkPlan(rows: m, rowLength: 1, elementSize: 1, targetBytes: rowsPerBlock)
         guard plan.chunkCount > 0, n > 0 else { return result }
+        // BLAS takes 32-bit dimensions: refuse here rather than trap in a worker.
+        guard k <= Int(Int32.max), n <= Int(Int32.max) else {
+            throw ArrayError("matmul: \(shape) x \(other.shape) has a dimension past BLAS's limit of \(Int32.max)")
+        }
         try pool.run(
             GemmJob(a: location, b: other.location, c: result.location, k: k, n: n, plan: plan),
             chunks: plan.chunkCount, describeChunk: describe(plan, rows: true))
