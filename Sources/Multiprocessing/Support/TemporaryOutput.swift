@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 
 /// An output written under a temporary name beside its destination and renamed over it only when
 /// complete, so an existing file is never left half-written. The temporary file is removed on error,
