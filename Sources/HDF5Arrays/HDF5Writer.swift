@@ -1,37 +1,50 @@
 import CHDF5
+import Multiprocessing
 import SharedArrays
 
 /// Writes an HDF5 file from one process: create datasets (with intermediate groups, optional chunking,
 /// shuffle and gzip), write element ranges, set attributes, close.
 ///
 /// Serial HDF5 cannot have several processes write one file, so the writer lives in a single process; workers
-/// fill shared memory and the owning process writes it out. The file is created (truncated if it exists) at
-/// exactly the path given: writing to a temporary name and renaming is the caller's job. File locking is off,
+/// fill shared memory and the owning process writes it out. ``init(creatingIn:)`` writes into an
+/// ``AtomicOutputFile`` (the safe way to replace an output); ``init(path:)`` creates (or truncates) the regular
+/// file at exactly the path given. File locking is off,
 /// so other processes may read datasets while the file is open. Not `Sendable`.
 public final class HDF5Writer {
     /// The file being written, as given.
     public let path: String
     private var fileID: hid_t
 
-    /// Creates (or truncates) the HDF5 file at `path`.
-    public init(path: String) throws {
-        HDF5.prepare()
-        self.path = path
-        let fapl = H5Pcreate(mp_h5p_file_access())
-        guard fapl >= 0 else {
-            throw ArrayIOError(.ioFailure, path: path, "cannot create a file access property list\(HDF5.lastErrorSuffix())")
+    /// Creates (or truncates) the HDF5 file at `path`. A symbolic link or other non-regular file at `path` is
+    /// refused, never written through; to replace an output safely, use ``init(creatingIn:)``.
+    public convenience init(path: String) throws {
+        do {
+            try AtomicOutputFile.checkDestination(path)
+        } catch let error as OutputFileError {
+            throw ArrayIOError(error)
         }
-        defer { H5Pclose(fapl) }
-        _ = H5Pset_file_locking(fapl, false, true)
-        let id = H5Fcreate(path, mp_h5f_acc_trunc(), mp_h5p_default(), fapl)
-        guard id >= 0 else {
-            throw ArrayIOError(.ioFailure, path: path, "cannot create the HDF5 file\(HDF5.lastErrorSuffix())")
-        }
-        fileID = id
+        try self.init(opening: path, reportingAs: path, create: true)
     }
 
     /// Opens the existing HDF5 file at `path` to add (or, after ``remove(_:)``, replace) datasets.
-    public init(appendingTo path: String) throws {
+    public convenience init(appendingTo path: String) throws {
+        try self.init(opening: path, reportingAs: path, create: false)
+    }
+
+    /// Creates a new HDF5 file inside `output`'s temporary file (through the descriptor it holds, so no
+    /// name in the directory is followed); errors name `output`'s destination. Close the writer, then
+    /// commit `output`.
+    public convenience init(creatingIn output: AtomicOutputFile) throws {
+        try self.init(opening: output.pathForLibraries, reportingAs: output.destination, create: true)
+    }
+
+    /// Opens the HDF5 file already copied into `output`'s temporary file (``AtomicOutputFile/copyContents(of:)``)
+    /// to add or replace datasets; errors name `output`'s destination.
+    public convenience init(appendingIn output: AtomicOutputFile) throws {
+        try self.init(opening: output.pathForLibraries, reportingAs: output.destination, create: false)
+    }
+
+    private init(opening file: String, reportingAs path: String, create: Bool) throws {
         HDF5.prepare()
         self.path = path
         let fapl = H5Pcreate(mp_h5p_file_access())
@@ -40,9 +53,11 @@ public final class HDF5Writer {
         }
         defer { H5Pclose(fapl) }
         _ = H5Pset_file_locking(fapl, false, true)
-        let id = H5Fopen(path, mp_h5f_acc_rdwr(), fapl)
+        let id = create
+            ? H5Fcreate(file, mp_h5f_acc_trunc(), mp_h5p_default(), fapl) : H5Fopen(file, mp_h5f_acc_rdwr(), fapl)
         guard id >= 0 else {
-            throw ArrayIOError(.ioFailure, path: path, "cannot open the HDF5 file for writing\(HDF5.lastErrorSuffix())")
+            let what = create ? "cannot create the HDF5 file" : "cannot open the HDF5 file for writing"
+            throw ArrayIOError(.ioFailure, path: path, "\(what)\(HDF5.lastErrorSuffix())")
         }
         fileID = id
     }

@@ -71,6 +71,8 @@ struct GenCommand: ParsableCommand {
         let (path, dataset) = splitDatasetSpec(output)
         let isNpy = path.lowercased().hasSuffix(".npy")
         if isNpy, dataset != nil { throw CLIError("\(path): a .npy file has no datasets") }
+        // A symbolic link, directory, FIFO or device at the output is refused, --force or not.
+        try AtomicOutputFile.checkDestination(path)
         if !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
         let bytes = shape.reduce(1, *) * type.byteSize
         if let free = SharedMemory.freeSpace(), bytes > free {
