@@ -196,36 +196,26 @@ public final class SharedMemory: @unchecked Sendable {
         public let byteCount: Int
         /// Whether the owner process no longer exists.
         public let ownerIsDead: Bool
+        /// The user that owns the file.
+        public let ownerUID: uid_t
+        /// The file's inode (a sweep removes only the very file it listed).
+        public let inode: UInt64
     }
 
-    /// The package's named segments currently in `/dev/shm`.
+    /// The package's named segments currently in `directory`: regular files whose name has the exact
+    /// form ``uniqueName()`` makes, of any owner. See ``SegmentSweeper`` for what a cleanup removes.
     public static func listSegments(directory: String = "/dev/shm") -> [Entry] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var entries: [Entry] = []
-        while let entry = readdir(dir) {
-            let fileName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            guard fileName.hasPrefix(namePrefix) else { continue }
-            let rest = fileName.dropFirst(namePrefix.count)
-            guard let pidText = rest.split(separator: "-").first, let pid = pid_t(pidText) else { continue }
-            var info = stat()
-            let size = stat("\(directory)/\(fileName)", &info) == 0 ? Int(info.st_size) : 0
-            let dead = kill(pid, 0) != 0 && mp_errno() == ESRCH
-            entries.append(Entry(fileName: fileName, ownerPID: pid, byteCount: size, ownerIsDead: dead))
+        SegmentSweeper.scan(directory).compactMap { item in
+            guard let pid = item.pid, let info = item.info, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            return SegmentSweeper.entry(item.name, pid: pid, info: info, dead: SegmentSweeper.ownerIsDead(pid))
         }
-        return entries.sorted { $0.fileName < $1.fileName }
     }
 
-    /// Unlinks the package's named segments whose owner process is dead; returns what was removed.
+    /// Unlinks this user's named segments whose owner process is dead (``SegmentSweeper``'s default rule);
+    /// returns what was removed.
     @discardableResult
     public static func sweepOrphans() -> [Entry] {
-        var removed: [Entry] = []
-        for entry in listSegments() where entry.ownerIsDead {
-            if shm_unlink("/" + entry.fileName) == 0 { removed.append(entry) }
-        }
-        return removed
+        SegmentSweeper.sweep(SegmentSweeper.survey()).removed
     }
 
     // MARK: - Helpers

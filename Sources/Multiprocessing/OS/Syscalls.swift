@@ -25,6 +25,14 @@ internal func system_lstat(_ path: UnsafePointer<CChar>, _ info: inout stat) -> 
 
 internal func system_stat(_ path: UnsafePointer<CChar>, _ info: inout stat) -> Int32 { stat(path, &info) }
 
+internal func system_fstatat(_ dirfd: Int32, _ path: UnsafePointer<CChar>, _ info: inout stat, _ flags: Int32) -> Int32 {
+    fstatat(dirfd, path, &info, flags)
+}
+
+internal func system_unlinkat(_ dirfd: Int32, _ path: UnsafePointer<CChar>, _ flags: Int32) -> Int32 {
+    unlinkat(dirfd, path, flags)
+}
+
 internal func system_rename(_ from: UnsafePointer<CChar>, _ to: UnsafePointer<CChar>) -> Int32 { rename(from, to) }
 
 internal func system_unlink(_ path: UnsafePointer<CChar>) -> Int32 { unlink(path) }
