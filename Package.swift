@@ -46,11 +46,13 @@ let package = Package(
         ),
         .target(
             name: "SharedArrays",
-            dependencies: ["Multiprocessing", "COpenBLAS"]
+            dependencies: ["Multiprocessing", "COpenBLAS", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "HDF5Arrays",
-            dependencies: ["SharedArrays", "Multiprocessing", "CHDF5"]
+            dependencies: [
+                "SharedArrays", "Multiprocessing", "CHDF5", .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .executableTarget(
             name: "mproc",

@@ -51,6 +51,8 @@ internal func system_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ cou
 
 internal func system_ftruncate(_ fd: Int32, _ length: off_t) -> Int32 { ftruncate(fd, length) }
 
+internal func system_realpath(_ path: UnsafePointer<CChar>) -> UnsafeMutablePointer<CChar>? { realpath(path, nil) }
+
 internal func system_kill(_ pid: pid_t, _ signal: Int32) -> Int32 { kill(pid, signal) }
 
 internal func system_getuid() -> uid_t { getuid() }

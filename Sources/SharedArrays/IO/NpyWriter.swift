@@ -1,11 +1,5 @@
 import Multiprocessing
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import SystemPackage
 
 /// Writes `.npy` files (format 1.0, little-endian, C order) in element ranges, from several processes at once.
 ///
@@ -69,7 +63,7 @@ public struct NpyWriter: Sendable, Equatable {
         let (count, dataBytes) = try sizes(path: path, dtype: dtype, shape: shape)
         try convertingOutputErrors(path: path) { try AtomicOutputFile.checkDestination(path) }
         let header = headerBytes(dtype: dtype, shape: shape)
-        let fd = try PosixFile.open(path, flags: O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW)
+        let fd = try PosixFile.open(path, .writeOnly, options: [.create, .truncate, .noFollow])
         do {
             try header.withUnsafeBytes {
                 try PosixFile.write(fd, from: $0.baseAddress!, count: header.count, offset: 0, path: path)
@@ -153,7 +147,7 @@ public struct NpyWriter: Sendable, Equatable {
                 try AtomicOutputFile.reopenForWriting(path, identity: identity).rawValue
             }
         } else {
-            fd = try PosixFile.open(path, flags: O_WRONLY | O_NOFOLLOW)
+            fd = try PosixFile.open(path, .writeOnly, options: .noFollow)
         }
         do {
             try PosixFile.write(fd, from: source, count: range.count * dtype.byteSize,
