@@ -1,8 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Multiprocessing
 import SharedArrays
+import SystemPackage
 
 /// Reading and writing a batch summary as CSV, JSON or HDF5 (chosen by the file's extension).
 ///
@@ -74,21 +72,24 @@ public enum HDF5BatchSummaryFile {
     }
 
     static func readText(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ArrayIOError(.fileNotFound, path: path, "cannot open: \(String(cString: strerror(errno)))")
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
+        } catch {
+            throw ArrayIOError(.fileNotFound, path: path, "cannot open: \(error)")
         }
-        defer { close(fd) }
+        defer { file.closeIgnoringErrors() }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ArrayIOError(.ioFailure, path: path, "cannot read: \(String(cString: strerror(errno)))")
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try file.read(filling: $0, fromAbsoluteOffset: bytes.count) }
+            } catch {
+                throw ArrayIOError(.ioFailure, path: path, "cannot read: \(error)")
             }
-            if n == 0 { break }
             bytes += chunk[0..<n]
+            if n < chunk.count { break }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

@@ -2,10 +2,6 @@ import CHDF5
 import Multiprocessing
 import SharedArrays
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Element-wise transforms of HDF5 datasets written back as datasets, with attributes recording what
 /// produced them.
 ///
@@ -108,9 +104,8 @@ public enum HDF5Transform {
     private enum OutputState { case missing, notHDF5, hdf5, hasDataset }
 
     private static func outputState(_ path: String, dataset: String) throws -> OutputState {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return .missing }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        guard let status = try? FileSystem.status(of: path) else { return .missing }
+        if status.kind == .directory {
             throw ArrayIOError(.invalidArgument, path: path, "is a directory; give a file name for the output")
         }
         HDF5.prepare()
@@ -205,8 +200,6 @@ public enum HDF5Transform {
     }
 
     private static func absolutePath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
+        FileSystem.resolvedPath(path) ?? path
     }
 }

@@ -31,7 +31,7 @@ enum SummaryHDF5 {
         guard fapl >= 0 else { throw failure("file access properties") }
         defer { H5Pclose(fapl) }
         guard H5Pset_fapl_core(fapl, 1 << 16, false) >= 0 else { throw failure("in-memory file driver") }
-        let file = H5Fcreate("mproc-summary-\(getpid()).h5", mp_h5f_acc_trunc(), mp_h5p_default(), fapl)
+        let file = H5Fcreate("mproc-summary-\(CurrentProcess.id).h5", mp_h5f_acc_trunc(), mp_h5p_default(), fapl)
         guard file >= 0 else { throw failure("cannot create the file") }
         var closed = false
         defer { if !closed { H5Fclose(file) } }

@@ -79,12 +79,3 @@ public enum FileSystem {
         return bytes
     }
 }
-
-/// The calling process's id. The corresponding C function is `getpid`.
-public func currentProcessID() -> Int32 { getpid() }
-
-/// An environment variable's value, or nil. The corresponding C function is `getenv`.
-public func environmentValue(_ name: String) -> String? {
-    guard let value = getenv(name) else { return nil }
-    return String(cString: value)
-}
