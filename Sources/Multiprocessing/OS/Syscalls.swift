@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CMultiprocessing
 import SystemPackage
 
 // Every raw file-system call of the OS layer goes through this file (swift-system's
@@ -52,6 +53,32 @@ internal func system_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ cou
 internal func system_ftruncate(_ fd: Int32, _ length: off_t) -> Int32 { ftruncate(fd, length) }
 
 internal func system_realpath(_ path: UnsafePointer<CChar>) -> UnsafeMutablePointer<CChar>? { realpath(path, nil) }
+
+internal func system_getpid() -> pid_t { getpid() }
+
+internal func system_shm_open(_ name: String, _ flags: Int32, _ mode: mode_t) -> Int32 { mp_shm_open(name, flags, mode) }
+
+internal func system_shm_unlink(_ name: String) -> Int32 { shm_unlink(name) }
+
+/// A close-on-exec memfd.
+internal func system_memfd_create(_ name: String) -> Int32 { mp_memfd_create(name, 1) }
+
+/// posix_fallocate returns its error instead of setting errno; EINTR (a signal during a large
+/// reservation) is retried here.
+internal func system_posix_fallocate(_ fd: Int32, _ offset: off_t, _ length: off_t) -> Int32 {
+    while true {
+        let rc = posix_fallocate(fd, offset, length)
+        if rc != EINTR { return rc }
+    }
+}
+
+internal func system_mmap(_ length: Int, _ protection: Int32, _ flags: Int32, _ fd: Int32) -> UnsafeMutableRawPointer? {
+    mmap(nil, length, protection, flags, fd, 0)
+}
+
+internal func system_munmap(_ address: UnsafeMutableRawPointer, _ length: Int) -> Int32 { munmap(address, length) }
+
+internal func system_statvfs(_ path: UnsafePointer<CChar>, _ info: inout statvfs) -> Int32 { statvfs(path, &info) }
 
 internal func system_kill(_ pid: pid_t, _ signal: Int32) -> Int32 { kill(pid, signal) }
 
