@@ -94,3 +94,25 @@ final class HDF5OutputSafetyTests: XCTestCase {
         XCTAssertTrue(try targetIsUntouched())
     }
 }
+
+/// The path-based writer opens the file itself without following a link, so HDF5 never writes through one.
+final class HDF5WriterPathSafetyTests: XCTestCase {
+    func testWriterByPathRefusesSymlinkPlantedAtItsPathAndAppendRefusesOneToo() throws {
+        let directory = try H5TestSupport.makeDirectory()
+        defer { H5TestSupport.removeDirectory(directory) }
+        try "precious".write(toFile: directory + "/target", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: directory + "/link.h5", withDestinationPath: directory + "/target")
+        XCTAssertThrowsError(try HDF5Writer(path: directory + "/link.h5"))
+        XCTAssertThrowsError(try HDF5Writer(appendingTo: directory + "/link.h5"))
+        XCTAssertEqual(try String(contentsOfFile: directory + "/target", encoding: .utf8), "precious")
+        // A normal file works both ways, and readers see it by its name.
+        let writer = try HDF5Writer(path: directory + "/ok.h5")
+        try writer.createDataset("/x", dtype: .float64, shape: [3])
+        try [1.0, 2, 3].withUnsafeBytes { try writer.writeElements(dataset: "/x", range: 0..<3, from: $0.baseAddress!, dtype: .float64) }
+        try writer.close()
+        let again = try HDF5Writer(appendingTo: directory + "/ok.h5")
+        try again.setAttribute(name: "note", value: "kept")
+        try again.close()
+        XCTAssertEqual(try HDF5.listDatasets(file: directory + "/ok.h5").map(\.path), ["/x"])
+    }
+}

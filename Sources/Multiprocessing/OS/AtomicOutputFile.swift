@@ -101,11 +101,7 @@ public final class AtomicOutputFile {
     /// `/proc/self/fd/N` names this descriptor's file, not whatever is at a name in the directory.
     /// Valid in this process only; falls back to ``temporaryPath`` where `/proc` is not mounted.
     public var pathForLibraries: String {
-        let link = "/proc/self/fd/\(descriptor.rawValue)"
-        var info = stat()
-        let reachable = link.withCString { system_stat($0, &info) } == 0
-            && UInt64(info.st_dev) == identity.device && UInt64(info.st_ino) == identity.inode
-        return reachable ? link : temporaryPath
+        descriptor.pathForLibraries ?? temporaryPath
     }
 
     // MARK: - Writing

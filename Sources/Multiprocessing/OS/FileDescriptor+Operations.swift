@@ -78,3 +78,17 @@ extension FileDescriptor {
         return FileDescriptor(rawValue: fd)
     }
 }
+
+extension FileDescriptor {
+    /// A path that reaches this descriptor's file itself, for libraries that open files by name (HDF5):
+    /// `/proc/self/fd/N`, which names the open file rather than whatever is at a name in a directory.
+    /// Valid in this process only, while the descriptor is open; nil where `/proc` is not mounted.
+    public var pathForLibraries: String? {
+        let link = "/proc/self/fd/\(rawValue)"
+        var linked = Glibc.stat(), own = Glibc.stat()
+        guard link.withCString({ system_stat($0, &linked) }) == 0, system_fstat(rawValue, &own) == 0,
+              linked.st_dev == own.st_dev, linked.st_ino == own.st_ino
+        else { return nil }
+        return link
+    }
+}
