@@ -48,8 +48,9 @@ public final class AtomicOutputFile {
         for _ in 0..<16 {
             let candidate = (directory == "/" ? "/" : directory + "/") + "." + Self.shortened(name) + "."
                 + Self.randomHex() + ".tmp"
-            // Registered before it exists, so a signal can never leave it behind; the name is random,
-            // so unlinking it before it exists can only remove nothing.
+            // Registered before it exists, so a signal can never leave it behind. The name is random: a
+            // signal before the open removes nothing, and a name that exists already (which no one could
+            // have predicted) is deregistered at once.
             let registered = mp_cleanup_add_file(candidate) >= 0
             let opened = candidate.withCString { path in
                 valueOrErrno { system_open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600) }
@@ -57,8 +58,7 @@ public final class AtomicOutputFile {
             switch opened {
             case .success(let fd):
                 var info = stat()
-                guard case .success = nothingOrErrno({ system_fstat(fd, &info) }) else {
-                    let error = currentErrno
+                if case .failure(let error) = nothingOrErrno({ system_fstat(fd, &info) }) {
                     _ = candidate.withCString { system_unlink($0) }
                     _ = system_close(fd)
                     if registered { mp_cleanup_remove_file(candidate) }
