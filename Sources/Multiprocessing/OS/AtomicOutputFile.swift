@@ -109,16 +109,10 @@ public final class AtomicOutputFile {
     /// Writes all of `bytes` at `offset`.
     public func write(_ bytes: UnsafeRawBufferPointer, at offset: Int = 0) throws {
         guard state == .open else { throw finishedError() }
-        var done = 0
-        while done < bytes.count {
-            let result = valueOrErrno {
-                system_pwrite(descriptor.rawValue, bytes.baseAddress! + done, bytes.count - done, off_t(offset + done))
-            }
-            switch result {
-            case .success(let n) where n > 0: done += n
-            case .success: throw writeError(.noSpace, "wrote 0 bytes")
-            case .failure(let error): throw writeError(error, "writing \(bytes.count - done) bytes at offset \(offset + done) failed")
-            }
+        do {
+            try descriptor.write(all: bytes, toAbsoluteOffset: offset)
+        } catch {
+            throw writeError(error, "writing \(bytes.count) bytes at offset \(offset) failed")
         }
     }
 
@@ -166,11 +160,14 @@ public final class AtomicOutputFile {
         guard state == .open else { throw finishedError() }
         let fd = descriptor.rawValue
         do {
-            if case .failure(let error) = nothingOrErrno({ system_fsync(fd) }) {
+            do {
+                try descriptor.synchronize()
+            } catch {
                 throw writeError(error, "fsync failed")
             }
-            let mode = 0o666 & ~Self.currentUmask()
-            if case .failure(let error) = nothingOrErrno({ system_fchmod(fd, mode) }) {
+            do {
+                try descriptor.setPermissions(UInt32(0o666 & ~Self.currentUmask()))
+            } catch {
                 throw writeError(error, "cannot set the file's mode")
             }
             // Checked again: the destination may have changed while the output was being written.
@@ -257,8 +254,8 @@ public final class AtomicOutputFile {
     /// changes nothing; where that is missing, set and restored with `umask(2)`, during which another
     /// thread creating a file would get a stricter (never a looser) mode.
     public static func currentUmask() -> mode_t {
-        if let status = readSmallFile("/proc/self/status") {
-            for line in status.split(separator: "\n") where line.hasPrefix("Umask:") {
+        if let status = try? FileSystem.contents(of: "/proc/self/status") {
+            for line in String(decoding: status, as: UTF8.self).split(separator: "\n") where line.hasPrefix("Umask:") {
                 let digits = line.dropFirst("Umask:".count).filter { $0 != " " && $0 != "\t" }
                 if let mask = mode_t(digits, radix: 8) { return mask & 0o777 }
             }
@@ -323,22 +320,6 @@ public final class AtomicOutputFile {
             throw OutputFileError(.notRegularFile, path: name, "is not a regular file")
         }
         return fd
-    }
-
-    private static func readSmallFile(_ path: String) -> String? {
-        let opened = path.withCString { p in valueOrErrno { system_open(p, O_RDONLY | O_CLOEXEC, 0) } }
-        guard case .success(let fd) = opened else { return nil }
-        defer { _ = system_close(fd) }
-        var bytes = [UInt8](repeating: 0, count: 8192)
-        var count = 0
-        while count < bytes.count {
-            let n = bytes.withUnsafeMutableBytes { buffer in
-                valueOrErrno { system_read(fd, buffer.baseAddress! + count, buffer.count - count) }
-            }
-            guard case .success(let got) = n, got > 0 else { break }
-            count += got
-        }
-        return String(decoding: bytes[..<count], as: UTF8.self)
     }
 
     private func writeError(_ error: Errno, _ what: String) -> OutputFileError {
