@@ -17,10 +17,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-atomics", from: "1.2.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.0"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.4.0"),
     ],
     targets: [
         // C shims: only what Swift cannot call directly (variadic shm_open, futex, prctl, wait macros).
-        .target(name: "CSystem"),
+        // Not named CSystem: swift-system has a C target of that name, and target names are global.
+        .target(name: "CMultiprocessing", path: "Sources/CSystem"),
         // OpenBLAS through pkg-config `openblas` (never `blas`, an alternatives link).
         .systemLibrary(
             name: "COpenBLAS",
@@ -36,18 +38,21 @@ let package = Package(
         .target(
             name: "Multiprocessing",
             dependencies: [
-                "CSystem",
+                "CMultiprocessing",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
         .target(
             name: "SharedArrays",
-            dependencies: ["Multiprocessing", "COpenBLAS"]
+            dependencies: ["Multiprocessing", "COpenBLAS", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(
             name: "HDF5Arrays",
-            dependencies: ["SharedArrays", "Multiprocessing", "CHDF5"]
+            dependencies: [
+                "SharedArrays", "Multiprocessing", "CHDF5", .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .executableTarget(
             name: "mproc",

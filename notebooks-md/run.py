@@ -154,7 +154,7 @@ class Toolchain:
         library = os.path.join(self.build, "libMultiprocessingDynamic.so")
         if not os.path.exists(library):
             raise SystemExit(f"{library} is missing: run `swift build --product MultiprocessingDynamic` first")
-        maps = [os.path.join(self.build, "CSystem.build", "module.modulemap"),
+        maps = [os.path.join(self.build, "CMultiprocessing.build", "module.modulemap"),
                 os.path.join(root, "Sources", "COpenBLAS", "module.modulemap"),
                 os.path.join(root, "Sources", "CHDF5", "module.modulemap")]
         maps += sorted(glob.glob(os.path.join(root, ".build", "checkouts", "*", "Sources", "*", "include",

@@ -1,50 +1,98 @@
 import CHDF5
+import Multiprocessing
 import SharedArrays
+import SystemPackage
 
 /// Writes an HDF5 file from one process: create datasets (with intermediate groups, optional chunking,
 /// shuffle and gzip), write element ranges, set attributes, close.
 ///
 /// Serial HDF5 cannot have several processes write one file, so the writer lives in a single process; workers
-/// fill shared memory and the owning process writes it out. The file is created (truncated if it exists) at
-/// exactly the path given: writing to a temporary name and renaming is the caller's job. File locking is off,
+/// fill shared memory and the owning process writes it out. ``init(creatingIn:)`` writes into an
+/// ``AtomicOutputFile`` (the safe way to replace an output); ``init(path:)`` creates (or truncates) the regular
+/// file at exactly the path given. File locking is off,
 /// so other processes may read datasets while the file is open. Not `Sendable`.
 public final class HDF5Writer {
     /// The file being written, as given.
     public let path: String
     private var fileID: hid_t
+    /// The descriptor a path-based writer opened the file with (HDF5 opened it through `/proc/self/fd`).
+    private var heldDescriptor: FileDescriptor?
 
-    /// Creates (or truncates) the HDF5 file at `path`.
-    public init(path: String) throws {
-        HDF5.prepare()
-        self.path = path
-        let fapl = H5Pcreate(mp_h5p_file_access())
-        guard fapl >= 0 else {
-            throw ArrayIOError(.ioFailure, path: path, "cannot create a file access property list\(HDF5.lastErrorSuffix())")
-        }
-        defer { H5Pclose(fapl) }
-        _ = H5Pset_file_locking(fapl, false, true)
-        let id = H5Fcreate(path, mp_h5f_acc_trunc(), mp_h5p_default(), fapl)
-        guard id >= 0 else {
-            throw ArrayIOError(.ioFailure, path: path, "cannot create the HDF5 file\(HDF5.lastErrorSuffix())")
-        }
-        fileID = id
+    /// Creates (or truncates) the HDF5 file at `path`. A symbolic link or other non-regular file at `path` is
+    /// refused, never written through; to replace an output safely, use ``init(creatingIn:)``.
+    public convenience init(path: String) throws {
+        let file = try Self.openRegularFile(path, creating: true)
+        try self.init(opening: file.pathForLibraries ?? path, reportingAs: path, create: true, holding: file)
     }
 
-    /// Opens the existing HDF5 file at `path` to add (or, after ``remove(_:)``, replace) datasets.
-    public init(appendingTo path: String) throws {
+    /// Opens the existing HDF5 file at `path` to add (or, after ``remove(_:)``, replace) datasets. A symbolic
+    /// link at `path` is refused, never written through.
+    public convenience init(appendingTo path: String) throws {
+        let file = try Self.openRegularFile(path, creating: false)
+        try self.init(opening: file.pathForLibraries ?? path, reportingAs: path, create: false, holding: file)
+    }
+
+    /// Opens (or creates) the regular file at `path` for writing without following a symbolic link, so HDF5
+    /// can then open that very file through its descriptor.
+    private static func openRegularFile(_ path: String, creating: Bool) throws -> FileDescriptor {
+        do {
+            try AtomicOutputFile.checkDestination(path)
+        } catch let error as OutputFileError {
+            throw ArrayIOError(error)
+        }
+        let options: FileDescriptor.OpenOptions = creating ? [.create, .noFollow, .closeOnExec] : [.noFollow, .closeOnExec]
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(FilePath(path), .readWrite, options: options, permissions: FilePermissions(rawValue: 0o666))
+        } catch .tooManySymbolicLinkLevels {
+            throw ArrayIOError(.invalidArgument, path: path, "is a symbolic link; refusing to write through or replace it")
+        } catch .noSuchFileOrDirectory where !creating {
+            throw ArrayIOError(.fileNotFound, path: path, "no such file")
+        } catch {
+            throw ArrayIOError(.ioFailure, path: path, "cannot open for writing: \(error)")
+        }
+        guard let status = try? file.status(), status.kind == .regular else {
+            file.closeIgnoringErrors()
+            throw ArrayIOError(.invalidArgument, path: path, "is not a regular file; refusing to write to it")
+        }
+        return file
+    }
+
+    /// Creates a new HDF5 file inside `output`'s temporary file (through the descriptor it holds, so no
+    /// name in the directory is followed); errors name `output`'s destination. Close the writer, then
+    /// commit `output`.
+    public convenience init(creatingIn output: AtomicOutputFile) throws {
+        try self.init(opening: output.pathForLibraries, reportingAs: output.destination, create: true)
+    }
+
+    /// Opens the HDF5 file already copied into `output`'s temporary file (``AtomicOutputFile/copyContents(of:)``)
+    /// to add or replace datasets; errors name `output`'s destination.
+    public convenience init(appendingIn output: AtomicOutputFile) throws {
+        try self.init(opening: output.pathForLibraries, reportingAs: output.destination, create: false)
+    }
+
+    /// - Parameter holding: a descriptor of the file that `file` names through `/proc/self/fd`, kept open (so
+    ///   that name stays valid) until the writer closes; closed here on failure.
+    private init(opening file: String, reportingAs path: String, create: Bool, holding: FileDescriptor? = nil) throws {
         HDF5.prepare()
         self.path = path
+        self.heldDescriptor = holding
+        var opened = false
+        defer { if !opened { holding?.closeIgnoringErrors() } }
         let fapl = H5Pcreate(mp_h5p_file_access())
         guard fapl >= 0 else {
             throw ArrayIOError(.ioFailure, path: path, "cannot create a file access property list\(HDF5.lastErrorSuffix())")
         }
         defer { H5Pclose(fapl) }
         _ = H5Pset_file_locking(fapl, false, true)
-        let id = H5Fopen(path, mp_h5f_acc_rdwr(), fapl)
+        let id = create
+            ? H5Fcreate(file, mp_h5f_acc_trunc(), mp_h5p_default(), fapl) : H5Fopen(file, mp_h5f_acc_rdwr(), fapl)
         guard id >= 0 else {
-            throw ArrayIOError(.ioFailure, path: path, "cannot open the HDF5 file for writing\(HDF5.lastErrorSuffix())")
+            let what = create ? "cannot create the HDF5 file" : "cannot open the HDF5 file for writing"
+            throw ArrayIOError(.ioFailure, path: path, "\(what)\(HDF5.lastErrorSuffix())")
         }
         fileID = id
+        opened = true
     }
 
     /// Removes the link `object` (a dataset or group) from the file.
@@ -61,6 +109,7 @@ public final class HDF5Writer {
 
     deinit {
         if fileID >= 0 { H5Fclose(fileID) }
+        heldDescriptor?.closeIgnoringErrors()
     }
 
     /// Whether ``close()`` has been called.
@@ -72,6 +121,8 @@ public final class HDF5Writer {
         HDF5.prepare()
         let status = H5Fclose(fileID)
         fileID = -1
+        heldDescriptor?.closeIgnoringErrors()
+        heldDescriptor = nil
         guard status >= 0 else {
             throw ArrayIOError(.ioFailure, path: path, "closing the HDF5 file failed\(HDF5.lastErrorSuffix())")
         }

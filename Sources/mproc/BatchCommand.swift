@@ -85,6 +85,7 @@ struct BatchCommand: ParsableCommand {
     }
 
     func run() throws {
+        if let out { try AtomicOutputFile.checkDestination(out) }  // not a regular file: refused, --force or not
         if let out, !resume, !force, fileExists(out) {
             throw CLIError("\(out) exists; pass --resume to continue that batch or --force to replace it")
         }

@@ -73,6 +73,8 @@ struct GenCommand: ParsableCommand {
         let (path, dataset) = splitDatasetSpec(output)
         let isNpy = path.lowercased().hasSuffix(".npy")
         if isNpy, dataset != nil { throw CLIError("\(path): a .npy file has no datasets") }
+        // A symbolic link, directory, FIFO or device at the output is refused, --force or not.
+        try AtomicOutputFile.checkDestination(path)
         if !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
         guard let bytes = CheckedSize.byteCount(shape: shape, elementSize: type.byteSize) else {
             throw CLIError("gen: \(shape.count == 1 ? "--count \(shape[0])" : "--shape \(shape[0]),\(shape[1])") of \(type.rawValue) is "

@@ -18,7 +18,7 @@ struct InfoCommand: ParsableCommand {
         var fs = statvfs()
         let total = statvfs("/dev/shm", &fs) == 0 ? Int(fs.f_blocks) * Int(fs.f_frsize) : 0
         let blas = openblas_get_config().map { String(cString: $0) } ?? "unknown"
-        let orphans = SharedMemory.listSegments().filter(\.ownerIsDead).count
+        let orphans = SegmentSweeper.survey().removable.count  // what `mproc cleanup` would remove
         // The kernel marks the active setting in brackets: "always within_size advise [never] deny force".
         let thpLine = readFirstLine("/sys/kernel/mm/transparent_hugepage/shmem_enabled") ?? "[unknown]"
         let thp = thpLine.split(separator: " ").first { $0.hasPrefix("[") }.map { String($0.dropFirst().dropLast()) } ?? thpLine

@@ -81,3 +81,33 @@ final class SharedMemoryTests: XCTestCase {
         XCTAssertFalse(SharedMemory.listSegments().contains { "/" + $0.fileName == name })
     }
 }
+
+/// Typed views replace raw pointer arithmetic on a segment: out-of-bounds and misaligned accesses are errors.
+final class SharedMemoryViewTests: XCTestCase {
+    func testTypedViewsAreBoundsCheckedAndSeenByAForkedChild() throws {
+        let segment = try SharedMemory(byteCount: 1024)
+        try segment.withElements(of: Double.self, count: 128) { values in
+            for i in values.indices { values[i] = Double(i) }
+        }
+        XCTAssertEqual(try segment.load(Double.self, at: 8 * 5), 5)
+        try segment.store(UInt32(7), at: 3)  // unaligned store is fine
+        XCTAssertEqual(try segment.load(UInt32.self, at: 3), 7)
+        XCTAssertThrowsError(try segment.withElements(of: Double.self, count: 129) { _ in })
+        XCTAssertThrowsError(try segment.withElements(of: Double.self, at: -8, count: 1) { _ in })
+        XCTAssertThrowsError(try segment.withElements(of: Double.self, at: 4, count: 1) { _ in }) { error in
+            XCTAssertTrue("\(error)".contains("not aligned"), "\(error)")
+        }
+        XCTAssertThrowsError(try segment.withElements(of: Double.self, at: Int.max - 4, count: 2) { _ in })
+        XCTAssertThrowsError(try segment.load(Double.self, at: 1020))
+        XCTAssertThrowsError(try segment.store(Int64(1), at: 1017))
+        fflush(nil)
+        let child = fork()
+        if child == 0 {
+            let ok = (try? segment.withElements(of: Double.self, count: 128) { $0.reduce(0, +) }) == 8128
+            _exit(ok ? 0 : 1)
+        }
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        XCTAssertEqual(status, 0)
+    }
+}

@@ -1,6 +1,5 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Multiprocessing
+import SystemPackage
 
 /// One file of a batch and what identifies its contents for `--resume`.
 struct BatchFile: Sendable {
@@ -24,21 +23,22 @@ extension HDF5Batch {
         var files: [BatchFile] = []
         var missing: [HDF5BatchRecord] = []
         var seen = Set<String>()
-        func add(_ path: String, _ info: stat) {
+        func add(_ path: String, _ info: FileStatus) {
             guard seen.insert(path).inserted else { return }
-            files.append(BatchFile(path: path, size: Int(info.st_size), modified: modifiedNanoseconds(info)))
+            files.append(BatchFile(path: path, size: info.size, modified: info.modificationTimeNanoseconds))
         }
         for input in inputs {
-            var info = stat()
-            guard stat(input, &info) == 0 else {
-                let reason = errno == ENOENT ? "no such file or directory" : String(cString: strerror(errno))
+            let info: FileStatus
+            do {
+                info = try FileSystem.status(of: input)
+            } catch {
+                let reason = error == .noSuchFileOrDirectory ? "no such file or directory" : error.description
                 missing.append(HDF5BatchRecord(file: input, dataset: nil, pattern: "", status: .failed, message: reason))
                 continue
             }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
+            if info.kind == .directory {
                 for path in walk(directory: input) {
-                    var entry = stat()
-                    guard stat(path, &entry) == 0, (entry.st_mode & S_IFMT) == S_IFREG else { continue }
+                    guard let entry = try? FileSystem.status(of: path), entry.kind == .regular else { continue }
                     let lower = path.lowercased()
                     if hdf5Extensions.contains(where: { lower.hasSuffix($0) }) || hasHDF5Signature(path) {
                         add(path, entry)
@@ -54,54 +54,31 @@ extension HDF5Batch {
     /// `path` with its directory resolved (symbolic links, `.`, `..`), for comparing paths of files that
     /// may not exist yet.
     static func canonicalPath(_ path: String) -> String {
-        if let resolved = realpath(path, nil) {
-            defer { free(resolved) }
-            return String(cString: resolved)
-        }
+        if let resolved = FileSystem.resolvedPath(path) { return resolved }
         let slash = path.lastIndex(of: "/")
         let directory = slash.map { String(path[..<$0]) } ?? "."
         let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
-        guard let resolved = realpath(directory.isEmpty ? "/" : directory, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved) + "/" + name
+        guard let resolved = FileSystem.resolvedPath(directory.isEmpty ? "/" : directory) else { return path }
+        return resolved + "/" + name
     }
 
     /// The current size and modification time of `path` (nil when it cannot be stat'ed).
     static func identity(of path: String) -> (size: Int, modified: Int64)? {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        return (Int(info.st_size), modifiedNanoseconds(info))
-    }
-
-    /// Nanoseconds since 1970; a time past the year 2262 (which ext4 can store) saturates instead of
-    /// overflowing.
-    private static func modifiedNanoseconds(_ info: stat) -> Int64 {
-        let (scaled, overflow) = Int64(info.st_mtim.tv_sec).multipliedReportingOverflow(by: 1_000_000_000)
-        guard !overflow else { return info.st_mtim.tv_sec < 0 ? .min : .max }
-        let (total, overflowSum) = scaled.addingReportingOverflow(Int64(info.st_mtim.tv_nsec))
-        return overflowSum ? .max : total
+        guard let info = try? FileSystem.status(of: path) else { return nil }
+        return (info.size, info.modificationTimeNanoseconds)
     }
 
     /// Regular files and subdirectories' files under `directory`, sorted, hidden entries skipped; symbolic
     /// links to directories are not followed (no cycles).
     private static func walk(directory: String) -> [String] {
-        guard let handle = opendir(directory) else { return [] }
-        defer { closedir(handle) }
-        var names: [String] = []
-        while let entry = readdir(handle) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-            }
-            if name.hasPrefix(".") { continue }
-            names.append(name)
-        }
+        guard let entries = try? FileSystem.entries(of: directory) else { return [] }
+        let names = entries.filter { !$0.hasPrefix(".") }
         let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
         var result: [String] = []
         for name in names.sorted() {
             let path = base + "/" + name
-            var info = stat()
-            guard lstat(path, &info) == 0 else { continue }
-            if (info.st_mode & S_IFMT) == S_IFDIR {
+            guard let info = try? FileSystem.status(of: path, followingSymlink: false) else { continue }
+            if info.kind == .directory {
                 result += walk(directory: path)
             } else {
                 result.append(path)
@@ -112,14 +89,13 @@ extension HDF5Batch {
 
     /// Whether the HDF5 signature is at offset 0, 512, 1024, 2048 ... (a user block may precede it).
     static func hasHDF5Signature(_ path: String) -> Bool {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
+        guard let file = try? FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec) else { return false }
+        defer { file.closeIgnoringErrors() }
         let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
         var offset = 0
         var buffer = [UInt8](repeating: 0, count: 8)
         while offset <= 1 << 20 {
-            let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, 8, off_t(offset)) }
+            let n = (try? buffer.withUnsafeMutableBytes { try file.read(filling: $0, fromAbsoluteOffset: offset) }) ?? 0
             if n < 8 { return false }
             if buffer == signature { return true }
             offset = offset == 0 ? 512 : offset * 2

@@ -61,7 +61,7 @@ struct FileScanner {
     mutating func scan() {
         HDF5.prepare()
         // Fault injection for tests: a crash inside HDF5 on a damaged file must fail only that file.
-        if let crash = getenv("MPROC_TEST_CRASH_ON"), path.hasSuffix(String(cString: crash)) { raise(SIGKILL) }
+        if let crash = CurrentProcess.environment("MPROC_TEST_CRASH_ON"), path.hasSuffix(crash) { CurrentProcess.killImmediately() }
         let fileID: hid_t
         do {
             fileID = try HDF5.openFile(path)

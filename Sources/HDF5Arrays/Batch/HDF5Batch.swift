@@ -13,7 +13,7 @@ import SharedArrays
 /// of workers.
 ///
 /// With an `output` path the summary (CSV, JSON or HDF5, by extension) is written through
-/// ``TemporaryOutput`` at the end and as a checkpoint every few seconds, so an interrupted batch leaves a
+/// ``AtomicOutputFile`` at the end and as a checkpoint every few seconds, so an interrupted batch leaves a
 /// complete summary of the files done so far; `resume: true` reuses its records (see
 /// ``run(on:output:resume:progress:)``).
 ///
@@ -71,7 +71,7 @@ public struct HDF5Batch: Sendable {
     ///
     /// - Parameters:
     ///   - output: where to write the summary: `.csv`, `.json`, or `.h5`/`.hdf5`. Written through
-    ///     ``TemporaryOutput`` when the batch ends and every ``checkpointInterval`` meanwhile. Its directory
+    ///     ``AtomicOutputFile`` when the batch ends and every ``checkpointInterval`` meanwhile. Its directory
     ///     is checked for writability before any file is read.
     ///   - resume: reuse the records of an existing `output`: a file is skipped when every record of it
     ///     there is ok (or skipped), was made with the same patterns and ddof, has every statistic asked

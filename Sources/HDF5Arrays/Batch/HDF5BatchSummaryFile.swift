@@ -1,8 +1,6 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Multiprocessing
 import SharedArrays
+import SystemPackage
 
 /// Reading and writing a batch summary as CSV, JSON or HDF5 (chosen by the file's extension).
 ///
@@ -11,7 +9,7 @@ import SharedArrays
 /// message`. In CSV a missing value is an empty field and NaN is `nan`; in JSON both are `null`; in HDF5
 /// each column is a dataset under `/summary` (strings variable-length UTF-8, missing numbers NaN) and the
 /// root has `tool`, `tool_version`, `statistics` and `ddof` attributes. Writes go through
-/// ``TemporaryOutput``: a summary on disk is always complete.
+/// ``AtomicOutputFile``: a summary on disk is always complete, and never written through a symbolic link.
 public enum HDF5BatchSummaryFile {
     public enum Format: String, Sendable {
         case csv, json, hdf5
@@ -28,15 +26,23 @@ public enum HDF5BatchSummaryFile {
         }
     }
 
-    /// Writes `summary` to `path` (temporary name, fsync, rename).
+    /// Writes `summary` to `path` (a new private file beside it, fsync, rename).
     public static func write(_ summary: HDF5BatchSummary, to path: String, format: Format? = nil) throws {
         let format = try format ?? Format(path: path)
-        try TemporaryOutput.write(to: path) { temporary in
-            switch format {
-            case .csv: try writeBytes(Array(SummaryTable.csv(summary).utf8), to: temporary, reportingAs: path)
-            case .json: try writeBytes(Array(SummaryTable.json(summary).utf8), to: temporary, reportingAs: path)
-            case .hdf5: try writeBytes(SummaryHDF5.image(summary, reportingAs: path), to: temporary, reportingAs: path)
-            }
+        let bytes: [UInt8]
+        switch format {
+        case .csv: bytes = Array(SummaryTable.csv(summary).utf8)
+        case .json: bytes = Array(SummaryTable.json(summary).utf8)
+        case .hdf5: bytes = try SummaryHDF5.image(summary, reportingAs: path)
+        }
+        do {
+            try AtomicOutputFile.write(to: path) { output in try output.write(bytes) }
+        } catch let error as OutputFileError where error.code == .systemCall && error.errno != nil {
+            // A failed write or commit (a full disk): the errno is the whole story.
+            let reason = error.reason.hasPrefix("cannot write to") ? error.reason : "writing the summary failed: \(error.errno!)"
+            throw ArrayIOError(.ioFailure, path: path, reason)
+        } catch let error as OutputFileError {
+            throw ArrayIOError(error)
         }
     }
 
@@ -55,64 +61,35 @@ public enum HDF5BatchSummaryFile {
         }
     }
 
-    /// Checks that a file can be created beside `path` (so a batch does not run for an hour and then fail
-    /// to save its summary): creates and removes a probe file there.
+    /// Checks that a summary can be written at `path` (so a batch does not run for an hour and then fail to save
+    /// it): `path` is absent or a regular file, and a file can be created in its directory.
     public static func checkWritable(_ path: String) throws {
-        var info = stat()
-        if stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFDIR {
-            throw ArrayIOError(.invalidArgument, path: path, "is a directory; give a file name for the summary")
-        }
-        let slash = path.lastIndex(of: "/")
-        let directory = slash.map { String(path[..<$0]) } ?? "."
-        let probe = (directory.isEmpty ? "" : directory) + "/.mproc-probe-\(getpid())"
-        let fd = open(probe, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else {
-            let code = errno
-            throw ArrayIOError(.ioFailure, path: path,
-                               "cannot write to \(directory.isEmpty ? "/" : directory): \(String(cString: strerror(code)))")
-        }
-        close(fd)
-        unlink(probe)
-    }
-
-    static func writeBytes(_ bytes: [UInt8], to path: String, reportingAs destination: String) throws {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw ArrayIOError(.ioFailure, path: destination, "cannot create: \(String(cString: strerror(errno)))")
-        }
-        var offset = 0
-        var failure: Int32 = 0
-        while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + offset, $0.count - offset) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            offset += n
-        }
-        if close(fd) != 0 && failure == 0 { failure = errno }
-        if failure != 0 {
-            throw ArrayIOError(.ioFailure, path: destination, "writing the summary failed: \(String(cString: strerror(failure)))")
+        do {
+            try AtomicOutputFile.checkWritable(path)
+        } catch let error as OutputFileError {
+            throw ArrayIOError(error)
         }
     }
 
     static func readText(_ path: String) throws -> String {
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            throw ArrayIOError(.fileNotFound, path: path, "cannot open: \(String(cString: strerror(errno)))")
+        let file: FileDescriptor
+        do {
+            file = try FileDescriptor.open(FilePath(path), .readOnly, options: .closeOnExec)
+        } catch {
+            throw ArrayIOError(.fileNotFound, path: path, "cannot open: \(error)")
         }
-        defer { close(fd) }
+        defer { file.closeIgnoringErrors() }
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 1 << 16)
         while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ArrayIOError(.ioFailure, path: path, "cannot read: \(String(cString: strerror(errno)))")
+            let n: Int
+            do {
+                n = try chunk.withUnsafeMutableBytes { try file.read(filling: $0, fromAbsoluteOffset: bytes.count) }
+            } catch {
+                throw ArrayIOError(.ioFailure, path: path, "cannot read: \(error)")
             }
-            if n == 0 { break }
             bytes += chunk[0..<n]
+            if n < chunk.count { break }
         }
         return String(decoding: bytes, as: UTF8.self)
     }

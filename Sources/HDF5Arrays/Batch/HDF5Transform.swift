@@ -2,10 +2,6 @@ import CHDF5
 import Multiprocessing
 import SharedArrays
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Element-wise transforms of HDF5 datasets written back as datasets, with attributes recording what
 /// produced them.
 ///
@@ -75,6 +71,11 @@ public enum HDF5Transform {
         guard outputName != "/" else {
             throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputName, "the output needs a dataset name")
         }
+        do {
+            try AtomicOutputFile.checkDestination(outputFile)
+        } catch let error as OutputFileError {
+            throw ArrayIOError(error)
+        }
         let existing = try outputState(outputFile, dataset: outputName)
         if existing == .hasDataset && !overwrite {
             throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputName,
@@ -107,9 +108,8 @@ public enum HDF5Transform {
     private enum OutputState { case missing, notHDF5, hdf5, hasDataset }
 
     private static func outputState(_ path: String, dataset: String) throws -> OutputState {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return .missing }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        guard let status = try? FileSystem.status(of: path) else { return .missing }
+        if status.kind == .directory {
             throw ArrayIOError(.invalidArgument, path: path, "is a directory; give a file name for the output")
         }
         HDF5.prepare()
@@ -147,14 +147,16 @@ public enum HDF5Transform {
         let compute = clock.now - start
         start = clock.now
         do {
-            try TemporaryOutput.write(to: plan.file) { temporary in
+            try AtomicOutputFile.write(to: plan.file) { output in
                 let writer: HDF5Writer
                 if let source = plan.appendTo {
-                    try copyFile(source, to: temporary)
-                    writer = try HDF5Writer(appendingTo: temporary)
+                    // The existing file's bytes go into the new private file through its descriptor, so its
+                    // other datasets are kept and no name in the directory is opened for writing.
+                    try output.copyContents(of: source)
+                    writer = try HDF5Writer(appendingIn: output)
                     if plan.replace { try writer.remove(plan.dataset) }
                 } else {
-                    writer = try HDF5Writer(path: temporary)
+                    writer = try HDF5Writer(creatingIn: output)
                 }
                 let count = plan.shape.reduce(1, *)
                 let chunked = !plan.shape.isEmpty && count > 0
@@ -174,6 +176,8 @@ public enum HDF5Transform {
         } catch let error as ArrayIOError {
             // Name the output, not its temporary file, and say plainly when the disk is full.
             throw ArrayIOError(error.kind, path: plan.file, dataset: error.dataset ?? plan.dataset, plainWriteFailure(error.reason))
+        } catch let error as OutputFileError {
+            throw ArrayIOError(error)
         }
         return (load, compute, clock.now - start)
     }
@@ -200,42 +204,6 @@ public enum HDF5Transform {
     }
 
     private static func absolutePath(_ path: String) -> String {
-        guard let resolved = realpath(path, nil) else { return path }
-        defer { free(resolved) }
-        return String(cString: resolved)
-    }
-
-    /// Copies `source` to a new file `destination` (errors name `source`'s copy as the output's).
-    private static func copyFile(_ source: String, to destination: String) throws {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else {
-            throw ArrayIOError(.ioFailure, path: source, "cannot read: \(String(cString: strerror(errno)))")
-        }
-        defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else {
-            throw ArrayIOError(.ioFailure, path: destination, "cannot create: \(String(cString: strerror(errno)))")
-        }
-        defer { close(output) }
-        let size = 1 << 20
-        let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-        defer { buffer.deallocate() }
-        while true {
-            let n = Glibc.read(input, buffer, size)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ArrayIOError(.ioFailure, path: source, "cannot read: \(String(cString: strerror(errno)))")
-            }
-            if n == 0 { break }
-            var written = 0
-            while written < n {
-                let w = Glibc.write(output, buffer + written, n - written)
-                if w < 0 {
-                    if errno == EINTR { continue }
-                    throw ArrayIOError(.ioFailure, path: destination, "copying the existing file failed: \(String(cString: strerror(errno)))")
-                }
-                written += w
-            }
-        }
+        FileSystem.resolvedPath(path) ?? path
     }
 }

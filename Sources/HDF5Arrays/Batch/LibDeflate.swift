@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import Multiprocessing
 
 /// libdeflate's zlib-format decompressor, loaded at run time when the system has it (Debian and Ubuntu
 /// install `libdeflate0` with many tools). It inflates gzip chunks about 1.7x (incompressible data) to
@@ -15,9 +13,9 @@ final class LibDeflate {
     private let decompress: Decompress
     private let decompressor: OpaquePointer
 
-    private init?(handle: UnsafeMutableRawPointer) {
-        guard let alloc = dlsym(handle, "libdeflate_alloc_decompressor"),
-            let inflate = dlsym(handle, "libdeflate_zlib_decompress"),
+    private init?(library: DynamicLibrary) {
+        guard let alloc = library.address(of: "libdeflate_alloc_decompressor"),
+            let inflate = library.address(of: "libdeflate_zlib_decompress"),
             let decompressor = unsafeBitCast(alloc, to: Alloc.self)()
         else { return nil }
         decompress = unsafeBitCast(inflate, to: Decompress.self)
@@ -29,9 +27,9 @@ final class LibDeflate {
     static var shared: LibDeflate? {
         if let loaded { return loaded.value }
         var value: LibDeflate? = nil
-        if getenv("MPROC_NO_LIBDEFLATE") == nil,
-            let handle = dlopen("libdeflate.so.0", RTLD_NOW | RTLD_LOCAL) ?? dlopen("libdeflate.so", RTLD_NOW | RTLD_LOCAL) {
-            value = LibDeflate(handle: handle)
+        if CurrentProcess.environment("MPROC_NO_LIBDEFLATE") == nil,
+            let library = DynamicLibrary(firstOf: ["libdeflate.so.0", "libdeflate.so"]) {
+            value = LibDeflate(library: library)
         }
         loaded = Box(value: value)
         return value

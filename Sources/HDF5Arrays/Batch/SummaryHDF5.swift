@@ -17,6 +17,10 @@ extension HDF5Batch {
 /// value is missing), and the batch's parameters as root attributes.
 enum SummaryHDF5 {
     static let group = "/summary"
+    /// The in-memory file's name. HDF5's core driver first opens the name (O_RDWR) to read an existing
+    /// image, so it must be one nothing can be planted at: /proc admits no new files, not even root's
+    /// (`mproc-summary-<pid>.h5` in the working directory let a planted link make root open any file or device).
+    static let inMemoryName = "/proc/mproc-summary-in-memory.h5"
 
     /// The summary as the bytes of an HDF5 file. It is built in memory (HDF5's core driver, no backing
     /// store) and written by the caller with plain writes, so a full disk is a clean error there: HDF5 1.10
@@ -31,7 +35,7 @@ enum SummaryHDF5 {
         guard fapl >= 0 else { throw failure("file access properties") }
         defer { H5Pclose(fapl) }
         guard H5Pset_fapl_core(fapl, 1 << 16, false) >= 0 else { throw failure("in-memory file driver") }
-        let file = H5Fcreate("mproc-summary-\(getpid()).h5", mp_h5f_acc_trunc(), mp_h5p_default(), fapl)
+        let file = H5Fcreate(inMemoryName, mp_h5f_acc_trunc(), mp_h5p_default(), fapl)
         guard file >= 0 else { throw failure("cannot create the file") }
         var closed = false
         defer { if !closed { H5Fclose(file) } }

@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import SharedArrays
 import Synchronization
 
@@ -74,24 +71,29 @@ extension SharedArray {
     }
 
     /// Writes the array as `dataset` of a new HDF5 file at `file` (chunked, optionally gzip), with
-    /// attributes; written to a temporary name and renamed over `file` only when complete.
+    /// attributes; written through an ``AtomicOutputFile`` (a new file beside `file`, renamed over it only when
+    /// complete; a symbolic link or other non-regular file at `file` is refused).
     public func save(hdf5 file: String, dataset: String, gzipLevel: Int? = nil, attributes: [String: HDF5AttributeValue] = [:]) throws {
         let contiguous = isContiguous ? self : try copy()
-        try TemporaryOutput.write(to: file) { temporary in
-            let writer = try HDF5Writer(path: temporary)
-            let rowLength = shape.count > 1 ? shape[1] : 1
-            let chunkRows = Swift.max(1, Swift.min(shape[0], (1 << 20) / Swift.max(1, rowLength * MemoryLayout<Element>.stride)))
-            try writer.createDataset(
-                dataset, dtype: Element.dtype, shape: shape, chunkRows: count > 0 ? chunkRows : nil, gzipLevel: gzipLevel)
-            if count > 0 {
-                try writer.writeElements(
-                    dataset: dataset, range: 0..<count, from: UnsafeRawPointer(contiguous.unsafeElementPointer),
-                    dtype: Element.dtype)
+        do {
+            try AtomicOutputFile.write(to: file) { output in
+                let writer = try HDF5Writer(creatingIn: output)
+                let rowLength = shape.count > 1 ? shape[1] : 1
+                let chunkRows = Swift.max(1, Swift.min(shape[0], (1 << 20) / Swift.max(1, rowLength * MemoryLayout<Element>.stride)))
+                try writer.createDataset(
+                    dataset, dtype: Element.dtype, shape: shape, chunkRows: count > 0 ? chunkRows : nil, gzipLevel: gzipLevel)
+                if count > 0 {
+                    try writer.writeElements(
+                        dataset: dataset, range: 0..<count, from: UnsafeRawPointer(contiguous.unsafeElementPointer),
+                        dtype: Element.dtype)
+                }
+                for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+                    try writer.setAttribute(name: name, value: value, on: dataset)
+                }
+                try writer.close()
             }
-            for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
-                try writer.setAttribute(name: name, value: value, on: dataset)
-            }
-            try writer.close()
+        } catch let error as OutputFileError {
+            throw ArrayIOError(error)
         }
     }
 }

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 
 /// One end of a ``Pipe``: sends and receives length-framed messages (raw bytes, or Codable values in
 /// the package's binary encoding) to and from the other end, across `fork`.

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 import Synchronization
 
 /// A region of memory that several processes map at once.
@@ -37,7 +37,7 @@ public final class SharedMemory: @unchecked Sendable {
     public let ownerPID: pid_t
     private let mappedLength: Int
     /// The process that made this mapping (forked children share the object but not the duty to free it).
-    private let mappedBy: pid_t = getpid()
+    private let mappedBy: pid_t = system_getpid()
     private let unlinksOnDeinit: Bool
 
     /// The prefix every named segment of this package carries: `/mproc-<pid>-`.
@@ -65,14 +65,14 @@ public final class SharedMemory: @unchecked Sendable {
         if let available = Self.availableMemory(), byteCount > available {
             throw SharedMemoryError.insufficientMemory(requested: byteCount, available: available)
         }
-        let fd = mp_memfd_create("mproc-array", 1)
+        let fd = system_memfd_create("mproc-array")
         guard fd >= 0 else { throw SharedMemoryError.system(SystemError("memfd_create", "mproc-array")) }
         do {
             // Only set the size: a memfd lives on the kernel's internal shmem mount, which has no size
             // limit of its own (the MemAvailable check above is the guard), so nothing can SIGBUS for
             // lack of tmpfs space. Reserving with posix_fallocate would zero every page here, in one
             // thread; left alone, the workers zero their own chunks in parallel on first touch.
-            guard ftruncate(fd, off_t(byteCount)) == 0 else {
+            guard case .success = nothingOrErrno({ system_ftruncate(fd, off_t(byteCount)) }) else {
                 throw byteCount > 0 && mp_errno() == EFBIG
                     ? SharedMemoryError.system(SystemError("ftruncate", "anonymous segment (file size limit)"))
                     : SharedMemoryError.system(SystemError("ftruncate", "anonymous segment"))
@@ -82,13 +82,13 @@ public final class SharedMemory: @unchecked Sendable {
             self.base = pointer
             self.mappedLength = length
         } catch {
-            close(fd)
+            _ = system_close(fd)
             throw error
         }
         self.byteCount = byteCount
         self.name = nil
         self.fileDescriptor = fd
-        self.ownerPID = getpid()
+        self.ownerPID = system_getpid()
         self.unlinksOnDeinit = false
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
@@ -100,7 +100,7 @@ public final class SharedMemory: @unchecked Sendable {
             throw SharedMemoryError.invalidName(name)
         }
         try Self.checkFreeSpace(byteCount: byteCount)
-        let fd = mp_shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
+        let fd = system_shm_open(name, O_CREAT | O_EXCL | O_RDWR | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw SharedMemoryError.system(SystemError("shm_open", name)) }
         _ = mp_cleanup_add_segment(name)
         mp_cleanup_install_handlers()
@@ -110,34 +110,34 @@ public final class SharedMemory: @unchecked Sendable {
             self.base = try Self.map(fd: fd, length: length, what: name)
             self.mappedLength = length
         } catch {
-            close(fd)
-            shm_unlink(name)
+            _ = system_close(fd)
+            _ = system_shm_unlink(name)
             mp_cleanup_remove_segment(name)
             throw error
         }
         self.byteCount = byteCount
         self.name = name
         self.fileDescriptor = fd
-        self.ownerPID = getpid()
+        self.ownerPID = system_getpid()
         self.unlinksOnDeinit = true
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
     }
 
     /// Attaches an existing named segment; this process does not own it and does not unlink it.
     public init(attachingNamed name: String) throws {
-        let fd = mp_shm_open(name, O_RDWR | O_CLOEXEC, 0)
+        let fd = system_shm_open(name, O_RDWR | O_CLOEXEC, 0)
         guard fd >= 0 else { throw SharedMemoryError.system(SystemError("shm_open", name)) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else {
+        guard case .success = nothingOrErrno({ system_fstat(fd, &info) }) else {
             let error = SystemError("fstat", name)
-            close(fd)
+            _ = system_close(fd)
             throw SharedMemoryError.system(error)
         }
         let size = Int(info.st_size)
         do {
             self.base = try Self.map(fd: fd, length: max(size, 1), what: name)
         } catch {
-            close(fd)
+            _ = system_close(fd)
             throw error
         }
         self.mappedLength = max(size, 1)
@@ -150,17 +150,17 @@ public final class SharedMemory: @unchecked Sendable {
     }
 
     deinit {
-        if getpid() == mappedBy {
+        if system_getpid() == mappedBy {
             let (base, length) = (self.base, mappedLength)
             SegmentReleaseLog.unmapAndRecord(id: id, address: UInt(bitPattern: base), byteCount: length) {
-                _ = munmap(base, length)
+                _ = system_munmap(base, length)
             }
         } else {
-            munmap(base, mappedLength)
+            _ = system_munmap(base, mappedLength)
         }
-        close(fileDescriptor)
-        if unlinksOnDeinit, let name, getpid() == ownerPID {
-            shm_unlink(name)
+        _ = system_close(fileDescriptor)
+        if unlinksOnDeinit, let name, system_getpid() == ownerPID {
+            _ = system_shm_unlink(name)
             mp_cleanup_remove_segment(name)
         }
     }
@@ -170,8 +170,8 @@ public final class SharedMemory: @unchecked Sendable {
 
     /// Unlinks the name now (the mapping stays valid until this object goes away).
     public func unlink() {
-        guard let name, getpid() == ownerPID else { return }
-        shm_unlink(name)
+        guard let name, system_getpid() == ownerPID else { return }
+        _ = system_shm_unlink(name)
         mp_cleanup_remove_segment(name)
     }
 
@@ -183,7 +183,7 @@ public final class SharedMemory: @unchecked Sendable {
     public static func uniqueName() -> String {
         let n = nameCounter.wrappingAdd(1, ordering: .relaxed).oldValue
         let salt = UInt32.random(in: 0 ... .max)
-        return "/\(namePrefix)\(getpid())-\(n)-\(String(salt, radix: 16))"
+        return "/\(namePrefix)\(system_getpid())-\(n)-\(String(salt, radix: 16))"
     }
 
     /// A named segment in `/dev/shm` created by this package.
@@ -196,36 +196,26 @@ public final class SharedMemory: @unchecked Sendable {
         public let byteCount: Int
         /// Whether the owner process no longer exists.
         public let ownerIsDead: Bool
+        /// The user that owns the file.
+        public let ownerUID: uid_t
+        /// The file's inode (a sweep removes only the very file it listed).
+        public let inode: UInt64
     }
 
-    /// The package's named segments currently in `/dev/shm`.
+    /// The package's named segments currently in `directory`: regular files whose name has the exact
+    /// form ``uniqueName()`` makes, of any owner. See ``SegmentSweeper`` for what a cleanup removes.
     public static func listSegments(directory: String = "/dev/shm") -> [Entry] {
-        guard let dir = opendir(directory) else { return [] }
-        defer { closedir(dir) }
-        var entries: [Entry] = []
-        while let entry = readdir(dir) {
-            let fileName = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(cString: raw.bindMemory(to: CChar.self).baseAddress!)
-            }
-            guard fileName.hasPrefix(namePrefix) else { continue }
-            let rest = fileName.dropFirst(namePrefix.count)
-            guard let pidText = rest.split(separator: "-").first, let pid = pid_t(pidText) else { continue }
-            var info = stat()
-            let size = stat("\(directory)/\(fileName)", &info) == 0 ? Int(info.st_size) : 0
-            let dead = kill(pid, 0) != 0 && mp_errno() == ESRCH
-            entries.append(Entry(fileName: fileName, ownerPID: pid, byteCount: size, ownerIsDead: dead))
+        SegmentSweeper.scan(directory).compactMap { item in
+            guard let pid = item.pid, let info = item.info, info.st_mode & S_IFMT == S_IFREG else { return nil }
+            return SegmentSweeper.entry(item.name, pid: pid, info: info, dead: SegmentSweeper.ownerIsDead(pid))
         }
-        return entries.sorted { $0.fileName < $1.fileName }
     }
 
-    /// Unlinks the package's named segments whose owner process is dead; returns what was removed.
+    /// Unlinks this user's named segments whose owner process is dead (``SegmentSweeper``'s default rule);
+    /// returns what was removed.
     @discardableResult
     public static func sweepOrphans() -> [Entry] {
-        var removed: [Entry] = []
-        for entry in listSegments() where entry.ownerIsDead {
-            if shm_unlink("/" + entry.fileName) == 0 { removed.append(entry) }
-        }
-        return removed
+        SegmentSweeper.sweep(SegmentSweeper.survey()).removed
     }
 
     // MARK: - Helpers
@@ -233,19 +223,15 @@ public final class SharedMemory: @unchecked Sendable {
     /// Free bytes in the tmpfs behind `/dev/shm`.
     public static func freeSpace(path: String = "/dev/shm") -> Int? {
         var info = statvfs()
-        guard statvfs(path, &info) == 0 else { return nil }
+        guard case .success = path.withCString({ p in nothingOrErrno { system_statvfs(p, &info) } }) else { return nil }
         return Int(info.f_bavail) * Int(info.f_frsize)
     }
 
     /// Memory the kernel estimates is available for new allocations (`MemAvailable` in /proc/meminfo).
     public static func availableMemory() -> Int? {
-        guard let file = fopen("/proc/meminfo", "r") else { return nil }
-        defer { fclose(file) }
-        var line = [CChar](repeating: 0, count: 256)
-        while fgets(&line, 256, file) != nil {
-            let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-            guard text.hasPrefix("MemAvailable:") else { continue }
-            let digits = text.dropFirst("MemAvailable:".count).filter(\.isNumber)
+        guard let bytes = try? FileSystem.contents(of: "/proc/meminfo") else { return nil }
+        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+            let digits = line.dropFirst("MemAvailable:".count).filter(\.isNumber)
             return Int(digits).map { $0 * 1024 }
         }
         return nil
@@ -260,10 +246,10 @@ public final class SharedMemory: @unchecked Sendable {
     private static func reserve(fd: Int32, byteCount: Int, what: String) throws {
         guard byteCount > 0 else { return }
         // ftruncate alone reserves nothing on tmpfs; posix_fallocate makes ENOSPC an error now.
-        guard ftruncate(fd, off_t(byteCount)) == 0 else {
+        guard case .success = nothingOrErrno({ system_ftruncate(fd, off_t(byteCount)) }) else {
             throw SharedMemoryError.system(SystemError("ftruncate", what))
         }
-        let rc = posix_fallocate(fd, 0, off_t(byteCount))
+        let rc = system_posix_fallocate(fd, 0, off_t(byteCount))
         if rc == ENOSPC || rc == ENOMEM || rc == EFBIG {
             throw SharedMemoryError.insufficientSpace(requested: byteCount, available: freeSpace() ?? 0)
         }
@@ -271,7 +257,7 @@ public final class SharedMemory: @unchecked Sendable {
     }
 
     private static func map(fd: Int32, length: Int, what: String) throws -> UnsafeMutableRawPointer {
-        let pointer = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        let pointer = system_mmap(length, PROT_READ | PROT_WRITE, MAP_SHARED, fd)
         guard let pointer, pointer != MAP_FAILED else { throw SharedMemoryError.system(SystemError("mmap", what)) }
         return pointer
     }

@@ -1,5 +1,5 @@
 import Atomics
-import CSystem
+import CMultiprocessing
 
 /// The pool's shared control page: job sequence and completion futex words, the posted job, the
 /// segments to unmap, and one slot per worker (chunk cursor, current chunk, error).

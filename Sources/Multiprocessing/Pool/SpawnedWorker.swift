@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 
 /// How a ``WorkerPool`` starts its worker processes.
 ///

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 
 /// The code a worker process runs from its fork to its `_exit`: wait for a job, run chunks, report.
 ///

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 import Synchronization
 
 /// Persistent forked worker processes that run ``WorkerJob``s chunk by chunk.

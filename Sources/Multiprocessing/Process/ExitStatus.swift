@@ -1,4 +1,4 @@
-import CSystem
+import CMultiprocessing
 
 /// How a child process ended: with an exit code, or killed by a signal.
 public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {

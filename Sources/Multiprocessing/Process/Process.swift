@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 
 /// A child process running a closure (Python's `multiprocessing.Process` with the fork start method).
 ///

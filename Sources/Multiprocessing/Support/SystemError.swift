@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CMultiprocessing
 
 /// An operating-system call that failed: which call, on what, and the errno text.
 public struct SystemError: Error, CustomStringConvertible, Sendable {

@@ -53,7 +53,7 @@ enum StorageRecycler {
     }
 
     static func giveBack(_ memory: SharedMemory) {
-        guard memory.byteCount >= minimumBytes, memory.ownerPID == getpid() else { return }
+        guard memory.byteCount >= minimumBytes, memory.ownerPID == CurrentProcess.id else { return }
         let budget = (SharedMemory.availableMemory() ?? 0) / 8
         let evicted: [SharedMemory] = cache.withLock { list in
             list.append(memory)

@@ -19,7 +19,7 @@ public enum NpyFile {
     /// Reads and validates the header of the `.npy` file at `path`: format 1.0, 2.0 or 3.0, a supported
     /// dtype, C order, a valid shape, and a file long enough for all the data.
     public static func read(path: String) throws -> NpyHeader {
-        let fd = try PosixFile.open(path, flags: O_RDONLY)
+        let fd = try PosixFile.open(path, .readOnly)
         defer { PosixFile.close(fd) }
         return try read(fd: fd, path: path)
     }
@@ -164,7 +164,7 @@ public enum NpyFile {
                                "element range \(range.lowerBound)..<\(range.upperBound) is outside the array's \(header.count) elements")
         }
         if range.isEmpty { return }
-        let fd = try PosixFile.open(path, flags: O_RDONLY)
+        let fd = try PosixFile.open(path, .readOnly)
         defer { PosixFile.close(fd) }
 
         let source = header.dtype

@@ -1,89 +1,68 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
+import Multiprocessing
+import SystemPackage
 
-/// Thin, Foundation-free wrappers over open/pread/pwrite/ftruncate, safe in a forked worker.
-/// Every failure becomes an ``ArrayIOError`` naming the file.
+/// The file operations of the array readers and writers, on the OS layer of `Multiprocessing`
+/// (swift-system's `FileDescriptor` and `Errno`), safe in a forked worker (no Foundation). Every failure
+/// becomes an ``ArrayIOError`` naming the file: this is where OS errors meet the array API.
 enum PosixFile {
-    /// The text of the current `errno`.
-    static func errorText(_ code: Int32 = errno) -> String {
-        guard let text = strerror(code) else { return "errno \(code)" }
-        return String(cString: text)
+    /// The text of an errno value.
+    static func errorText(_ code: Int32) -> String { Errno(rawValue: code).description }
+
+    /// Opens `path` with C `open` flags (O_CLOEXEC added), mapping ENOENT to `.fileNotFound`.
+    static func open(_ path: String, flags: Int32, mode: UInt32 = 0o644) throws -> Int32 {
+        do {
+            return try FileDescriptor.open(path, flags: flags, permissions: mode).rawValue
+        } catch .noSuchFileOrDirectory {
+            throw ArrayIOError(.fileNotFound, path: path, "no such file")
+        } catch {
+            throw ArrayIOError(error == .isDirectory ? .invalidFormat : .ioFailure, path: path, "cannot open: \(error)")
+        }
     }
 
-    /// Opens `path` with `flags` (O_CLOEXEC added), mapping ENOENT to `.fileNotFound`.
-    static func open(_ path: String, flags: Int32, mode: mode_t = 0o644) throws -> Int32 {
-        while true {
-            #if canImport(Darwin)
-            let fd = Darwin.open(path, flags | O_CLOEXEC, mode)
-            #else
-            let fd = Glibc.open(path, flags | O_CLOEXEC, mode)
-            #endif
-            if fd >= 0 { return fd }
-            let code = errno
-            if code == EINTR { continue }
-            if code == ENOENT {
-                throw ArrayIOError(.fileNotFound, path: path, "no such file")
-            }
-            throw ArrayIOError(code == EISDIR ? .invalidFormat : .ioFailure, path: path,
-                               "cannot open: \(errorText(code))")
-        }
+    /// Opens `path` with swift-system's access mode and options (O_CLOEXEC added).
+    static func open(_ path: String, _ access: FileDescriptor.AccessMode, options: FileDescriptor.OpenOptions = [],
+                     mode: UInt32 = 0o644) throws -> Int32 {
+        try open(path, flags: access.rawValue | options.rawValue, mode: mode)
     }
 
     /// Closes `fd`, ignoring errors (reads) — writers call ``closeChecked(_:path:)``.
     static func close(_ fd: Int32) {
-        #if canImport(Darwin)
-        _ = Darwin.close(fd)
-        #else
-        _ = Glibc.close(fd)
-        #endif
+        FileDescriptor(rawValue: fd).closeIgnoringErrors()
     }
 
     /// Closes `fd` and reports a failure (a late write error can surface here).
     static func closeChecked(_ fd: Int32, path: String) throws {
-        #if canImport(Darwin)
-        let status = Darwin.close(fd)
-        #else
-        let status = Glibc.close(fd)
-        #endif
-        if status != 0 && errno != EINTR {
-            throw ArrayIOError(.ioFailure, path: path, "close failed: \(errorText())")
-        }
+        do {
+            try FileDescriptor(rawValue: fd).close()
+        } catch let error as Errno where error != .interrupted {
+            throw ArrayIOError(.ioFailure, path: path, "close failed: \(error)")
+        } catch {}
     }
 
     /// The size in bytes of the open file.
     static func size(_ fd: Int32, path: String) throws -> Int {
-        var info = stat()
-        guard fstat(fd, &info) == 0 else {
-            throw ArrayIOError(.ioFailure, path: path, "fstat failed: \(errorText())")
+        let status: FileStatus
+        do {
+            status = try FileDescriptor(rawValue: fd).status()
+        } catch {
+            throw ArrayIOError(.ioFailure, path: path, "fstat failed: \(error)")
         }
-        if (info.st_mode & S_IFMT) == S_IFDIR {
+        if status.kind == .directory {
             throw ArrayIOError(.invalidFormat, path: path, "is a directory")
         }
-        return Int(info.st_size)
+        return status.size
     }
 
     /// Reads up to `count` bytes at `offset`, retrying short reads and EINTR; returns the bytes read
     /// (fewer than `count` only at end of file).
     static func read(_ fd: Int32, into buffer: UnsafeMutableRawPointer, count: Int, offset: Int,
                      path: String) throws -> Int {
-        var done = 0
-        while done < count {
-            let n = pread(fd, buffer + done, count - done, off_t(offset + done))
-            if n > 0 {
-                done += n
-            } else if n == 0 {
-                break
-            } else if errno != EINTR {
-                throw ArrayIOError(.ioFailure, path: path,
-                                   "read of \(count - done) bytes at offset \(offset + done) failed: \(errorText())")
-            }
+        do {
+            return try FileDescriptor(rawValue: fd).read(
+                filling: UnsafeMutableRawBufferPointer(start: buffer, count: count), fromAbsoluteOffset: offset)
+        } catch {
+            throw ArrayIOError(.ioFailure, path: path, "read of \(count) bytes at offset \(offset) failed: \(error)")
         }
-        return done
     }
 
     /// Reads exactly `count` bytes at `offset` or throws `.truncated`.
@@ -98,26 +77,20 @@ enum PosixFile {
 
     /// Writes exactly `count` bytes at `offset`, retrying short writes and EINTR.
     static func write(_ fd: Int32, from buffer: UnsafeRawPointer, count: Int, offset: Int, path: String) throws {
-        var done = 0
-        while done < count {
-            let n = pwrite(fd, buffer + done, count - done, off_t(offset + done))
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                let reason = n == 0 ? "wrote 0 bytes" : errorText()
-                throw ArrayIOError(.ioFailure, path: path,
-                                   "write of \(count - done) bytes at offset \(offset + done) failed: \(reason)")
-            }
+        do {
+            try FileDescriptor(rawValue: fd).write(
+                all: UnsafeRawBufferPointer(start: buffer, count: count), toAbsoluteOffset: offset)
+        } catch {
+            throw ArrayIOError(.ioFailure, path: path, "write of \(count) bytes at offset \(offset) failed: \(error)")
         }
     }
 
     /// Sets the file's size.
     static func truncate(_ fd: Int32, size: Int, path: String) throws {
-        while ftruncate(fd, off_t(size)) != 0 {
-            if errno == EINTR { continue }
-            throw ArrayIOError(.ioFailure, path: path, "cannot set file size to \(size) bytes: \(errorText())")
+        do {
+            try FileDescriptor(rawValue: fd).setSize(size)
+        } catch {
+            throw ArrayIOError(.ioFailure, path: path, "cannot set file size to \(size) bytes: \(error)")
         }
     }
 }

@@ -26,6 +26,8 @@ struct NpyLoadJob: WorkerJob {
 /// pwrites its own chunks through its own file descriptor.
 struct NpyWriteJob: WorkerJob {
     var path: JobString
+    /// The file `path` must still be (the output's temporary file).
+    var identity: FileIdentity
     var dataOffset: Int
     var source: ArrayLocation
     var plan: ChunkPlan
@@ -35,7 +37,8 @@ struct NpyWriteJob: WorkerJob {
         let dtype = job.source.dtype
         let base = try job.source.base(in: context) + range.lowerBound * dtype.byteSize
         try NpyWriter.writeElements(
-            path: job.path.string, dataOffset: job.dataOffset, dtype: dtype, range: range, from: base)
+            path: job.path.string, identity: job.identity, dataOffset: job.dataOffset, dtype: dtype, range: range,
+            from: base)
     }
 }
 
@@ -68,19 +71,24 @@ extension SharedArray {
         }
     }
 
-    /// Writes the array to a `.npy` file, the workers writing their chunks in parallel: to a temporary name in the same directory, renamed over
-    /// `path` only when complete, so an existing file is never left half-written.
+    /// Writes the array to a `.npy` file, the workers writing their chunks in parallel into an
+    /// ``AtomicOutputFile`` (a new file beside `path`, renamed over it only when complete), so an existing
+    /// file is never left half-written and nothing is written through a symbolic link.
     public func save(npy path: String) throws {
         let contiguous = isContiguous ? self : try copy()
-        try TemporaryOutput.write(to: path) { temporary in
-            guard let jobPath = JobString(temporary) else {
-                throw ArrayIOError(.invalidArgument, path: path, "path is too long")
-            }
-            let writer = try NpyWriter.create(path: temporary, dtype: Element.dtype, shape: shape)
-            let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride, targetBytes: 4 << 20)
-            if plan.chunkCount > 0 {
-                let job = NpyWriteJob(path: jobPath, dataOffset: writer.dataOffset, source: contiguous.location, plan: plan)
-                try pool.run(job, chunks: plan.chunkCount, describeChunk: describe(plan))
+        try convertingOutputErrors(path: path) {
+            try AtomicOutputFile.write(to: path) { output in
+                guard let jobPath = JobString(output.temporaryPath) else {
+                    throw ArrayIOError(.invalidArgument, path: path, "path is too long")
+                }
+                let writer = try NpyWriter.create(in: output, dtype: Element.dtype, shape: shape)
+                let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride, targetBytes: 4 << 20)
+                if plan.chunkCount > 0 {
+                    let job = NpyWriteJob(
+                        path: jobPath, identity: output.identity, dataOffset: writer.dataOffset,
+                        source: contiguous.location, plan: plan)
+                    try pool.run(job, chunks: plan.chunkCount, describeChunk: describe(plan))
+                }
             }
         }
     }

@@ -1,5 +1,5 @@
 import Atomics
-import CSystem
+import CMultiprocessing
 #if canImport(Glibc)
 import Glibc
 #endif
