@@ -81,3 +81,15 @@ final class SharedMemoryTests: XCTestCase {
         XCTAssertFalse(SharedMemory.listSegments().contains { "/" + $0.fileName == name })
     }
 }
+
+extension SharedMemoryTests {
+    /// Sizes past a tebibyte are told in PiB and EiB, not as millions of TiB.
+    func testFormatBytesGoesToExbibytes() {
+        XCTAssertEqual(formatBytes(1023), "1023 B")
+        XCTAssertEqual(formatBytes(1536), "1.5 KiB")
+        XCTAssertEqual(formatBytes(1 << 40), "1.0 TiB")
+        XCTAssertEqual(formatBytes(1 << 52), "4.0 PiB")
+        XCTAssertEqual(formatBytes(1 << 62), "4.0 EiB")
+        XCTAssertEqual(formatBytes(Int.max), "8.0 EiB")
+    }
+}
