@@ -133,3 +133,22 @@ extension SharedArrayReferenceTests {
         }
     }
 }
+
+extension SharedArrayReferenceTests {
+    /// A reference kept after its array was freed (stale) is refused in the workers that inherited the
+    /// segment and in the owner, instead of touching memory that is no longer mapped (SIGSEGV).
+    func testStaleReferenceToAFreedArrayIsAnErrorInWorkersAndOwner() throws {
+        var array: SharedArray<Double>? = try SharedArray<Double>((0..<1000).map(Double.init), on: try TestPools.pool(1))
+        let stale = try array!.reference()
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        XCTAssertEqual(try pool.starmap(ReferencedRangeSum.self, over: [(stale, 0..<1000)]), [499_500])
+        array = nil
+        XCTAssertThrowsError(try pool.starmap(ReferencedRangeSum.self, over: [(stale, 0..<10), (stale, 10..<20)], chunkSize: 1)) {
+            XCTAssertTrue("\($0)".contains("no live segment with id \(stale.segment.id)"), "\($0)")
+        }
+        XCTAssertThrowsError(try stale.toArray()) { XCTAssertTrue("\($0)".contains("no live segment"), "\($0)") }
+        let fresh = try SharedArray<Double>([1, 2, 3], on: pool)
+        XCTAssertEqual(try pool.starmap(ReferencedRangeSum.self, over: [(try fresh.reference(), 0..<3)]), [6], "the pool is still usable")
+    }
+}
