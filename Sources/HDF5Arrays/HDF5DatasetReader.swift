@@ -92,6 +92,12 @@ public final class HDF5DatasetReader {
             }
             return
         }
+        // The plan multiplies trailing extents: a declared shape past Int.max elements (which no
+        // SizeLimit admits, but this public read does not apply one) is refused, not a trap.
+        guard CheckedSize.elementCount(info.shape) != nil else {
+            throw ArrayIOError(.tooLarge, path: file, dataset: info.path,
+                               "declared shape \(info.shape) has more elements than can be addressed")
+        }
         let plan = HyperslabPlan(shape: info.shape, range: range)
         for box in plan.boxes {
             guard H5Sselect_hyperslab(spaceID, H5S_SELECT_SET, box.start, nil, box.count, nil) >= 0 else {

@@ -29,8 +29,11 @@ struct StatsCommand: ParsableCommand {
     @Option(name: .long, help: "Element type to compute in: auto (the file's), float64, float32, int64, int32.")
     var dtype: String = "auto"
 
-    @Option(name: .long, help: "Run the computation this many times and report the median time.")
+    @Option(name: .long, help: "Run the computation this many times (1...\(Self.maxRepeat)) and report the median time.")
     var `repeat`: Int = 1
+
+    /// The most --repeat accepts: each run keeps its time, and more runs than this is a typo, not a benchmark.
+    static let maxRepeat = 1_000_000
 
     @OptionGroup var workerOptions: WorkerOptions
 
@@ -42,7 +45,9 @@ struct StatsCommand: ParsableCommand {
     func validate() throws {
         if let axis, axis != 0 && axis != 1 { throw ValidationError("--axis must be 0 or 1 (got \(axis))") }
         if ddof < 0 { throw ValidationError("--ddof must be >= 0 (got \(ddof))") }
-        if `repeat` < 1 { throw ValidationError("--repeat must be at least 1 (got \(`repeat`))") }
+        if !(1...Self.maxRepeat).contains(`repeat`) {
+            throw ValidationError("--repeat must be between 1 and \(Self.maxRepeat) (got \(`repeat`))")
+        }
         _ = try parsedStatistics()
         if dtype != "auto", DType(name: dtype) == nil { throw ValidationError("unknown --dtype '\(dtype)'") }
     }

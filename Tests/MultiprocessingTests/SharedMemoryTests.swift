@@ -111,3 +111,15 @@ final class SharedMemoryViewTests: XCTestCase {
         XCTAssertEqual(status, 0)
     }
 }
+
+extension SharedMemoryTests {
+    /// Sizes past a tebibyte are told in PiB and EiB, not as millions of TiB.
+    func testFormatBytesGoesToExbibytes() {
+        XCTAssertEqual(formatBytes(1023), "1023 B")
+        XCTAssertEqual(formatBytes(1536), "1.5 KiB")
+        XCTAssertEqual(formatBytes(1 << 40), "1.0 TiB")
+        XCTAssertEqual(formatBytes(1 << 52), "4.0 PiB")
+        XCTAssertEqual(formatBytes(1 << 62), "4.0 EiB")
+        XCTAssertEqual(formatBytes(Int.max), "8.0 EiB")
+    }
+}

@@ -134,3 +134,20 @@ final class StartMethodTests: XCTestCase {
         XCTAssertNotEqual(bad.status, 0)
     }
 }
+
+extension StatsCommandTests {
+    /// `--repeat` is bounded (1...1,000,000, as the help says): past it, or below, is one clear line and
+    /// exit 64, before any file is read or any time spent.
+    func testRepeatPastItsBoundIsAClearErrorAndTheHelpNamesTheBound() throws {
+        for value in ["1000001", "9223372036854775807", "0", "-3"] {
+            let r = try CLI.run(["stats", "datasets/sensors.npy", "--repeat=\(value)"], timeout: 30)
+            XCTAssertEqual(r.status, 64, "\(value): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("--repeat must be between 1 and 1000000 (got \(value))"), r.stderr)
+            XCTAssertEqual(r.stdout, "")
+        }
+        let ok = try CLI.run(["stats", "datasets/sensors.npy", "--repeat", "2", "--json"])
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        let help = try CLI.run(["stats", "--help"])
+        XCTAssertTrue(help.stdout.contains("1...1000000"), help.stdout)
+    }
+}

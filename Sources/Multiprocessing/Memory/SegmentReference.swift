@@ -39,8 +39,11 @@ extension SegmentReference {
     /// it inherited or attached (``WorkerContext/address(of:)``); in any other process of the same user,
     /// a mapping attached through `/proc/<owner>/fd` on first use. The owner must keep the segment alive
     /// meanwhile; throws if the owner or its descriptor is gone.
+    ///
+    /// The reference is checked against the segment this process really maps (its address, descriptor
+    /// and real size): a forged or stale one throws ``SegmentReferenceError`` instead of being trusted.
     public func mappedAddress() throws -> UnsafeMutableRawPointer {
-        if ownerPID == getpid() { return UnsafeMutableRawPointer(bitPattern: ownerAddress)! }
+        if ownerPID == getpid() { return try SegmentRegistry.resolveLocal(self) }
         if let context = WorkerContext.current { return try context.address(of: self) }
         return try WorkerContext.outsideWorkers.withLock { try $0.address(of: self) }
     }

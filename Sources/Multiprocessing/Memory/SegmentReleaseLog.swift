@@ -45,7 +45,8 @@ enum SegmentReleaseLog {
 
     /// Runs `body` (which forks) with no segment being released meanwhile; passes the next sequence number.
     static func forkingUnderLock<T>(_ body: (_ nextSequence: Int) -> T) -> T {
-        state.withLock { s in body(s.next) }
+        // The segment registry too, so a forked worker inherits a consistent, unlocked copy of it.
+        state.withLock { s in SegmentRegistry.live.withLock { _ in body(s.next) } }
     }
 
     /// The sequence number the next released segment will get.

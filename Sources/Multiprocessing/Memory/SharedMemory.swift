@@ -91,6 +91,7 @@ public final class SharedMemory: @unchecked Sendable {
         self.ownerPID = system_getpid()
         self.unlinksOnDeinit = false
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        SegmentRegistry.register(id: id, address: base, byteCount: byteCount, fileDescriptor: fileDescriptor)
     }
 
     /// Creates a named segment (`O_CREAT | O_EXCL`, mode 0600). The name must start with `/`.
@@ -121,6 +122,7 @@ public final class SharedMemory: @unchecked Sendable {
         self.ownerPID = system_getpid()
         self.unlinksOnDeinit = true
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        SegmentRegistry.register(id: id, address: base, byteCount: byteCount, fileDescriptor: fileDescriptor)
     }
 
     /// Attaches an existing named segment; this process does not own it and does not unlink it.
@@ -147,10 +149,12 @@ public final class SharedMemory: @unchecked Sendable {
         self.ownerPID = 0
         self.unlinksOnDeinit = false
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        SegmentRegistry.register(id: id, address: base, byteCount: byteCount, fileDescriptor: fileDescriptor)
     }
 
     deinit {
         if system_getpid() == mappedBy {
+            SegmentRegistry.remove(id: id)
             let (base, length) = (self.base, mappedLength)
             SegmentReleaseLog.unmapAndRecord(id: id, address: UInt(bitPattern: base), byteCount: length) {
                 _ = system_munmap(base, length)
@@ -287,7 +291,7 @@ public enum SharedMemoryError: Error, CustomStringConvertible, Sendable {
 
 /// Formats a byte count for people: "1.5 GiB".
 public func formatBytes(_ bytes: Int) -> String {
-    let units = ["B", "KiB", "MiB", "GiB", "TiB"]
+    let units = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"]
     var value = Double(bytes)
     var unit = 0
     while value >= 1024, unit < units.count - 1 {

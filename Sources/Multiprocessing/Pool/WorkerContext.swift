@@ -12,7 +12,7 @@ public final class WorkerContext {
     let inheritedWatermark: UInt64
     /// Release-log entries from this sequence on concern segments this worker inherited alive.
     let releaseStart: Int
-    private var attached: [UInt64: (address: UnsafeMutableRawPointer, length: Int)] = [:]
+    private var attached: [UInt64: AttachedSegment] = [:]
 
     /// The context of the pool worker this code runs in; nil outside a pool's worker processes.
     /// (A worker runs one task at a time on one thread.)
@@ -32,19 +32,12 @@ public final class WorkerContext {
     /// The address of `segment` in this process, attaching it on first use.
     public func address(of segment: SegmentReference) throws -> UnsafeMutableRawPointer {
         if segment.ownerPID == getpid() || segment.id < inheritedWatermark {
-            return UnsafeMutableRawPointer(bitPattern: segment.ownerAddress)!
+            return try SegmentRegistry.resolveLocal(segment)
         }
-        if let mapping = attached[segment.id] { return mapping.address }
-        let path = "/proc/\(segment.ownerPID)/fd/\(segment.fileDescriptor)"
-        let fd = open(path, O_RDWR | O_CLOEXEC)
-        guard fd >= 0 else { throw SystemError("open", path) }
-        defer { close(fd) }
-        let length = max(segment.byteCount, 1)
-        guard let pointer = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), pointer != MAP_FAILED else {
-            throw SystemError("mmap", path)
-        }
-        attached[segment.id] = (pointer, length)
-        return pointer
+        if let mapping = attached[segment.id] { return try mapping.resolve(segment) }
+        let mapping = try SegmentRegistry.attach(segment)
+        attached[segment.id] = mapping
+        return mapping.address
     }
 
     /// Drops this worker's mapping of a segment the owner freed.
@@ -52,6 +45,7 @@ public final class WorkerContext {
         if let mapping = attached.removeValue(forKey: segment.id) {
             munmap(mapping.address, mapping.length)
         } else if segment.id < inheritedWatermark, segment.sequence >= releaseStart {
+            SegmentRegistry.remove(id: segment.id)
             munmap(UnsafeMutableRawPointer(bitPattern: segment.address), segment.byteCount)
         }
     }

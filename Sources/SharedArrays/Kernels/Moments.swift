@@ -128,9 +128,19 @@ extension Moments {
     }
 
     /// `np.var` / `np.nanvar`: m2 / (count - ddof); NaN when count - ddof <= 0.
+    ///
+    /// Total for every `ddof` (as numpy, a negative one enlarges the divisor): when count - ddof is
+    /// past `Int.max` (a huge negative ddof) the divisor is that difference as a Double; when it is
+    /// below `Int.min`, the result is NaN like any non-positive divisor.
     public func variance(ddof: Int = 0, skipNaN: Bool) -> Double {
-        if poisoned(skipNaN) || count - ddof <= 0 { return .nan }
-        return m2 / Double(count - ddof)
+        let (divisor, overflow) = count.subtractingReportingOverflow(ddof)
+        if overflow {
+            // count and ddof have opposite signs: the true difference has count's sign.
+            if poisoned(skipNaN) || count < 0 { return .nan }
+            return m2 / (Double(count) - Double(ddof))
+        }
+        if poisoned(skipNaN) || divisor <= 0 { return .nan }
+        return m2 / Double(divisor)
     }
 
     /// `np.std` / `np.nanstd`: the square root of ``variance(ddof:skipNaN:)``.

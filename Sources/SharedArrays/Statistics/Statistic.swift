@@ -44,7 +44,7 @@ public enum Statistic: String, Sendable, CaseIterable, Codable, Hashable {
     /// for the nan variants, all-NaN) input, where numpy raises.
     public func value(from m: Moments, ddof: Int, isInteger: Bool) -> Double? {
         switch self {
-        case .count: Double(m.count + m.nanCount)
+        case .count: Self.total(m.count, m.nanCount)
         case .nancount: Double(m.count)
         case .sum: isInteger ? Double(m.intSum) : m.total(skipNaN: false)
         case .nansum: isInteger ? Double(m.intSum) : m.total(skipNaN: true)
@@ -54,8 +54,8 @@ public enum Statistic: String, Sendable, CaseIterable, Codable, Hashable {
         case .nanvar: m.variance(ddof: ddof, skipNaN: true)
         case .std: m.std(ddof: ddof, skipNaN: false)
         case .nanstd: m.std(ddof: ddof, skipNaN: true)
-        case .min: m.count + m.nanCount == 0 ? nil : m.minimum(skipNaN: false)
-        case .max: m.count + m.nanCount == 0 ? nil : m.maximum(skipNaN: false)
+        case .min: m.count == 0 && m.nanCount == 0 ? nil : m.minimum(skipNaN: false)
+        case .max: m.count == 0 && m.nanCount == 0 ? nil : m.maximum(skipNaN: false)
         case .nanmin: m.count == 0 ? nil : m.minimum(skipNaN: true)
         case .nanmax: m.count == 0 ? nil : m.maximum(skipNaN: true)
         case .argmin: m.argmin(skipNaN: false).map(Double.init)
@@ -64,6 +64,12 @@ public enum Statistic: String, Sendable, CaseIterable, Codable, Hashable {
         case .nanargmax: m.argmax(skipNaN: true).map(Double.init)
         case .norm: m.l2norm
         }
+    }
+
+    /// count + nanCount as a Double, without trapping on moments built by hand past `Int.max`.
+    private static func total(_ count: Int, _ nanCount: Int) -> Double {
+        let (sum, overflow) = count.addingReportingOverflow(nanCount)
+        return overflow ? Double(count) + Double(nanCount) : Double(sum)
     }
 }
 

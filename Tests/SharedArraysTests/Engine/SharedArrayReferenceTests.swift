@@ -90,3 +90,65 @@ extension [UInt8] {
         return try BinaryEncoder().encode(fields)
     }
 }
+
+extension SharedArrayReferenceTests {
+    /// A reference whose segment fields were forged (a byte count past the real segment, with a shape to
+    /// match; an address of 0 or elsewhere) is refused by the pool's workers, for arrays they inherited
+    /// and for arrays they attach, and by the owner: an error naming the mismatch, never an
+    /// out-of-bounds read, a SIGBUS or a trap.
+    func testForgedSegmentSizeOrAddressIsRefusedInWorkersAndOwner() throws {
+        let early = try SharedArray<Double>((0..<1000).map(Double.init), on: try TestPools.pool(1))
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        let late = try SharedArray<Double>((0..<1000).map(Double.init), on: pool)
+        for array in [early, late] {
+            let honest = try array.reference()
+            let realBytes = honest.segment.byteCount
+            var fields = try BinaryDecoder().decode(ReferenceFields.self, from: BinaryEncoder().encode(honest))
+            fields.segment.byteCount = 1 << 40
+            fields.shape = [1 << 36]
+            let tooLarge = try BinaryDecoder().decode(SharedArrayReference<Double>.self, from: BinaryEncoder().encode(fields))
+            fields = try BinaryDecoder().decode(ReferenceFields.self, from: BinaryEncoder().encode(honest))
+            fields.segment.ownerAddress = 0
+            let nullAddress = try BinaryDecoder().decode(SharedArrayReference<Double>.self, from: BinaryEncoder().encode(fields))
+            fields.segment.ownerAddress = honest.segment.ownerAddress + 4096
+            let shifted = try BinaryDecoder().decode(SharedArrayReference<Double>.self, from: BinaryEncoder().encode(fields))
+
+            XCTAssertThrowsError(try pool.starmap(ReferencedRangeSum.self, over: [(tooLarge, 0..<10)])) {
+                XCTAssertTrue("\($0)".contains("declares \(1 << 40) bytes, but segment \(honest.segment.id) has \(realBytes)"), "\($0)")
+            }
+            XCTAssertThrowsError(try tooLarge.toArray()) { XCTAssertTrue("\($0)".contains("declares"), "\($0)") }
+            if array === early {
+                // Inherited by the workers: resolved against the segment they inherited.
+                for forged in [nullAddress, shifted] {
+                    XCTAssertThrowsError(try pool.starmap(ReferencedRangeSum.self, over: [(forged, 0..<10)])) {
+                        XCTAssertTrue("\($0)".contains("not at 0x"), "\($0)")
+                    }
+                }
+            }
+            for forged in [nullAddress, shifted] {
+                XCTAssertThrowsError(try forged.toArray()) { XCTAssertTrue("\($0)".contains("not at 0x"), "\($0)") }
+            }
+            XCTAssertEqual(try pool.starmap(ReferencedRangeSum.self, over: [(honest, 0..<1000)]), [499_500], "the pool is still usable")
+        }
+    }
+}
+
+extension SharedArrayReferenceTests {
+    /// A reference kept after its array was freed (stale) is refused in the workers that inherited the
+    /// segment and in the owner, instead of touching memory that is no longer mapped (SIGSEGV).
+    func testStaleReferenceToAFreedArrayIsAnErrorInWorkersAndOwner() throws {
+        var array: SharedArray<Double>? = try SharedArray<Double>((0..<1000).map(Double.init), on: try TestPools.pool(1))
+        let stale = try array!.reference()
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        XCTAssertEqual(try pool.starmap(ReferencedRangeSum.self, over: [(stale, 0..<1000)]), [499_500])
+        array = nil
+        XCTAssertThrowsError(try pool.starmap(ReferencedRangeSum.self, over: [(stale, 0..<10), (stale, 10..<20)], chunkSize: 1)) {
+            XCTAssertTrue("\($0)".contains("no live segment with id \(stale.segment.id)"), "\($0)")
+        }
+        XCTAssertThrowsError(try stale.toArray()) { XCTAssertTrue("\($0)".contains("no live segment"), "\($0)") }
+        let fresh = try SharedArray<Double>([1, 2, 3], on: pool)
+        XCTAssertEqual(try pool.starmap(ReferencedRangeSum.self, over: [(try fresh.reference(), 0..<3)]), [6], "the pool is still usable")
+    }
+}
