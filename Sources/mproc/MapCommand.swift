@@ -43,6 +43,8 @@ struct MapCommand: ParsableCommand {
 
     @OptionGroup var workerOptions: WorkerOptions
 
+    @OptionGroup var timeoutOption: TimeoutOption
+
     func validate() throws {
         guard UnaryOp(parsing: op) != nil else {
             throw ValidationError("unknown operation '\(op)'; use abs, sqrt, exp, log, negate, square, scale:F, offset:A or clip:LO:HI")
@@ -67,9 +69,11 @@ struct MapCommand: ParsableCommand {
         progress.stage("\(op) of \(spec.path):\(source)")
         let result: HDF5Transform.Result
         do {
-            result = try HDF5Transform.map(
-                UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
-                dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force, on: pool)
+            result = try timeoutOption.bounding {
+                try HDF5Transform.map(
+                    UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
+                    dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force, on: pool)
+            }
         } catch let error as ArrayIOError where error.reason.hasSuffix("(overwrite: true replaces it)") {
             progress.finish()
             let what = error.reason.replacingSuffix(" (overwrite: true replaces it)", with: "; pass --force to replace it")
