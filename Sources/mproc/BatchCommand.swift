@@ -62,6 +62,8 @@ struct BatchCommand: ParsableCommand {
 
     @OptionGroup var workerOptions: WorkerOptions
 
+    @OptionGroup var timeoutOption: TimeoutOption
+
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one HDF5 file or directory") }
         if checkpoint < 0 { throw ValidationError("--checkpoint must be >= 0 seconds (got \(checkpoint))") }
@@ -90,6 +92,7 @@ struct BatchCommand: ParsableCommand {
         batch.strategy = strategy == "shared" ? .sharedArrays : .streaming
         batch.checkpointInterval = .milliseconds(Int64(checkpoint * 1000))
         batch.filesPerPass = filesPerPass
+        batch.fileTimeout = timeoutOption.duration
         let pool = try WorkerPool(workers: workerOptions.workers)
         defer { pool.shutdown() }
         let showProgress = !quiet && isTerminal(2)

@@ -54,6 +54,10 @@ public struct HDF5Batch: Sendable {
     public var bytesPerPass = 2 << 30
     /// Least time between two checkpoints of the output.
     public var checkpointInterval: Duration = .seconds(2)
+    /// The most one file may take (nil: no limit). A worker still reading a file after this long
+    /// (stopped, looping, blocked) is killed and replaced, and the file is a failed record saying so;
+    /// the batch goes on. For a dataset split into pieces it bounds each piece.
+    public var fileTimeout: Duration?
 
     public init(inputs: [String], datasets: [String] = ["/**"], statistics: [Statistic] = Statistic.summary,
                 ddof: Int = 0) {
