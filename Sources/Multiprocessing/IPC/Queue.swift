@@ -36,13 +36,9 @@ public final class Queue<Element: Codable & Sendable>: @unchecked Sendable {
         guard SharedRing.footprint(bytes.count) <= byteCapacity else {
             throw QueueError.itemTooLarge(bytes: bytes.count, capacity: byteCapacity)
         }
-        try condition.withLock {
+        try locked(timeout: timeout, busy: .full) { deadline in
             let room = { self.ring.count < self.maxSize && self.ring.fits(bytes.count) }
-            if let timeout {
-                guard try condition.wait(for: room, timeout: timeout) else { throw QueueError.full }
-            } else {
-                try condition.wait(for: room)
-            }
+            guard try condition.wait(for: room, until: deadline, reacquireBy: deadline) else { throw QueueError.full }
             ring.push(bytes)
             try condition.notifyAll()
         }
@@ -51,18 +47,34 @@ public final class Queue<Element: Codable & Sendable>: @unchecked Sendable {
     /// Removes and returns the oldest item, waiting at most `timeout` (nil: as long as it takes).
     /// Throws ``QueueError/empty`` on timeout.
     public func get(timeout: Duration? = nil) throws -> Element {
-        let bytes: [UInt8] = try condition.withLock {
+        let bytes: [UInt8] = try locked(timeout: timeout, busy: .empty) { deadline in
             let ready = { self.ring.count > 0 }
-            if let timeout {
-                guard try condition.wait(for: ready, timeout: timeout) else { throw QueueError.empty }
-            } else {
-                try condition.wait(for: ready)
-            }
+            guard try condition.wait(for: ready, until: deadline, reacquireBy: deadline) else { throw QueueError.empty }
             let bytes = ring.pop()
             try condition.notifyAll()
             return bytes
         }
         return try BinaryDecoder().decode(Element.self, from: bytes)
+    }
+
+    /// Runs `body` holding the queue's lock, with one deadline for taking the lock, waiting and taking
+    /// it back: a process stopped or stuck while holding the lock cannot make a timed call hang. A lock
+    /// that stays busy until the deadline throws `busy` (full or empty: the call could not complete).
+    private func locked<Result>(
+        timeout: Duration?, busy: QueueError, _ body: (SyncDeadline) throws -> Result
+    ) throws -> Result {
+        guard let timeout else { return try condition.withLock { try body(.never) } }
+        let deadline = SyncDeadline.after(timeout)
+        do {
+            // If the lock is not taken back in time, withLock's release finds it not held and is skipped.
+            let result = try condition.withLock(timeout: .nanoseconds(deadline.remainingNanoseconds ?? 0)) {
+                try body(deadline)
+            }
+            guard let result else { throw busy }
+            return result
+        } catch SyncError.Code.timedOut {
+            throw busy
+        }
     }
 
     /// `put` without waiting: throws ``QueueError/full`` at once.

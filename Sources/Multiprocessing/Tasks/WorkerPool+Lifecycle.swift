@@ -53,9 +53,11 @@ extension WorkerPool {
     /// let values = try pool.starmap(Power.self, over: [(2, 10), (3, 3)])
     /// ```
     public func starmap<Task: ParallelTask2>(
-        _ task: Task.Type, over pairs: [(Task.First, Task.Second)], chunkSize: Int? = nil
+        _ task: Task.Type, over pairs: [(Task.First, Task.Second)], chunkSize: Int? = nil, timeout: Duration? = nil
     ) throws -> [Task.Output] {
-        try map(StarTask<Task>.self, over: pairs.map { ArgumentPair(first: $0.0, second: $0.1) }, chunkSize: chunkSize)
+        try map(
+            StarTask<Task>.self, over: pairs.map { ArgumentPair(first: $0.0, second: $0.1) }, chunkSize: chunkSize,
+            timeout: timeout)
     }
 }
 
