@@ -13,7 +13,7 @@ public final class Connection: @unchecked Sendable {
     /// Whether this end may send / receive.
     public let canSend: Bool
     public let canReceive: Bool
-    /// The largest message ``receiveBytes()`` accepts (a corrupt length cannot allocate unbounded memory).
+    /// The largest message ``receiveBytes(timeout:)`` accepts (a corrupt length cannot allocate unbounded memory).
     public var maximumMessageBytes = 1 << 30
 
     init(fd: Int32, canSend: Bool, canReceive: Bool) {

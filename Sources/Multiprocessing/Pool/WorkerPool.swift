@@ -178,6 +178,10 @@ public final class WorkerPool: @unchecked Sendable {
                     try restartWorker(index)
                 }
             }
+            if let deadline, deadline.remainingNanoseconds == 0 {
+                // An enclosing scope's deadline is already spent: do not start what cannot finish in time.
+                throw WorkerPoolError.timedOut(timeout: deadline.timeout, job: jobName, stuck: [])
+            }
             try post(job, typeName: typeName, chunks: chunks)
             try awaitCompletion(
                 jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" }, whileWaiting: whileWaiting,

@@ -34,7 +34,7 @@ public enum WorkerPoolError: Error, CustomStringConvertible, Sendable, Equatable
         case .invalidChunkSize(let n): "invalid chunk size \(n): use at least 1"
         case .timedOut(let timeout, let job, let stuck):
             "\(job) timed out after \(describeTimeout(timeout)): "
-                + (stuck.isEmpty ? "no worker was running it" : stuck.map(\.description).joined(separator: "; "))
+                + (stuck.isEmpty ? "the deadline passed before it started" : stuck.map(\.description).joined(separator: "; "))
                 + (stuck.count == 1 ? "; the pool killed and replaced it" : stuck.isEmpty ? "" : "; the pool killed and replaced them")
         case .invalidTimeout(let timeout): "invalid timeout \(timeout): use a positive duration"
         }
