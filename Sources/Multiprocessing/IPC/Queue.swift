@@ -101,6 +101,8 @@ public final class Queue<Element: Codable & Sendable>: @unchecked Sendable {
 /// ```
 public final class JoinableQueue<Element: Codable & Sendable>: @unchecked Sendable {
     private let queue: Queue<Element>
+    /// The lock and condition shared with the underlying queue.
+    var condition: Condition { queue.condition }
     private let unfinished: SharedValue<Int>
 
     public init(maxSize: Int? = nil, byteCapacity: Int = 8 << 20) throws {
@@ -134,12 +136,22 @@ public final class JoinableQueue<Element: Codable & Sendable>: @unchecked Sendab
 
     /// Waits until every item put has been marked done, at most `timeout`; returns whether it happened.
     @discardableResult
+    /// With a timeout, a process stopped while holding the queue's lock cannot make it hang either.
     public func join(timeout: Duration? = nil) throws -> Bool {
-        try queue.condition.withLock {
-            let done = { self.unfinished.atomicLoad() == 0 }
-            if let timeout { return try queue.condition.wait(for: done, timeout: timeout) }
-            try queue.condition.wait(for: done)
-            return true
+        guard let timeout else {
+            return try queue.condition.withLock {
+                try queue.condition.wait(for: { self.unfinished.atomicLoad() == 0 })
+                return true
+            }
+        }
+        let deadline = SyncDeadline.after(timeout)
+        do {
+            let done = try queue.condition.withLock(timeout: .nanoseconds(deadline.remainingNanoseconds ?? 0)) {
+                try queue.condition.wait(for: { self.unfinished.atomicLoad() == 0 }, until: deadline, reacquireBy: deadline)
+            }
+            return done ?? false
+        } catch SyncError.Code.timedOut {
+            return false
         }
     }
 

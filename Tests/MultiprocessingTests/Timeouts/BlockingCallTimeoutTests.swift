@@ -102,3 +102,20 @@ final class BlockingCallTimeoutTests: XCTestCase {
         XCTAssertEqual(try a.receive(Int.self, timeout: .seconds(5)), 42)
     }
 }
+
+final class JoinableQueueTimeoutTests: XCTestCase {
+    func testJoinWithTimeoutReturnsFalseWhileAStoppedProcessHoldsTheQueueLock() throws {
+        let queue = try JoinableQueue<Int>()
+        try queue.put(1)
+        let children = forkChildren(1) { _ in
+            try queue.condition.acquire()
+            while true { pause() }
+        }
+        defer { reap(children.map { kill($0, SIGKILL); return $0 }) }
+        usleep(100_000)
+        kill(children[0], SIGSTOP)
+        let start = ContinuousClock.now
+        XCTAssertFalse(try queue.join(timeout: .milliseconds(300)))
+        XCTAssertLessThan(ContinuousClock.now - start, .seconds(5), "hang guard")
+    }
+}
