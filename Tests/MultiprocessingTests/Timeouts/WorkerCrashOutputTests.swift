@@ -48,4 +48,19 @@ final class WorkerCrashOutputTests: XCTestCase {
             for marker in backtraceMarkers { XCTAssertFalse(output.contains(marker), "worker printed: \(output)") }
         }
     }
+
+    func testProcessChildThatSegfaultsPrintsNoBacktrace() throws {
+        var status: ExitStatus?
+        let output = try capturingStandardError {
+            let child = Multiprocessing.Process {
+                let bad = UnsafeMutablePointer<Int>(bitPattern: 8)!
+                bad.pointee = 1
+            }
+            try child.start()
+            try child.join()
+            status = child.exitStatus
+        }
+        XCTAssertEqual(status, .signaled(SIGSEGV))
+        for marker in backtraceMarkers { XCTAssertFalse(output.contains(marker), "child printed: \(output)") }
+    }
 }
