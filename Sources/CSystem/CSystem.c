@@ -9,6 +9,7 @@
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -55,4 +56,23 @@ int mp_usable_cpu_count(void) {
     CPU_ZERO(&set);
     if (sched_getaffinity(0, sizeof set, &set) != 0) return -1;
     return CPU_COUNT(&set);
+}
+
+#include <signal.h>
+void mp_reset_crash_signals(void) {
+    // The Swift runtime's backtracer (and any library's crash handler) is replaced by the default
+    // action, so a crashing worker dies at once with its signal and prints nothing; the parent
+    // reports it in one line.
+    static const int crash_signals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT, SIGTRAP};
+    sigset_t set;
+    sigemptyset(&set);
+    for (unsigned i = 0; i < sizeof crash_signals / sizeof crash_signals[0]; i++) {
+        struct sigaction action;
+        memset(&action, 0, sizeof action);
+        action.sa_handler = SIG_DFL;
+        sigemptyset(&action.sa_mask);
+        sigaction(crash_signals[i], &action, NULL);
+        sigaddset(&set, crash_signals[i]);
+    }
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
 }

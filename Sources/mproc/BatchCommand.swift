@@ -63,6 +63,7 @@ struct BatchCommand: ParsableCommand {
     @OptionGroup var workerOptions: WorkerOptions
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
+    @OptionGroup var timeoutOption: TimeoutOption
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one HDF5 file or directory") }
@@ -97,6 +98,7 @@ struct BatchCommand: ParsableCommand {
         batch.checkpointInterval = .milliseconds(Int64(checkpoint * 1000))
         batch.filesPerPass = filesPerPass
         batch.sizeLimit = try sizeLimitOptions.limit()
+        batch.fileTimeout = timeoutOption.duration
         let pool = try WorkerPool(workers: workerOptions.workers)
         defer { pool.shutdown() }
         let showProgress = !quiet && isTerminal(2)

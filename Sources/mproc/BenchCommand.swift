@@ -30,6 +30,9 @@ struct BenchCommand: ParsableCommand {
 
     @OptionGroup var workerOptions: WorkerOptions
 
+    /// Here a per-call deadline (the pool's `timeout`), to measure what a deadline costs each call.
+    @OptionGroup var timeoutOption: TimeoutOption
+
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
@@ -55,7 +58,8 @@ struct BenchCommand: ParsableCommand {
                 return clock.now - start
             }
         } else {
-            let pool = try WorkerPool(workers: workers, startMethod: workerOptions.startMethod)
+            let pool = try WorkerPool(
+                workers: workers, startMethod: workerOptions.startMethod, timeout: timeoutOption.duration)
             defer { pool.shutdown() }
             times = dtype == "float32"
                 ? try BenchRunner<Float>(pool: pool, n: n).measure(workload, runs: runs, warmup: warmup)

@@ -44,6 +44,7 @@ struct MapCommand: ParsableCommand {
     @OptionGroup var workerOptions: WorkerOptions
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
+    @OptionGroup var timeoutOption: TimeoutOption
 
     func validate() throws {
         guard UnaryOp(parsing: op) != nil else {
@@ -69,10 +70,13 @@ struct MapCommand: ParsableCommand {
         progress.stage("\(op) of \(spec.path):\(source)")
         let result: HDF5Transform.Result
         do {
-            result = try HDF5Transform.map(
-                UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
-                dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force,
-                limit: try sizeLimitOptions.limit(), on: pool)
+            let limit = try sizeLimitOptions.limit()
+            result = try timeoutOption.bounding {
+                try HDF5Transform.map(
+                    UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
+                    dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force,
+                    limit: limit, on: pool)
+            }
         } catch let error as ArrayIOError where error.reason.hasSuffix("(overwrite: true replaces it)") {
             progress.finish()
             let what = error.reason.replacingSuffix(" (overwrite: true replaces it)", with: "; pass --force to replace it")

@@ -38,6 +38,7 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var workerOptions: WorkerOptions
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
+    @OptionGroup var timeoutOption: TimeoutOption
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -72,12 +73,13 @@ struct StatsCommand: ParsableCommand {
         let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype)!
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
-        let report: StatsReport
-        switch computeType {
-        case .float64: report = try compute(Double.self, spec: spec, statistics: statistics, pool: pool)
-        case .float32: report = try compute(Float.self, spec: spec, statistics: statistics, pool: pool)
-        case .int64: report = try compute(Int64.self, spec: spec, statistics: statistics, pool: pool)
-        case .int32, .int16, .uint8: report = try compute(Int32.self, spec: spec, statistics: statistics, pool: pool)
+        let report: StatsReport = try timeoutOption.bounding {
+            switch computeType {
+            case .float64: try compute(Double.self, spec: spec, statistics: statistics, pool: pool)
+            case .float32: try compute(Float.self, spec: spec, statistics: statistics, pool: pool)
+            case .int64: try compute(Int64.self, spec: spec, statistics: statistics, pool: pool)
+            case .int32, .int16, .uint8: try compute(Int32.self, spec: spec, statistics: statistics, pool: pool)
+            }
         }
         print(json ? report.json() : report.table())
     }

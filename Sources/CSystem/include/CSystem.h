@@ -22,6 +22,9 @@ int mp_set_process_name(const char *name);
 /// (OpenBLAS, OpenMP), found by symbol, since each worker is one core's worth of work. Returns how
 /// many it limited.
 int mp_limit_library_threads(void);
+/// In a worker process: SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGABRT and SIGTRAP back to their default
+/// action (die, no handler), undoing the Swift runtime's backtracer; and unblocked.
+void mp_reset_crash_signals(void);
 /// The CPUs this process may run on (its affinity mask: taskset, cpusets), or -1 if unknown.
 int mp_usable_cpu_count(void);
 int mp_wifexited(int status);

@@ -68,9 +68,9 @@ extension HDF5Batch {
                 segment: segment.reference, layout: runLayout,
                 needs: statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }.rawValue,
                 slabBytes: slabBytes, serial: pieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue)
-            var crashed: (chunk: Int, message: String)? = nil
+            var crashed: [Int: String] = [:]
             do {
-                try pool.run(job, chunks: pending.count, describeChunk: { i in
+                try pool.run(job, chunks: pending.count, chunkTimeout: fileTimeout, describeChunk: { i in
                     let piece = pieces[pending[i]]
                     return "\(window[deferred[piece.dataset].file].path):\(deferred[piece.dataset].record.dataset) chunks \(piece.firstChunk)..<\(piece.endChunk)"
                 }) {
@@ -81,9 +81,11 @@ extension HDF5Batch {
             } catch let error as WorkerPoolError {
                 switch error {
                 case .workerDied(_, let status, let chunk, _, _):
-                    crashed = (chunk, "the worker reading the dataset died with \(status)")
+                    crashed[chunk] = "the worker reading the dataset died with \(status)"
                 case .chunkFailed(_, let chunk, _, _, let message):
-                    crashed = (chunk, message)
+                    crashed[chunk] = message
+                case .timedOut(let timeout, _, let stuck):
+                    crashed.merge(Self.timeoutMessages(timeout, stuck, reading: "the dataset")) { a, _ in a }
                 default:
                     throw error
                 }
@@ -98,8 +100,8 @@ extension HDF5Batch {
                     doneBytes += bytesOf(pieces[p])
                     if failed[dataset] == nil { failed[dataset] = layout.message(base, piece: i) }
                 default:
-                    if crashed?.chunk == i {
-                        if failed[dataset] == nil { failed[dataset] = crashed!.message }
+                    if let message = crashed[i] {
+                        if failed[dataset] == nil { failed[dataset] = message }
                     } else {
                         next.append(p)
                     }
@@ -140,11 +142,13 @@ extension HDF5Batch {
             var record = convert(item.record, file: file, kind: .failed)!
             do {
                 let values: Statistics
-                switch item.record.dtype ?? .float64 {
-                case .float64: values = try sharedStatistics(Double.self, file.path, item.record.dataset, pool)
-                case .float32: values = try sharedStatistics(Float.self, file.path, item.record.dataset, pool)
-                case .int64: values = try sharedStatistics(Int64.self, file.path, item.record.dataset, pool)
-                default: values = try sharedStatistics(Int32.self, file.path, item.record.dataset, pool)
+                values = try WorkerPool.withTimeout(fileTimeout) {
+                    switch item.record.dtype ?? .float64 {
+                    case .float64: try sharedStatistics(Double.self, file.path, item.record.dataset, pool)
+                    case .float32: try sharedStatistics(Float.self, file.path, item.record.dataset, pool)
+                    case .int64: try sharedStatistics(Int64.self, file.path, item.record.dataset, pool)
+                    default: try sharedStatistics(Int32.self, file.path, item.record.dataset, pool)
+                    }
                 }
                 record.status = .ok
                 record.message = nil

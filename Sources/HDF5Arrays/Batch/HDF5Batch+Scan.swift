@@ -35,9 +35,9 @@ extension HDF5Batch {
                 smallLimit: strategy == .sharedArrays ? -1 : smallDatasetBytes, slabBytes: slabBytes,
                 maxBytes: sizeLimit.bytes)
             let slot = { (i: Int) in ResultSlot(base: slots.base + i * slotBytes, capacity: slotBytes) }
-            var crashed: (chunk: Int, message: String)? = nil
+            var crashed: [Int: String] = [:]
             do {
-                try pool.run(job, chunks: pending.count, describeChunk: { window[pending[$0]].path }) {
+                try pool.run(job, chunks: pending.count, chunkTimeout: fileTimeout, describeChunk: { window[pending[$0]].path }) {
                     var files = 0, bytes = 0
                     for i in pending.indices where results[pending[i]] == nil {
                         let s = slot(i)
@@ -51,9 +51,11 @@ extension HDF5Batch {
             } catch let error as WorkerPoolError {
                 switch error {
                 case .workerDied(_, let status, let chunk, _, _):
-                    crashed = (chunk, "the worker reading the file died with \(status)")
+                    crashed[chunk] = "the worker reading the file died with \(status)"
                 case .chunkFailed(_, let chunk, _, _, let message):
-                    crashed = (chunk, message)
+                    crashed[chunk] = message
+                case .timedOut(let timeout, _, let stuck):
+                    crashed.merge(Self.timeoutMessages(timeout, stuck, reading: "the file")) { a, _ in a }
                 default:
                     throw error
                 }
@@ -66,8 +68,8 @@ extension HDF5Batch {
                 case .done: results[index] = s.records()
                 case .overflow: bigger.append(index)
                 case .pending:
-                    if crashed?.chunk == i {
-                        results[index] = [SlotRecord(kind: .fileFailed, dataset: "", pattern: "", message: crashed!.message)]
+                    if let message = crashed[i] {
+                        results[index] = [SlotRecord(kind: .fileFailed, dataset: "", pattern: "", message: message)]
                     } else {
                         next.append(index)
                     }
@@ -96,5 +98,21 @@ extension HDF5Batch {
             pending = next
         }
         return results.map { $0 ?? [] }
+    }
+
+    /// "timed out after 1 s (worker pid 123 was stopped)" for each chunk a stuck worker held.
+    static func timeoutMessages(_ timeout: Duration, _ stuck: [StuckWorker], reading what: String) -> [Int: String] {
+        var messages: [Int: String] = [:]
+        for worker in stuck {
+            guard let chunk = worker.chunk else { continue }
+            messages[chunk] = "timed out after \(describeSeconds(timeout)) (the worker reading \(what), pid \(worker.pid), was \(worker.state))"
+        }
+        return messages
+    }
+
+    private static func describeSeconds(_ timeout: Duration) -> String {
+        let (seconds, attoseconds) = timeout.components
+        let value = Double(seconds) + Double(attoseconds) / 1e18
+        return value == value.rounded() ? "\(Int64(value)) s" : "\(value) s"
     }
 }

@@ -58,6 +58,10 @@ public struct HDF5Batch: Sendable {
     /// record (naming its declared shape and size) and the batch goes on. Applies to streamed datasets
     /// too, on their declared extent. Default: ``SizeLimit/default``.
     public var sizeLimit: SizeLimit = .default
+    /// The most one file may take (nil: no limit). A worker still reading a file after this long
+    /// (stopped, looping, blocked) is killed and replaced, and the file is a failed record saying so;
+    /// the batch goes on. For a dataset split into pieces it bounds each piece.
+    public var fileTimeout: Duration?
 
     public init(inputs: [String], datasets: [String] = ["/**"], statistics: [Statistic] = Statistic.summary,
                 ddof: Int = 0) {

@@ -4,10 +4,10 @@ extension Connection {
         try sendBytes(BinaryEncoder().encode(value))
     }
 
-    /// Receives a Codable value of type `type`, waiting for it. A message that is not a valid
-    /// encoding of `type` throws the decoder's error.
-    public func receive<Value: Decodable>(_ type: Value.Type) throws -> Value {
-        let bytes = try receiveBytes()
+    /// Receives a Codable value of type `type`, waiting for it at most `timeout` (nil: forever; see
+    /// ``receiveBytes(timeout:)``). A message that is not a valid encoding of `type` throws the decoder's error.
+    public func receive<Value: Decodable>(_ type: Value.Type, timeout: Duration? = nil) throws -> Value {
+        let bytes = try receiveBytes(timeout: timeout)
         return try BinaryDecoder().decode(type, from: bytes)
     }
 }

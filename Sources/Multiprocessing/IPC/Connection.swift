@@ -13,7 +13,7 @@ public final class Connection: @unchecked Sendable {
     /// Whether this end may send / receive.
     public let canSend: Bool
     public let canReceive: Bool
-    /// The largest message ``receiveBytes()`` accepts (a corrupt length cannot allocate unbounded memory).
+    /// The largest message ``receiveBytes(timeout:)`` accepts (a corrupt length cannot allocate unbounded memory).
     public var maximumMessageBytes = 1 << 30
 
     init(fd: Int32, canSend: Bool, canReceive: Bool) {
@@ -44,18 +44,22 @@ public final class Connection: @unchecked Sendable {
         try Array(bytes).withUnsafeBytes { try writeAll($0) }
     }
 
-    /// Receives one message of raw bytes, waiting for it.
-    public func receiveBytes() throws -> [UInt8] {
+    /// Receives one message of raw bytes, waiting for it at most `timeout` (nil: forever).
+    ///
+    /// Throws ``ConnectionError/timedOut`` when no whole message arrived in time. If part of a message
+    /// had arrived, the stream cannot be resynchronized: this end is closed as well.
+    public func receiveBytes(timeout: Duration? = nil) throws -> [UInt8] {
         guard canReceive else { throw ConnectionError.wrongDirection("receive on a send-only connection") }
         guard fd >= 0 else { throw ConnectionError.closed }
+        let deadline = SyncDeadline.after(timeout)
         var header: UInt64 = 0
-        try withUnsafeMutableBytes(of: &header) { try readAll($0, atMessageStart: true) }
+        try withUnsafeMutableBytes(of: &header) { try readAll($0, atMessageStart: true, deadline: deadline) }
         let length = UInt64(littleEndian: header)
         guard length <= UInt64(maximumMessageBytes) else {
             throw ConnectionError.messageTooLarge(length: length, limit: maximumMessageBytes)
         }
         var bytes = [UInt8](repeating: 0, count: Int(length))
-        try bytes.withUnsafeMutableBytes { try readAll($0, atMessageStart: false) }
+        try bytes.withUnsafeMutableBytes { try readAll($0, atMessageStart: false, deadline: deadline) }
         return bytes
     }
 
@@ -83,9 +87,13 @@ public final class Connection: @unchecked Sendable {
         }
     }
 
-    private func readAll(_ buffer: UnsafeMutableRawBufferPointer, atMessageStart: Bool) throws {
+    private func readAll(_ buffer: UnsafeMutableRawBufferPointer, atMessageStart: Bool, deadline: SyncDeadline) throws {
         var offset = 0
         while offset < buffer.count {
+            if let left = deadline.remainingNanoseconds, !poll(timeout: .nanoseconds(left)) {
+                if offset > 0 || !atMessageStart { close() }
+                throw ConnectionError.timedOut
+            }
             let n = retryingOnInterrupt { recv(fd, buffer.baseAddress! + offset, buffer.count - offset, 0) }
             if n == 0 {
                 throw offset == 0 && atMessageStart ? ConnectionError.closed : ConnectionError.truncated
@@ -136,6 +144,8 @@ public enum ConnectionError: Error, CustomStringConvertible, Sendable, Equatable
     case closed
     /// The stream ended in the middle of a message.
     case truncated
+    /// No whole message arrived within the timeout.
+    case timedOut
     case messageTooLarge(length: UInt64, limit: Int)
     case wrongDirection(String)
     case system(SystemError)
@@ -144,6 +154,7 @@ public enum ConnectionError: Error, CustomStringConvertible, Sendable, Equatable
         switch self {
         case .closed: "the other end of the connection is closed"
         case .truncated: "the connection ended in the middle of a message"
+        case .timedOut: "timed out waiting for a message"
         case .messageTooLarge(let length, let limit): "message of \(length) bytes exceeds the limit of \(limit) bytes"
         case .wrongDirection(let what): "cannot \(what)"
         case .system(let error): error.description

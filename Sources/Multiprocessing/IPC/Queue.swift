@@ -36,13 +36,9 @@ public final class Queue<Element: Codable & Sendable>: @unchecked Sendable {
         guard SharedRing.footprint(bytes.count) <= byteCapacity else {
             throw QueueError.itemTooLarge(bytes: bytes.count, capacity: byteCapacity)
         }
-        try condition.withLock {
+        try locked(timeout: timeout, busy: .full) { deadline in
             let room = { self.ring.count < self.maxSize && self.ring.fits(bytes.count) }
-            if let timeout {
-                guard try condition.wait(for: room, timeout: timeout) else { throw QueueError.full }
-            } else {
-                try condition.wait(for: room)
-            }
+            guard try condition.wait(for: room, until: deadline, reacquireBy: deadline) else { throw QueueError.full }
             ring.push(bytes)
             try condition.notifyAll()
         }
@@ -51,18 +47,34 @@ public final class Queue<Element: Codable & Sendable>: @unchecked Sendable {
     /// Removes and returns the oldest item, waiting at most `timeout` (nil: as long as it takes).
     /// Throws ``QueueError/empty`` on timeout.
     public func get(timeout: Duration? = nil) throws -> Element {
-        let bytes: [UInt8] = try condition.withLock {
+        let bytes: [UInt8] = try locked(timeout: timeout, busy: .empty) { deadline in
             let ready = { self.ring.count > 0 }
-            if let timeout {
-                guard try condition.wait(for: ready, timeout: timeout) else { throw QueueError.empty }
-            } else {
-                try condition.wait(for: ready)
-            }
+            guard try condition.wait(for: ready, until: deadline, reacquireBy: deadline) else { throw QueueError.empty }
             let bytes = ring.pop()
             try condition.notifyAll()
             return bytes
         }
         return try BinaryDecoder().decode(Element.self, from: bytes)
+    }
+
+    /// Runs `body` holding the queue's lock, with one deadline for taking the lock, waiting and taking
+    /// it back: a process stopped or stuck while holding the lock cannot make a timed call hang. A lock
+    /// that stays busy until the deadline throws `busy` (full or empty: the call could not complete).
+    private func locked<Result>(
+        timeout: Duration?, busy: QueueError, _ body: (SyncDeadline) throws -> Result
+    ) throws -> Result {
+        guard let timeout else { return try condition.withLock { try body(.never) } }
+        let deadline = SyncDeadline.after(timeout)
+        do {
+            // If the lock is not taken back in time, withLock's release finds it not held and is skipped.
+            let result = try condition.withLock(timeout: .nanoseconds(deadline.remainingNanoseconds ?? 0)) {
+                try body(deadline)
+            }
+            guard let result else { throw busy }
+            return result
+        } catch SyncError.Code.timedOut {
+            throw busy
+        }
     }
 
     /// `put` without waiting: throws ``QueueError/full`` at once.
@@ -89,6 +101,8 @@ public final class Queue<Element: Codable & Sendable>: @unchecked Sendable {
 /// ```
 public final class JoinableQueue<Element: Codable & Sendable>: @unchecked Sendable {
     private let queue: Queue<Element>
+    /// The lock and condition shared with the underlying queue.
+    var condition: Condition { queue.condition }
     private let unfinished: SharedValue<Int>
 
     public init(maxSize: Int? = nil, byteCapacity: Int = 8 << 20) throws {
@@ -122,12 +136,22 @@ public final class JoinableQueue<Element: Codable & Sendable>: @unchecked Sendab
 
     /// Waits until every item put has been marked done, at most `timeout`; returns whether it happened.
     @discardableResult
+    /// With a timeout, a process stopped while holding the queue's lock cannot make it hang either.
     public func join(timeout: Duration? = nil) throws -> Bool {
-        try queue.condition.withLock {
-            let done = { self.unfinished.atomicLoad() == 0 }
-            if let timeout { return try queue.condition.wait(for: done, timeout: timeout) }
-            try queue.condition.wait(for: done)
-            return true
+        guard let timeout else {
+            return try queue.condition.withLock {
+                try queue.condition.wait(for: { self.unfinished.atomicLoad() == 0 })
+                return true
+            }
+        }
+        let deadline = SyncDeadline.after(timeout)
+        do {
+            let done = try queue.condition.withLock(timeout: .nanoseconds(deadline.remainingNanoseconds ?? 0)) {
+                try queue.condition.wait(for: { self.unfinished.atomicLoad() == 0 }, until: deadline, reacquireBy: deadline)
+            }
+            return done ?? false
+        } catch SyncError.Code.timedOut {
+            return false
         }
     }
 

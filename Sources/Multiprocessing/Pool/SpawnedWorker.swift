@@ -28,10 +28,15 @@ enum SpawnedWorker {
         slot.checkIn.store(0, ordering: .relaxed)
         let marker = "\(environmentKey)=\(getpid()),\(control.fileDescriptor),\(control.byteCount),\(index),\(startSequence)"
         var environment = [marker]
+        // The Swift runtime reads SWIFT_BACKTRACE before `main`: turn its crash handler off there too.
+        let quiet = !CrashTraces.requested
+        if quiet { environment.append(CrashTraces.runtimeSetting) }
         var entry = environ
         while let pointer = entry.pointee {
             let text = String(cString: pointer)
-            if !text.hasPrefix(environmentKey + "=") { environment.append(text) }
+            if !text.hasPrefix(environmentKey + "="), !(quiet && text.hasPrefix("SWIFT_BACKTRACE=")) {
+                environment.append(text)
+            }
             entry += 1
         }
         let arguments = [CommandLine.arguments.first ?? "worker"]

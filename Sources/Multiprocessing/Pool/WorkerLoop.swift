@@ -16,6 +16,9 @@ struct WorkerLoop {
 
     func run(startSequence: UInt32) -> Never {
         mp_cleanup_forget_in_child()
+        // A crash is one line from the parent (pid, signal, chunk), not a backtrace on the user's
+        // terminal: unless traces are asked for, crash signals kill the worker without a handler.
+        if !CrashTraces.requested { mp_reset_crash_signals() }
         // Die with the parent. PDEATHSIG is racy (the parent may already be gone): check after setting.
         _ = mp_set_parent_death_signal(SIGKILL)
         if getppid() != parentPID { _exit(0) }

@@ -15,6 +15,9 @@ import Synchronization
 ///
 /// A worker that dies mid-call (a signal, `abort()`, the OOM killer) fails that call with an error
 /// naming its pid, the signal and the chunk it held; the pool forks a replacement and stays usable.
+/// A call can have a deadline (``timeout``, a call's `timeout:`, or ``withTimeout(_:_:)``): when it
+/// passes, the workers that have not finished (stopped, looping, blocked) are killed and replaced, and
+/// the call throws ``WorkerPoolError/timedOut(timeout:job:stuck:)`` naming each one's pid, state and chunk.
 /// Workers die with the parent (`PR_SET_PDEATHSIG`) and ignore SIGINT, which the parent handles.
 ///
 /// ```swift
@@ -59,6 +62,15 @@ public final class WorkerPool: @unchecked Sendable {
     public let startMethod: StartMethod
     /// The executor behind ``applyAsync(_:_:)``, made on first use.
     private let asyncExecutor = PthreadProtected<Executor?>(nil)
+    private let defaultTimeout: PthreadProtected<Duration?>
+
+    /// How long any one call on this pool (a reduction, map, load, task map) may take before it is
+    /// stopped with ``WorkerPoolError/timedOut(timeout:job:stuck:)``; nil (the default) waits forever.
+    /// A call's own `timeout:` and an enclosing ``withTimeout(_:_:)`` apply too: the earliest deadline wins.
+    public var timeout: Duration? {
+        get { defaultTimeout.withLock { $0 } }
+        set { defaultTimeout.withLock { $0 = newValue } }
+    }
 
     /// The pool's own executor (for `applyAsync`), created on first use.
     var executor: Executor {
@@ -76,10 +88,13 @@ public final class WorkerPool: @unchecked Sendable {
     ///   - initializer: runs once in each worker after its fork (open a file, seed a generator...).
     ///   - maxTasksPerChild: replace a worker after it has run this many chunks.
     ///   - startMethod: `.fork` (default) or `.spawn` (see ``StartMethod``).
+    ///   - timeout: the default deadline of every call (see ``timeout``); nil waits forever.
     public init(
         workers: Int? = nil, initializer: (@Sendable () -> Void)? = nil, maxTasksPerChild: Int? = nil,
-        startMethod: StartMethod = .fork
+        startMethod: StartMethod = .fork, timeout: Duration? = nil
     ) throws {
+        try Self.validateTimeout(timeout)
+        defaultTimeout = PthreadProtected(timeout)
         let count = workers ?? Self.availableCores
         if startMethod == .spawn, initializer != nil { throw WorkerPoolError.spawnFailed(StartMethod.initializerMessage) }
         self.startMethod = startMethod
@@ -123,12 +138,24 @@ public final class WorkerPool: @unchecked Sendable {
     /// Runs chunks `0..<chunks` of `job` across the workers and returns when all are done.
     ///
     /// - Parameters:
+    ///   - timeout: the most this call may take (nil: the pool's ``timeout``); an enclosing
+    ///     ``withTimeout(_:_:)`` also applies, and the earliest deadline wins.
+    ///   - chunkTimeout: the most one chunk may take (nil: no limit), for jobs whose chunks are
+    ///     independent units such as files; a worker that holds one chunk longer is killed and replaced.
     ///   - describeChunk: names a chunk in errors (e.g. "chunk 3 (elements 3145728..<4194304)").
     ///   - whileWaiting: called in this thread every few milliseconds until the job is done (progress).
-    /// - Throws: ``WorkerPoolError`` when a worker died or a chunk threw; the pool stays usable.
+    /// - Throws: ``WorkerPoolError`` when a worker died, a chunk threw or a deadline passed; the pool
+    ///   stays usable.
     public func run<Job: WorkerJob>(
-        _ job: Job, chunks: Int, describeChunk: ((Int) -> String)? = nil, whileWaiting: (() -> Void)? = nil
+        _ job: Job, chunks: Int, timeout: Duration? = nil, chunkTimeout: Duration? = nil,
+        describeChunk: ((Int) -> String)? = nil, whileWaiting: (() -> Void)? = nil
     ) throws {
+        try Self.validateTimeout(timeout)
+        try Self.validateTimeout(chunkTimeout)
+        let start = ContinuousClock.now
+        let poolTimeout = self.timeout
+        try Self.validateTimeout(poolTimeout)
+        let deadline = CallDeadline.earliest(CallDeadline.scoped, (timeout ?? poolTimeout).map { CallDeadline($0, from: start) })
         let typeName = jobTypeName(Job.self)
         let jobName = String(describing: Job.self)
         let size = MemoryLayout<Job>.size
@@ -151,9 +178,14 @@ public final class WorkerPool: @unchecked Sendable {
                     try restartWorker(index)
                 }
             }
+            if let deadline, deadline.remainingNanoseconds == 0 {
+                // An enclosing scope's deadline is already spent: do not start what cannot finish in time.
+                throw WorkerPoolError.timedOut(timeout: deadline.timeout, job: jobName, stuck: [])
+            }
             try post(job, typeName: typeName, chunks: chunks)
             try awaitCompletion(
-                jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" }, whileWaiting: whileWaiting)
+                jobName: jobName, describeChunk: describeChunk ?? { "chunk \($0)" }, whileWaiting: whileWaiting,
+                deadline: deadline, chunkTimeout: chunkTimeout)
         }
     }
 
@@ -186,16 +218,21 @@ public final class WorkerPool: @unchecked Sendable {
         _ = mp_futex_wake(control.jobSequenceWord, Int32.max)
     }
 
+    /// Waits until every live worker has finished the posted job. Spins briefly, then sleeps on the
+    /// completion futex; the clock is read only before sleeping, so a deadline costs nothing per chunk.
     private func awaitCompletion(
-        jobName: String, describeChunk: (Int) -> String, whileWaiting: (() -> Void)?
+        jobName: String, describeChunk: (Int) -> String, whileWaiting: (() -> Void)?,
+        deadline: CallDeadline?, chunkTimeout: Duration?
     ) throws {
         let sequence = Int(control.jobSequence.load(ordering: .relaxed))
         var deaths: [(index: Int, pid: pid_t, status: ExitStatus, chunk: Int)] = []
+        var stuck: [StuckWorker] = []
+        var progress = chunkTimeout.map { ChunkWatch(workers: workerCount, limit: $0) }
         var spins = 0
         while true {
             let observed = control.completions.load(ordering: .acquiring)
             var pending = 0
-            for index in 0..<workerCount where !deaths.contains(where: { $0.index == index }) {
+            for index in 0..<workerCount where records[index].pid > 0 {
                 if control.slot(index).finishedSequence.load(ordering: .acquiring) != sequence { pending += 1 }
             }
             if pending == 0 { break }
@@ -204,9 +241,28 @@ public final class WorkerPool: @unchecked Sendable {
                 continue
             }
             whileWaiting?()
-            _ = mp_futex_wait(control.completionsWord, observed, whileWaiting == nil ? 10_000_000 : 2_000_000)
+            var sleep: Int64 = whileWaiting == nil ? 10_000_000 : 2_000_000
+            if let deadline {
+                let left = deadline.remainingNanoseconds
+                if left == 0 {
+                    // Too late: every worker that has not finished is stuck as far as this call goes.
+                    control.abort.store(1, ordering: .releasing)
+                    stuck += killUnfinished(sequence: sequence, describeChunk: describeChunk) { _ in true }
+                    try throwAfterReplacing(stuck: stuck, timeout: deadline.timeout, jobName: jobName)
+                }
+                sleep = min(sleep, left)
+            }
+            _ = mp_futex_wait(control.completionsWord, observed, sleep)
+            if progress != nil {
+                let overdue = progress!.overdue(control: control, records: records.map(\.pid), sequence: sequence)
+                if !overdue.isEmpty {
+                    // One chunk ran too long: stop the others claiming chunks, kill its worker.
+                    control.abort.store(1, ordering: .releasing)
+                    stuck += killUnfinished(sequence: sequence, describeChunk: describeChunk) { overdue.contains($0) }
+                }
+            }
             // A worker that died cannot report: look for it.
-            for index in 0..<workerCount where !deaths.contains(where: { $0.index == index }) {
+            for index in 0..<workerCount where records[index].pid > 0 {
                 let pid = records[index].pid
                 var status: Int32 = 0
                 if waitpid(pid, &status, WNOHANG) == pid {
@@ -217,6 +273,9 @@ public final class WorkerPool: @unchecked Sendable {
                     if chunk >= 0 { control.abort.store(1, ordering: .releasing) }
                 }
             }
+        }
+        if !stuck.isEmpty, let chunkTimeout {
+            try throwAfterReplacing(stuck: stuck, timeout: chunkTimeout, jobName: jobName)
         }
         for death in deaths { try spawnWorker(death.index) }
         if let death = deaths.first(where: { $0.chunk >= 0 }) {
@@ -233,6 +292,41 @@ public final class WorkerPool: @unchecked Sendable {
                     message: slot.errorMessage)
             }
         }
+    }
+
+    /// Kills (SIGKILL, then reaps) each live worker `selected` by index that has not finished job
+    /// `sequence`, after reading its state; a killed worker never writes again, so nothing it was doing
+    /// can reach a later call.
+    private func killUnfinished(
+        sequence: Int, describeChunk: (Int) -> String, selected: (Int) -> Bool
+    ) -> [StuckWorker] {
+        var stuck: [StuckWorker] = []
+        var killed: [pid_t] = []
+        for index in 0..<workerCount where selected(index) {
+            let pid = records[index].pid
+            let slot = control.slot(index)
+            guard pid > 0, slot.finishedSequence.load(ordering: .acquiring) != sequence else { continue }
+            let state = ProcessState(pid: pid)
+            kill(pid, SIGKILL)
+            let chunk = slot.currentChunk.load(ordering: .acquiring)
+            stuck.append(StuckWorker(pid: pid, state: state, chunk: chunk >= 0 ? chunk : nil,
+                                     held: chunk >= 0 ? describeChunk(chunk) : "no chunk"))
+            killed.append(pid)
+            records[index].pid = 0
+        }
+        for pid in killed {
+            var status: Int32 = 0
+            _ = retryingOnInterrupt { waitpid(pid, &status, 0) }
+            mp_cleanup_remove_worker(pid)
+        }
+        return stuck
+    }
+
+    /// Replaces the killed and dead workers (`records[i].pid == 0` marks exactly those of this call),
+    /// then throws the timeout; a replacement that cannot be started is the error instead.
+    private func throwAfterReplacing(stuck: [StuckWorker], timeout: Duration, jobName: String) throws -> Never {
+        for index in 0..<workerCount where records[index].pid == 0 { try spawnWorker(index) }
+        throw WorkerPoolError.timedOut(timeout: timeout, job: jobName, stuck: stuck)
     }
 
     // MARK: - Worker processes

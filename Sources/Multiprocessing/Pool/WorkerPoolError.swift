@@ -14,6 +14,11 @@ public enum WorkerPoolError: Error, CustomStringConvertible, Sendable, Equatable
     case shutDown
     /// A map was given a chunk size below 1.
     case invalidChunkSize(Int)
+    /// The call did not finish within `timeout`: the workers that had not finished were killed
+    /// (SIGKILL, reaped) and replaced; each is named with its state and what it held.
+    case timedOut(timeout: Duration, job: String, stuck: [StuckWorker])
+    /// A timeout that is zero or negative.
+    case invalidTimeout(Duration)
 
     public var description: String {
         switch self {
@@ -27,6 +32,11 @@ public enum WorkerPoolError: Error, CustomStringConvertible, Sendable, Equatable
         case .jobTooLarge(let job, let bytes, let limit): "job \(job) is \(bytes) bytes; the limit is \(limit)"
         case .shutDown: "the worker pool has been shut down"
         case .invalidChunkSize(let n): "invalid chunk size \(n): use at least 1"
+        case .timedOut(let timeout, let job, let stuck):
+            "\(job) timed out after \(describeTimeout(timeout)): "
+                + (stuck.isEmpty ? "the deadline passed before it started" : stuck.map(\.description).joined(separator: "; "))
+                + (stuck.count == 1 ? "; the pool killed and replaced it" : stuck.isEmpty ? "" : "; the pool killed and replaced them")
+        case .invalidTimeout(let timeout): "invalid timeout \(timeout): use a positive duration"
         }
     }
 }

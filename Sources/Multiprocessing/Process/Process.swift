@@ -63,6 +63,8 @@ public final class Process: @unchecked Sendable {
     private func runChild(parent: pid_t) -> Never {
         mp_cleanup_forget_in_child()
         signal(SIGINT, SIG_DFL)
+        // As in pool workers: a crash is the exit status the parent sees, not a backtrace (MPROC_BACKTRACE=1 for one).
+        if !CrashTraces.requested { mp_reset_crash_signals() }
         if daemon {
             _ = mp_set_parent_death_signal(SIGKILL)
             if getppid() != parent { _exit(1) }

@@ -104,16 +104,21 @@ public final class Condition: Lockable, @unchecked Sendable {
         try notify(Int(Int32.max))
     }
 
-    func wait(for predicate: () -> Bool, until deadline: SyncDeadline) throws(SyncError) -> Bool {
+    /// With `reacquireBy`, taking the lock back after the wait is bounded too: if another process holds
+    /// it past that deadline (stopped, stuck), this throws ``SyncError/Code/timedOut`` **without** the
+    /// lock, instead of waiting for it forever. The public waits take it back unbounded, as Python does.
+    func wait(
+        for predicate: () -> Bool, until deadline: SyncDeadline, reacquireBy: SyncDeadline = .never
+    ) throws(SyncError) -> Bool {
         var result = predicate()
         while !result && !deadline.hasPassed {
-            _ = try wait(until: deadline)
+            _ = try wait(until: deadline, reacquireBy: reacquireBy)
             result = predicate()
         }
         return result
     }
 
-    func wait(until deadline: SyncDeadline) throws(SyncError) -> Bool {
+    func wait(until deadline: SyncDeadline, reacquireBy: SyncDeadline = .never) throws(SyncError) -> Bool {
         guard cell.isHeldByCaller else { throw .notOwner("Condition.wait()") }
         // Read the sequence and count ourselves in while holding the lock: a notifier needs the lock,
         // so every notify after this point changes the word we sleep on.
@@ -132,7 +137,11 @@ public final class Condition: Lockable, @unchecked Sendable {
         }
         sleepers.wrappingDecrement(ordering: .relaxed)
 
-        let acquisition = try cell.lock(until: .never, in: "Condition")
+        let acquisition = try cell.lock(until: reacquireBy, in: "Condition")
+        if case .timedOut = acquisition {
+            if recursive { cell.depth.store(0, ordering: .relaxed) }
+            throw SyncError(.timedOut, "Condition: the lock could not be taken back before the deadline")
+        }
         if recursive { cell.depth.store(depth, ordering: .relaxed) }
         if case .ownerDied(let pid) = acquisition { throw .ownerDied(pid: pid, in: "Condition") }
         return notified

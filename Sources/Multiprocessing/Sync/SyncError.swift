@@ -45,6 +45,8 @@ public struct SyncError: Error, CustomStringConvertible, Sendable, Equatable {
         public static let invalidArgument = Code(rawValue: "invalidArgument")
         /// `withLock` on a ``SharedValue`` or ``SharedBuffer`` created with `lock: false`.
         public static let noLock = Code(rawValue: "noLock")
+        /// A deadline passed while another process held a lock the call needed (a stopped or stuck holder).
+        public static let timedOut = Code(rawValue: "timedOut")
         /// An operating-system call failed; see ``SyncError/errno``.
         public static let system = Code(rawValue: "system")
     }

@@ -117,6 +117,20 @@ public final class Future<Output: Sendable>: @unchecked Sendable {
         }
     }
 
+    /// The output, awaited without blocking a thread, at most `timeout`: throws ``FutureError/timedOut``
+    /// when the task is not done by then (the task itself goes on, as with Python's `result(timeout)`).
+    public func value(timeout: Duration) async throws -> Output {
+        let once = ResumeOnce<Output>()
+        return try await withCheckedThrowingContinuation { continuation in
+            once.set(continuation)
+            addDoneCallback { done in once.resume(with: Result { try done.result(timeout: .zero) }) }
+            Task {
+                try? await Task.sleep(for: timeout)
+                once.resume(with: .failure(FutureError.timedOut))
+            }
+        }
+    }
+
     /// Calls `callback` (on the executor's thread) when the future is done; at once if it already is.
     public func addDoneCallback(_ callback: @escaping @Sendable (Future<Output>) -> Void) {
         let now: Bool = lock.withLock {
@@ -185,5 +199,33 @@ public enum FutureError: Error, CustomStringConvertible, Sendable, Equatable {
         case .timedOut: "timed out waiting for the task's result"
         case .executorShutDown: "the executor was shut down before the task ran"
         }
+    }
+}
+
+/// A continuation resumed by whichever of several racers comes first (a result or a timer).
+final class ResumeOnce<Output: Sendable>: @unchecked Sendable {
+    private let lock = ConditionLock()
+    private var continuation: CheckedContinuation<Output, any Error>?
+    private var early: Result<Output, any Error>?
+    private var done = false
+
+    func set(_ continuation: CheckedContinuation<Output, any Error>) {
+        let ready: Result<Output, any Error>? = lock.withLock {
+            if let early { return early }
+            self.continuation = continuation
+            return nil
+        }
+        if let ready { continuation.resume(with: ready) }
+    }
+
+    func resume(with result: Result<Output, any Error>) {
+        let waiting: CheckedContinuation<Output, any Error>? = lock.withLock {
+            guard !done else { return nil }
+            done = true
+            if continuation == nil { early = result }
+            defer { continuation = nil }
+            return continuation
+        }
+        waiting?.resume(with: result)
     }
 }

@@ -1,40 +1,41 @@
 extension WorkerPool {
-    /// ``map(_:over:chunkSize:progress:)`` for async code: the map runs on a background thread, so no
-    /// Swift-concurrency thread blocks while the workers compute.
+    /// ``map(_:over:chunkSize:timeout:progress:)`` for async code: the map runs on a background thread, so no
+    /// Swift-concurrency thread blocks while the workers compute. `timeout` bounds the whole map.
     ///
     /// ```swift
     /// let squares = try await pool.map(Square.self, over: 0..<10_000)
     /// ```
     public func map<Task: ParallelTask, Inputs: Collection>(
-        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil
+        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
     ) async throws -> [Task.Output] where Inputs.Element == Task.Input {
         let values = Array(inputs)
         return try await withCheckedThrowingContinuation { continuation in
             startBackgroundThread { [self] in
-                continuation.resume(with: Result { try map(task, over: values, chunkSize: chunkSize) })
+                continuation.resume(with: Result { try map(task, over: values, chunkSize: chunkSize, timeout: timeout) })
             }
         }
     }
 
     /// Outputs in input order as they become available (Python's `imap`): output `i` is delivered as
     /// soon as outputs `0...i` are done. A failed task's ``TaskError`` is thrown at its position, after
-    /// the outputs of the inputs before it.
+    /// the outputs of the inputs before it. With `timeout`, the sequence throws
+    /// ``WorkerPoolError/timedOut(timeout:job:stuck:)`` once the whole map has run that long.
     public func imap<Task: ParallelTask, Inputs: Collection>(
-        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil
+        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
     ) -> AsyncThrowingStream<Task.Output, any Error> where Inputs.Element == Task.Input {
-        stream(task, over: Array(inputs), chunkSize: chunkSize, ordered: true)
+        stream(task, over: Array(inputs), chunkSize: chunkSize, timeout: timeout, ordered: true)
     }
 
     /// Outputs in the order tasks finish (Python's `imap_unordered`), with each task's input index.
-    /// The sequence throws the first failed task's ``TaskError``.
+    /// The sequence throws the first failed task's ``TaskError``, or the timeout as ``imap(_:over:chunkSize:timeout:)``.
     public func imapUnordered<Task: ParallelTask, Inputs: Collection>(
-        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil
+        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
     ) -> AsyncThrowingStream<(index: Int, output: Task.Output), any Error> where Inputs.Element == Task.Input {
         AsyncThrowingStream { continuation in
             let values = Array(inputs)
             startBackgroundThread { [self] in
                 do {
-                    _ = try mapCore(task, values: values, chunkSize: chunkSize, progress: nil) { index, outcome in
+                    _ = try mapCore(task, values: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
                         switch outcome {
                         case .success(let output): continuation.yield((index, output))
                         case .failure(let error): continuation.finish(throwing: error)
@@ -50,7 +51,7 @@ extension WorkerPool {
 
     /// (finished, total) updates of a map as an async sequence, ending with the outputs' arrival.
     public func mapWithProgress<Task: ParallelTask, Inputs: Collection>(
-        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil
+        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
     ) -> (progress: AsyncStream<(done: Int, total: Int)>, outputs: _MapOutputs<Task.Output>)
     where Inputs.Element == Task.Input {
         let values = Array(inputs)
@@ -58,7 +59,7 @@ extension WorkerPool {
         let outputs = _MapOutputs<Task.Output>()
         startBackgroundThread { [self] in
             let result = Result {
-                try map(task, over: values, chunkSize: chunkSize) { done, total in reporter.yield((done, total)) }
+                try map(task, over: values, chunkSize: chunkSize, timeout: timeout) { done, total in reporter.yield((done, total)) }
             }
             reporter.finish()
             outputs.set(result)
@@ -67,7 +68,7 @@ extension WorkerPool {
     }
 
     private func stream<Task: ParallelTask>(
-        _ task: Task.Type, over values: [Task.Input], chunkSize: Int?, ordered: Bool
+        _ task: Task.Type, over values: [Task.Input], chunkSize: Int?, timeout: Duration?, ordered: Bool
     ) -> AsyncThrowingStream<Task.Output, any Error> {
         AsyncThrowingStream { continuation in
             startBackgroundThread { [self] in
@@ -77,7 +78,7 @@ extension WorkerPool {
                 var next = 0
                 var ended = false
                 do {
-                    _ = try mapCore(task, values: values, chunkSize: chunkSize, progress: nil) { index, outcome in
+                    _ = try mapCore(task, values: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
                         buffered[index] = outcome
                         while !ended, let ready = buffered.removeValue(forKey: next) {
                             switch ready {

@@ -1,16 +1,17 @@
 extension WorkerPool {
     /// Runs `body` with a new pool and always shuts the pool down afterwards, even when `body` throws
-    /// (Python's `with Pool(...) as pool:`). The options are those of ``init(workers:initializer:maxTasksPerChild:startMethod:)``.
+    /// (Python's `with Pool(...) as pool:`). The options are those of ``init(workers:initializer:maxTasksPerChild:startMethod:timeout:)``.
     ///
     /// ```swift
     /// let squares = try WorkerPool.with(workers: 4) { pool in try pool.map(Square.self, over: 0..<100) }
     /// ```
     public static func with<Result>(
         workers: Int? = nil, initializer: (@Sendable () -> Void)? = nil, maxTasksPerChild: Int? = nil,
-        startMethod: StartMethod = .fork, _ body: (WorkerPool) throws -> Result
+        startMethod: StartMethod = .fork, timeout: Duration? = nil, _ body: (WorkerPool) throws -> Result
     ) throws -> Result {
         let pool = try WorkerPool(
-            workers: workers, initializer: initializer, maxTasksPerChild: maxTasksPerChild, startMethod: startMethod)
+            workers: workers, initializer: initializer, maxTasksPerChild: maxTasksPerChild, startMethod: startMethod,
+            timeout: timeout)
         defer { pool.shutdown() }
         return try body(pool)
     }
@@ -23,7 +24,7 @@ extension WorkerPool {
     public func closeAndJoin() { shutdown() }
 }
 
-/// A task of two arguments, for ``WorkerPool/starmap(_:over:chunkSize:)`` (Python's `starmap` unpacks
+/// A task of two arguments, for ``WorkerPool/starmap(_:over:chunkSize:timeout:)`` (Python's `starmap` unpacks
 /// argument tuples; Swift tuples are not Codable, so the pair travels as a struct).
 public protocol ParallelTask2: SendableMetatype {
     associatedtype First: Codable & Sendable
@@ -53,9 +54,11 @@ extension WorkerPool {
     /// let values = try pool.starmap(Power.self, over: [(2, 10), (3, 3)])
     /// ```
     public func starmap<Task: ParallelTask2>(
-        _ task: Task.Type, over pairs: [(Task.First, Task.Second)], chunkSize: Int? = nil
+        _ task: Task.Type, over pairs: [(Task.First, Task.Second)], chunkSize: Int? = nil, timeout: Duration? = nil
     ) throws -> [Task.Output] {
-        try map(StarTask<Task>.self, over: pairs.map { ArgumentPair(first: $0.0, second: $0.1) }, chunkSize: chunkSize)
+        try map(
+            StarTask<Task>.self, over: pairs.map { ArgumentPair(first: $0.0, second: $0.1) }, chunkSize: chunkSize,
+            timeout: timeout)
     }
 }
 

@@ -8,34 +8,53 @@ extension WorkerPool {
     /// (default: about 8 chunks per worker) and writes encoded outputs back. A task that throws, or whose
     /// worker dies (a signal, `abort()`, the OOM killer), fails alone: the other tasks finish, the pool
     /// replaces the worker, and this call throws the first failure's ``TaskError``. Use
-    /// ``mapResults(_:over:chunkSize:progress:)`` to get every task's outcome instead.
+    /// ``mapResults(_:over:chunkSize:timeout:progress:)`` to get every task's outcome instead.
+    ///
+    /// `timeout` bounds the whole map (Python's `map_async(...).get(timeout)`; nil: the pool's
+    /// ``timeout``, by default none). When it passes, the workers still running tasks are killed and
+    /// replaced, and the call throws ``WorkerPoolError/timedOut(timeout:job:stuck:)`` naming each
+    /// worker's pid, state and the task index it held.
     ///
     /// ```swift
-    /// let squares = try pool.map(Square.self, over: 0..<10_000)
+    /// let squares = try pool.map(Square.self, over: 0..<10_000, timeout: .seconds(30))
     /// ```
     public func map<Task: ParallelTask, Inputs: Collection>(
-        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, progress: ((Int, Int) -> Void)? = nil
+        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil,
+        progress: ((Int, Int) -> Void)? = nil
     ) throws -> [Task.Output] where Inputs.Element == Task.Input {
-        try mapResults(task, over: inputs, chunkSize: chunkSize, progress: progress).map { try $0.get() }
+        try mapResults(task, over: inputs, chunkSize: chunkSize, timeout: timeout, progress: progress).map { try $0.get() }
     }
 
-    /// Runs `Task` on one input in a worker (Python's `apply`).
-    public func apply<Task: ParallelTask>(_ task: Task.Type, _ input: Task.Input) throws -> Task.Output {
-        try map(task, over: [input])[0]
+    /// Runs `Task` on one input in a worker (Python's `apply`), waiting at most `timeout` (see ``map(_:over:chunkSize:timeout:progress:)``).
+    public func apply<Task: ParallelTask>(_ task: Task.Type, _ input: Task.Input, timeout: Duration? = nil) throws -> Task.Output {
+        try map(task, over: [input], timeout: timeout)[0]
     }
 
     /// Runs `Task` on every input and returns each task's outcome, in input order.
     ///
-    /// - Parameter progress: called with (finished, total) while the map runs, and once at the end.
+    /// - Parameters:
+    ///   - timeout: bounds the whole map, as in ``map(_:over:chunkSize:timeout:progress:)``; on expiry
+    ///     the call throws rather than returning partial outcomes.
+    ///   - progress: called with (finished, total) while the map runs, and once at the end.
     public func mapResults<Task: ParallelTask, Inputs: Collection>(
-        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, progress: ((Int, Int) -> Void)? = nil
+        _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil,
+        progress: ((Int, Int) -> Void)? = nil
     ) throws -> [Result<Task.Output, TaskError>] where Inputs.Element == Task.Input {
-        try mapCore(task, values: Array(inputs), chunkSize: chunkSize, progress: progress, onOutcome: nil)
+        try mapCore(task, values: Array(inputs), chunkSize: chunkSize, timeout: timeout, progress: progress, onOutcome: nil)
     }
 
     /// The map machinery; `onOutcome` is called once per task as soon as its outcome is known (from the
-    /// calling thread, while the map runs), in completion order.
+    /// calling thread, while the map runs), in completion order. One deadline covers every pass.
     func mapCore<Task: ParallelTask>(
+        _ task: Task.Type, values: [Task.Input], chunkSize: Int?, timeout: Duration? = nil,
+        progress: ((Int, Int) -> Void)?, onOutcome: ((Int, Result<Task.Output, TaskError>) -> Void)?
+    ) throws -> [Result<Task.Output, TaskError>] {
+        try Self.withTimeout(timeout) {
+            try mapPasses(task, values: values, chunkSize: chunkSize, progress: progress, onOutcome: onOutcome)
+        }
+    }
+
+    private func mapPasses<Task: ParallelTask>(
         _ task: Task.Type, values: [Task.Input], chunkSize: Int?, progress: ((Int, Int) -> Void)?,
         onOutcome: ((Int, Result<Task.Output, TaskError>) -> Void)?
     ) throws -> [Result<Task.Output, TaskError>] {
@@ -89,6 +108,21 @@ extension WorkerPool {
                 try run(job, chunks: chunks, describeChunk: { "tasks \(pending[$0 * size])... (chunk \($0))" }, whileWaiting: report)
             } catch WorkerPoolError.workerDied(let pid, let status, _, _, _) {
                 died = (pid, status)
+            } catch WorkerPoolError.timedOut(let timeout, let job, let stuck) {
+                // Name the task each killed worker was running, not its chunk of the selection.
+                let named = stuck.map { worker -> StuckWorker in
+                    var worker = worker
+                    let running = pending.filter { index in
+                        let entry = TaskTable.loadEntry(results.base, index)
+                        return entry.state == TaskResultEntry.State.running.rawValue && entry.pid == worker.pid
+                    }
+                    if let index = running.first {
+                        worker.held = "task \(index) (input \(describeInput(values[index])))"
+                    }
+                    return worker
+                }
+                _ = job
+                throw WorkerPoolError.timedOut(timeout: timeout, job: String(describing: Task.self), stuck: named)
             }
             // Collect outcomes; what did not run is run again, the task a dead worker held fails.
             var again: [Int] = []

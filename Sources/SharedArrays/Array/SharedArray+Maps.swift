@@ -1,18 +1,19 @@
 extension SharedArray {
     /// A new array with `op` applied to every element (`sqrt`, `exp`, `scale(2)`, `clip(...)` ...).
+    /// `timeout` bounds the call (nil: the pool's ``WorkerPool/timeout``), as for `statistics`.
     ///
     /// ```swift
     /// let y = try x.map(.sqrt)
     /// ```
-    public func map(_ op: UnaryOp) throws -> SharedArray {
+    public func map(_ op: UnaryOp, timeout: Duration? = nil) throws -> SharedArray {
         let result = try SharedArray(uninitialized: shape, on: pool)
-        try runMap(MapOperation(op), source: self, second: nil, into: result)
+        try WorkerPool.withTimeout(timeout) { try runMap(MapOperation(op), source: self, second: nil, into: result) }
         return result
     }
 
-    /// Applies `op` to every element in place.
-    public func apply(_ op: UnaryOp) throws {
-        try runMap(MapOperation(op), source: self, second: nil, into: self)
+    /// Applies `op` to every element in place (`timeout` as in ``map(_:timeout:)``).
+    public func apply(_ op: UnaryOp, timeout: Duration? = nil) throws {
+        try WorkerPool.withTimeout(timeout) { try runMap(MapOperation(op), source: self, second: nil, into: self) }
     }
 
     /// A new array `self (op) other`, element by element; shapes must match.

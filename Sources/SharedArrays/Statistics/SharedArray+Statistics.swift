@@ -5,22 +5,30 @@ extension SharedArray {
     /// partials are combined in a fixed pairwise order; variance merges partials with Chan et al.'s
     /// formula. `ddof` is numpy's delta degrees of freedom for `var` and `std`.
     ///
+    /// `timeout` bounds the call (nil: the pool's ``WorkerPool/timeout``, by default none): when it
+    /// passes, the workers still running are killed and replaced and the call throws
+    /// ``WorkerPoolError/timedOut(timeout:job:stuck:)`` naming each one's pid, state and chunk.
+    ///
     /// ```swift
-    /// let s = try x.statistics([.mean, .std, .min, .max])
+    /// let s = try x.statistics([.mean, .std, .min, .max], timeout: .seconds(10))
     /// print(s[.mean]!)
     /// ```
-    public func statistics(_ statistics: [Statistic] = Statistic.summary, ddof: Int = 0) throws -> Statistics {
+    public func statistics(
+        _ statistics: [Statistic] = Statistic.summary, ddof: Int = 0, timeout: Duration? = nil
+    ) throws -> Statistics {
         guard ddof >= 0 else { throw ArrayError("statistics: ddof must be >= 0, got \(ddof)") }
         let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
-        let m = try wholeMoments(needs: needs)
+        let m = try WorkerPool.withTimeout(timeout) { try wholeMoments(needs: needs) }
         let isInteger = !Element.dtype.isFloatingPoint
         return Statistics(
             values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count)
     }
 
     /// Computes `statistics` along `axis` of a 2-D array: axis 0 gives one value per column (what
-    /// `df.describe()` shows), axis 1 one value per row.
-    public func statistics(_ statistics: [Statistic], axis: Int, ddof: Int = 0) throws -> AxisStatistics {
+    /// `df.describe()` shows), axis 1 one value per row. `timeout` as in ``statistics(_:ddof:timeout:)``.
+    public func statistics(
+        _ statistics: [Statistic], axis: Int, ddof: Int = 0, timeout: Duration? = nil
+    ) throws -> AxisStatistics {
         guard rank == 2 else {
             throw ArrayError("statistics: axis \(axis) needs a 2-D array; this one has shape \(shape)")
         }
@@ -31,7 +39,9 @@ extension SharedArray {
         if shape[0] == 0 || shape[1] == 0 {
             moments = Array(repeating: .empty, count: shape[axis == 0 ? 1 : 0])
         } else {
-            moments = try reduceMoments(mode: axis == 0 ? .columns : .rows, needs: needs, width: shape[1])
+            moments = try WorkerPool.withTimeout(timeout) {
+                try reduceMoments(mode: axis == 0 ? .columns : .rows, needs: needs, width: shape[1])
+            }
         }
         let isInteger = !Element.dtype.isFloatingPoint
         return AxisStatistics(

@@ -1,4 +1,4 @@
-/// A statistic ``SharedArray/statistics(_:ddof:)`` can compute, named as numpy names it.
+/// A statistic ``SharedArray/statistics(_:ddof:timeout:)`` can compute, named as numpy names it.
 ///
 /// Plain statistics propagate NaN (a NaN anywhere makes `sum`, `mean`, `min` ... NaN, and `argmin`
 /// the index of the first NaN); the `nan` variants skip NaNs, like `np.nanmean`.

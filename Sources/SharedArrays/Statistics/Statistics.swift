@@ -1,4 +1,4 @@
-/// The result of ``SharedArray/statistics(_:ddof:)``: each requested statistic's value, in request order.
+/// The result of ``SharedArray/statistics(_:ddof:timeout:)``: each requested statistic's value, in request order.
 ///
 /// A value is `nil` where numpy raises (the min, max or argmin of an empty array).
 public struct Statistics: Sendable, Equatable {
