@@ -31,7 +31,7 @@ SECTIONS = ["mutation", "fuzz", "process", "limits", "paths"]
 class Row:
     """One line of the table. Mutation rows fill the outcome columns; fault rows fill survived/total."""
 
-    def __init__(self, name, tried=0, clean=0, correct=0, crash=0, hang=0, wrong=0, untidy=0, leaked=0,
+    def __init__(self, name, tried=0, clean=None, correct=None, crash=0, hang=0, wrong=0, untidy=0, leaked=0,
                  leftover=0, survived=None, total=None, note=""):
         self.name, self.tried, self.clean, self.correct = name, tried, clean, correct
         self.crash, self.hang, self.wrong, self.untidy = crash, hang, wrong, untidy
@@ -49,8 +49,10 @@ HEAD = ["category", "inputs / faults", "clean errors", "correct", "crashes", "ha
 
 def cells(r: Row):
     surv = f"{r.survived}/{r.total}" if r.total is not None else "-"
-    return [r.name, str(r.tried), str(r.clean), str(r.correct), str(r.crash), str(r.hang), str(r.wrong),
-            str(r.untidy), str(r.leaked), str(r.leftover), surv]
+    def n(x):
+        return "-" if x is None else str(x)
+    return [r.name, n(r.tried), n(r.clean), n(r.correct), n(r.crash), n(r.hang), n(r.wrong), n(r.untidy),
+            n(r.leaked), n(r.leftover), surv]
 
 
 def render(rows, markdown: bool) -> str:
@@ -95,8 +97,9 @@ def main():
     ap.add_argument("--timeout", type=float, default=10.0, help="hang guard per stats run, seconds")
     ap.add_argument("--batch-timeout", type=float, default=20.0)
     ap.add_argument("--fuzz-seconds", type=int, default=60, help="per libFuzzer target")
-    ap.add_argument("--fuzz-build", default=os.path.join(HERE, "fuzz", ".build-fuzz"),
-                    help="where Faults/fuzz/build.sh put the fuzz targets")
+    ap.add_argument("--fuzz-jobs", type=int, default=2, help="fuzz targets run at the same time")
+    ap.add_argument("--process-repeats", type=int, default=4, help="runs per process-fault case")
+    ap.add_argument("--limit-timeout", type=float, default=8.0, help="hang guard under resource limits, seconds")
     ap.add_argument("--sections", default=",".join(SECTIONS))
     ap.add_argument("--report-only", action="store_true", help="print the table but exit 0 whatever it shows")
     ap.add_argument("--results", default=os.path.join(HERE, "RESULTS.md"))
@@ -116,7 +119,11 @@ def main():
     if os.path.isdir(ctx.reproducers):
         shutil.rmtree(ctx.reproducers)
     os.makedirs(ctx.reproducers, exist_ok=True)
+    if os.path.exists(os.path.join(HERE, "out", "cases.txt")):
+        os.unlink(os.path.join(HERE, "out", "cases.txt"))
     ctx.skips = []
+    import fuzzing
+    ctx.fuzz_bin = fuzzing.bin_dir(ctx)
     wanted = [s.strip() for s in ctx.sections.split(",") if s.strip()]
     rows = []
     started = time.monotonic()
@@ -137,7 +144,6 @@ def main():
         print(f"  mutation: {time.monotonic() - t0:.0f} s", file=sys.stderr)
 
     if "fuzz" in wanted:
-        import fuzzing
         t0 = time.monotonic()
         for row, ex in fuzzing.run(ctx, Row):
             rows.append(row)
@@ -150,8 +156,15 @@ def main():
             continue
         mod = __import__({"process": "process_faults", "limits": "limits", "paths": "hostile_paths"}[section])
         t0 = time.monotonic()
-        for name, cases in mod.run(ctx):
+        for name, all_cases in mod.run(ctx):
+            cases = [c for c in all_cases if getattr(c, "injected", True)]
+            if len(cases) < len(all_cases):
+                ctx.skips.append(f"{name}: {len(all_cases) - len(cases)} of {len(all_cases)} runs ended before "
+                                 "the fault arrived (not counted)")
             survived = sum(1 for c in cases if c.survived)
+            with open(os.path.join(HERE, "out", "cases.txt"), "a") as log:
+                for c in all_cases:
+                    log.write(f"{name}: {c.name}: {'survived' if c.survived else 'FAILED'}: {c.why}\n    {c.reproducer}\n")
             rows.append(Row(name, len(cases), survived=survived, total=len(cases),
                             crash=sum(1 for c in cases if c.crash), hang=sum(1 for c in cases if c.hang),
                             leaked=sum(1 for c in cases if c.leaked), leftover=sum(1 for c in cases if c.leftover)))
