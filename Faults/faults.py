@@ -116,15 +116,15 @@ def main():
     ctx.batch_extra = []
     ctx.workdir = ctx.workdir or tempfile.mkdtemp(prefix="mproc-faults-")
     ctx.reproducers = os.path.join(HERE, "out", "reproducers")
-    if os.path.isdir(ctx.reproducers):
-        shutil.rmtree(ctx.reproducers)
+    wanted = [s.strip() for s in ctx.sections.split(",") if s.strip()]
+    for section in wanted:  # only the sections this run repeats lose their old reproducers
+        shutil.rmtree(os.path.join(ctx.reproducers, section), ignore_errors=True)
     os.makedirs(ctx.reproducers, exist_ok=True)
     if os.path.exists(os.path.join(HERE, "out", "cases.txt")):
         os.unlink(os.path.join(HERE, "out", "cases.txt"))
     ctx.skips = []
     import fuzzing
     ctx.fuzz_bin = fuzzing.bin_dir(ctx)
-    wanted = [s.strip() for s in ctx.sections.split(",") if s.strip()]
     rows = []
     started = time.monotonic()
     examples = {}

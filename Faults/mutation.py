@@ -270,7 +270,9 @@ def run(ctx) -> dict:
         base = os.path.join(d, f"{i:05d}-{label.replace('/', '_').replace(' ', '')[:40]}{os.path.splitext(path)[1]}")
         shutil.copyfile(path, base)
         with open(base + ".txt", "w") as f:
-            f.write("command: " + " ".join(a.replace(path, base) for a in argv) + "\n")
+            # The command as it would be typed on the kept copy (batch took the mutant's directory).
+            shown = [base if a in (path, os.path.dirname(path)) else a.replace(path, base) for a in argv]
+            f.write("command: " + " ".join(shown) + "\n")
             f.write(f"why: {why}\nexit: {run_.returncode}\nstderr:\n{run_.stderr[-4000:]}\n")
         return base
 
