@@ -129,13 +129,16 @@ def run_mproc(argv, timeout: float, env=None, preexec=None, stdin=subprocess.DEV
         rc = None
     seconds = time.monotonic() - start
     run = Run(list(argv), rc, out, err, seconds, p.pid)
-    deadline = time.monotonic() + settle
+    # After the hang guard's SIGKILL the group may take a moment to die (large mappings): that is our doing,
+    # not a leftover; wait longer and do not count it.
+    deadline = time.monotonic() + (settle if rc is not None else 10.0)
     members = group_members(p.pid)
     while members and time.monotonic() < deadline:
         time.sleep(0.05)
         members = group_members(p.pid)
     if members:
-        run.leftover_processes = [f"{m}:{process_name(m)}" for m in members]
+        if rc is not None:
+            run.leftover_processes = [f"{m}:{process_name(m)}" for m in members]
         kill_group(p.pid)
     run.leaked_segments = sorted(n for n in shm_entries() if owner_pid(n) == p.pid)
     for n in run.leaked_segments:

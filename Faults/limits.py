@@ -111,3 +111,51 @@ def run(ctx):
                                   f"unshare -m sh -c 'mount -t tmpfs -o size={size} x /dev/shm; {' '.join(argv)}'",
                                   crash=r.crashed, hang=r.hung))
     yield "limits: small /dev/shm", cases
+    yield "limits: declared sizes", declared_sizes(ctx)
+
+
+def declared_sizes(ctx):
+    """Sizes from a file or a flag that overflow or exceed memory: a valid 2 KB HDF5 file whose chunked dataset
+    declares 2^62 (and 2^40) elements (never written), `gen --count 2^62`, `gen --shape 2^32,2^32`, and the admission bound
+    (`--max-bytes`, when mproc has it). Each must be a clean error (a failed record in batch), never a trap or a
+    stream of fill values."""
+    import h5py
+    m = ctx.mproc
+    d = os.path.join(ctx.workdir, "sizes")
+    os.makedirs(d, exist_ok=True)
+    huge = os.path.join(d, "declared.h5")
+    with h5py.File(huge, "w") as f:
+        f.create_dataset("huge", shape=(2**62,), dtype="f8", chunks=(1024,))
+        f.create_dataset("big", shape=(2**40,), dtype="f8", chunks=(4096,))  # 8 TiB of fill values
+        f.create_dataset("small", data=[1.0, 2.0, 3.0])
+    cases = []
+    runs = [
+        ("stats declared 2^62", [m, "stats", huge + ":/huge", "--json"], False),
+        ("stats declared 2^40 float64", [m, "stats", huge + ":/big", "--json"], False),
+        ("batch declared 2^62 and 2^40", [m, "batch", d, "--format", "json", "-q"], True),
+        ("gen --count 2^62", [m, "gen", os.path.join(d, "g.npy"), "--count", "4611686018427387904"], False),
+        ("gen --shape 2^32,2^32", [m, "gen", os.path.join(d, "g.npy"), "--shape", "4294967296,4294967296"], False),
+    ]
+    if common.mproc_knows(m, "stats", "--max-bytes"):
+        npy = os.path.join(SAMPLE, "sensors.npy")
+        runs += [("stats --max-bytes 1000", [m, "stats", npy, "--max-bytes", "1000", "--json"], False),
+                 ("batch --max-bytes 1000", [m, "batch", os.path.join(SAMPLE, "batch", "misc"), "--max-bytes",
+                                             "1000", "--format", "json", "-q"], True)]
+    else:
+        ctx.skips.append("--max-bytes: `mproc stats` has no --max-bytes (the admission-bound cases count once it "
+                         "exists)")
+    for name, argv, is_batch in runs:
+        r = common.run_mproc(argv, timeout=ctx.limit_timeout + 7)
+        ok, why = judge(r, None, report_lines_ok=is_batch)
+        if ok and r.returncode == 0 and not is_batch:
+            ok, why = False, "exit 0: the declared size was accepted"
+        if ok and is_batch and r.returncode == 0 and "huge" in r.stdout:
+            try:
+                recs = {x["dataset"]: x for x in json.loads(r.stdout)["records"]}
+                for big in ("/huge", "/big"):
+                    if recs.get(big, {}).get("status") == "ok":
+                        ok, why = False, f"batch reported the declared {big} dataset as ok"
+            except (ValueError, KeyError):
+                pass
+        cases.append(Case(name, ok, why, " ".join(argv), crash=r.crashed, hang=r.hung))
+    return cases

@@ -288,7 +288,7 @@ def run(ctx) -> dict:
             f.write(data)
         dataset = rng.choice(seed.datasets).name if seed.kind == "hdf5" else None
         target = path if dataset is None else f"{path}:{dataset}"
-        argv = [ctx.mproc, "stats", target, "--json", "--ops", OPS]
+        argv = [ctx.mproc, "stats", target, "--json", "--ops", OPS] + ctx.stats_extra
         r = common.run_mproc(argv, timeout=ctx.timeout)
         ref = reference().ask(path, seed.kind, dataset)
         outcome, why = judge(r, ref, original(seed, dataset))
@@ -321,9 +321,28 @@ def run(ctx) -> dict:
         if ctx.progress and (i + 1) % 500 == 0:
             print(f"  mutation: {i + 1}/{ctx.mutants}", file=sys.stderr, flush=True)
 
+    def control(item):
+        # The unmutated files must all give correct results: if they do not, the comparison (or the options
+        # passed) is broken and the mutant counts would mean nothing.
+        seed, dataset = item
+        target = seed.path if dataset is None else f"{seed.path}:{dataset}"
+        argv = [ctx.mproc, "stats", target, "--json", "--ops", OPS] + ctx.stats_extra
+        r = common.run_mproc(argv, timeout=ctx.timeout)
+        ref = original(seed, dataset)
+        outcome, why = judge(r, ref, ref)
+        if outcome != "correct":
+            outcome = "wrong" if outcome == "clean" else outcome
+            why = why or "the unmutated file was refused: " + common.first_line(r.stderr)
+        control_t.add(outcome, bool(r.leaked_segments), bool(r.leftover_processes),
+                      (seed.path, why) if outcome != "correct" else None)
+
+    control_t = Tally()
+    items = [(s, None) for s in npy_seeds] + [(s, d.name) for s in h5_seeds for d in s.datasets]
     with ThreadPoolExecutor(max_workers=ctx.jobs) as ex:
+        for f in [ex.submit(control, it) for it in items]:
+            f.result()
         for f in [ex.submit(one, i) for i in range(ctx.mutants)]:
             f.result()
     for r in refs_all:
         r.close()
-    return {"stats": stats_t, "batch": batch_t}
+    return {"control": control_t, "stats": stats_t, "batch": batch_t}

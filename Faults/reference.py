@@ -33,7 +33,10 @@ def stats(a) -> dict:
         finite = ~np.isnan(f)
         good = f[finite]
         with np.errstate(all="ignore"):
-            fs = math.fsum(good) if np.all(np.isfinite(good)) else float(np.sum(good))
+            try:
+                fs = math.fsum(good) if np.all(np.isfinite(good)) else float(np.sum(good))
+            except OverflowError:  # finite values whose exact sum exceeds a double
+                fs = float(np.sum(good))
             sumabs = float(np.sum(np.abs(good)))
         out.update(integer=False, nancount=int(finite.sum()), nansum=repr(fs), sumabs=repr(sumabs),
                    nanmin=repr(float(good.min())) if good.size else None,
