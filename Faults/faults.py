@@ -48,7 +48,7 @@ HEAD = ["category", "inputs / faults", "clean errors", "correct", "crashes", "ha
 
 
 def cells(r: Row):
-    surv = f"{r.survived}/{r.total}" if r.total is not None else "-"
+    surv = (f"{r.survived}/{r.total}" if r.total else "skipped") if r.total is not None else "-"
     def n(x):
         return "-" if x is None else str(x)
     return [r.name, n(r.tried), n(r.clean), n(r.correct), n(r.crash), n(r.hang), n(r.wrong), n(r.untidy),
