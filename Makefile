@@ -2,7 +2,7 @@
 SWIFT ?= swift
 MPROC := .build/release/mproc
 
-.PHONY: deps build demo test notebooks notebooks-update bench bench-quick bench-env clean
+.PHONY: deps build demo test faults notebooks notebooks-update bench bench-quick bench-env clean
 
 deps:
 	@bash scripts/install-deps.sh
@@ -19,6 +19,14 @@ demo: build
 
 test: deps
 	@bash scripts/run-tests.sh
+
+# The fault suite (Faults/README.md): mutated inputs, libFuzzer targets, killed and stopped processes, resource
+# limits, hostile output paths. Strict: fails on any crash, hang, wrong answer, leak or fault not survived.
+# FAULTS_ARGS=--report-only prints the table without failing; FAULTS_ARGS="--mutants 500 --fuzz-seconds 10" is quick.
+FAULTS_ARGS ?=
+faults: build
+	@bash Faults/fuzz/build.sh >/dev/null
+	python3 Faults/faults.py --mproc $(MPROC) $(FAULTS_ARGS)
 
 NOTEBOOKS := notebooks-md/[0-9]*.md
 
