@@ -32,8 +32,13 @@ public final class HDF5DatasetReader {
     private var fileID: hid_t
     private var datasetID: hid_t
     private var spaceID: hid_t
+    /// Storage checked against the file before reading (compact and contiguous at open, chunks as reached).
+    private let storage: HDF5StorageCheck
+    /// Chunks (by first element) already checked by this reader.
+    private var checkedChunks: Set<[hsize_t]> = []
 
-    /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers.
+    /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers and that its
+    /// compact or contiguous storage holds the declared size inside the file (see ``HDF5StorageCheck``).
     public init(file: String, dataset: String) throws {
         self.file = file
         let fileID = try HDF5.openFile(file)
@@ -46,6 +51,7 @@ public final class HDF5DatasetReader {
                 throw ArrayIOError(.unsupportedType, path: file, dataset: info.path,
                                    "dataset has type \(info.typeDescription), not a number")
             }
+            storage = try HDF5StorageCheck(file: fileID, dataset: datasetID, path: file, name: info.path, info: info)
             spaceID = H5Dget_space(datasetID)
             guard spaceID >= 0 else {
                 throw ArrayIOError(.ioFailure, path: file, dataset: info.path,
@@ -53,6 +59,7 @@ public final class HDF5DatasetReader {
             }
             self.info = info
         } catch {
+            if spaceID >= 0 { H5Sclose(spaceID) }
             if datasetID >= 0 { H5Dclose(datasetID) }
             H5Fclose(fileID)
             throw error
@@ -94,6 +101,7 @@ public final class HDF5DatasetReader {
         }
         let plan = HyperslabPlan(shape: info.shape, range: range)
         for box in plan.boxes {
+            if info.layout == .chunked { try checkChunks(of: box, range: range) }
             guard H5Sselect_hyperslab(spaceID, H5S_SELECT_SET, box.start, nil, box.count, nil) >= 0 else {
                 throw readFailure(range: range, target: target)
             }
@@ -106,6 +114,43 @@ public final class HDF5DatasetReader {
             else {
                 throw readFailure(range: range, target: target)
             }
+        }
+    }
+
+    /// Checks the index record of every chunk the box touches (each once per reader) before HDF5 reads them:
+    /// HDF5 1.10.8 reads whatever bytes a damaged record points to. One B-tree lookup per chunk, done by the
+    /// process that reads it, so each worker checks only its own share.
+    private func checkChunks(of box: HyperslabPlan.Box, range: Range<Int>) throws {
+        let chunk = storage.chunkShape
+        guard chunk.count == box.start.count, chunk.allSatisfy({ $0 > 0 }) else { return }
+        let rank = chunk.count
+        var first = [hsize_t](repeating: 0, count: rank), last = first
+        for d in 0..<rank {
+            guard box.count[d] > 0 else { return }
+            first[d] = box.start[d] / hsize_t(chunk[d])
+            last[d] = (box.start[d] + box.count[d] - 1) / hsize_t(chunk[d])
+        }
+        var index = first
+        while true {
+            let origin = (0..<rank).map { index[$0] * hsize_t(chunk[$0]) }
+            if checkedChunks.insert(origin).inserted {
+                var mask: UInt32 = 0
+                var address: haddr_t = 0
+                var size: hsize_t = 0
+                guard H5Dget_chunk_info_by_coord(datasetID, origin, &mask, &address, &size) >= 0 else {
+                    throw ArrayIOError(.ioFailure, path: file, dataset: info.path,
+                                       "reading elements \(range.lowerBound)..<\(range.upperBound) failed: cannot look up the chunk at \(origin.map { Int($0) })\(HDF5.lastErrorSuffix())")
+                }
+                try storage.checkChunk(at: origin, address: address, size: size, filterMask: mask)
+            }
+            // Next chunk in C order; done when the first dimension runs past the last.
+            var d = rank - 1
+            while d >= 0 {
+                if index[d] < last[d] { index[d] += 1; break }
+                index[d] = first[d]
+                d -= 1
+            }
+            if d < 0 { return }
         }
     }
 
