@@ -36,6 +36,9 @@ public final class HDF5DatasetReader {
     private let storage: HDF5StorageCheck
     /// Chunks (by first element) already checked by this reader.
     private var checkedChunks: Set<[hsize_t]> = []
+    /// Where a filtered chunk is read raw to learn its filter mask.
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchBytes = 0
 
     /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers and that its
     /// compact or contiguous storage holds the declared size inside the file (see ``HDF5StorageCheck``).
@@ -69,7 +72,10 @@ public final class HDF5DatasetReader {
         self.spaceID = spaceID
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        scratch?.deallocate()
+    }
 
     /// Closes the dataset and the file. Safe to call more than once.
     public func close() {
@@ -117,9 +123,10 @@ public final class HDF5DatasetReader {
         }
     }
 
-    /// Checks the index record of every chunk the box touches (each once per reader) before HDF5 reads them:
-    /// HDF5 1.10.8 reads whatever bytes a damaged record points to. One B-tree lookup per chunk, done by the
-    /// process that reads it, so each worker checks only its own share.
+    /// Checks the index record of every chunk the box touches (each once per reader) before HDF5 reads them
+    /// (HDF5 1.10.8 hands out whatever a damaged record makes of its buffer). One B-tree lookup per chunk, plus
+    /// a direct read of a filtered chunk's stored bytes for its filter mask, done by the process that reads
+    /// the chunk, so each worker checks only its own share.
     private func checkChunks(of box: HyperslabPlan.Box, range: Range<Int>) throws {
         let chunk = storage.chunkShape
         guard chunk.count == box.start.count, chunk.allSatisfy({ $0 > 0 }) else { return }
@@ -134,14 +141,15 @@ public final class HDF5DatasetReader {
         while true {
             let origin = (0..<rank).map { index[$0] * hsize_t(chunk[$0]) }
             if checkedChunks.insert(origin).inserted {
-                var mask: UInt32 = 0
-                var address: haddr_t = 0
-                var size: hsize_t = 0
-                guard H5Dget_chunk_info_by_coord(datasetID, origin, &mask, &address, &size) >= 0 else {
-                    throw ArrayIOError(.ioFailure, path: file, dataset: info.path,
-                                       "reading elements \(range.lowerBound)..<\(range.upperBound) failed: cannot look up the chunk at \(origin.map { Int($0) })\(HDF5.lastErrorSuffix())")
+                let stored = try storage.checkChunk(datasetID, at: origin)
+                if stored > 0 && storage.isFiltered && !storage.usesIndexedLookup {
+                    let buffer = scratch(Int(stored))
+                    var mask: UInt32 = 0
+                    // A record that cannot be read directly (two records claiming one chunk) is left to H5Dread.
+                    if H5Dread_chunk(datasetID, mp_h5p_default(), origin, &mask, buffer) >= 0 {
+                        try storage.checkFilterMask(mask, stored: stored, at: origin)
+                    }
                 }
-                try storage.checkChunk(at: origin, address: address, size: size, filterMask: mask)
             }
             // Next chunk in C order; done when the first dimension runs past the last.
             var d = rank - 1
@@ -152,6 +160,15 @@ public final class HDF5DatasetReader {
             }
             if d < 0 { return }
         }
+    }
+
+    private func scratch(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if let scratch, scratchBytes >= bytes { return scratch }
+        scratch?.deallocate()
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(bytes, 1), alignment: 64)
+        scratch = pointer
+        scratchBytes = bytes
+        return pointer
     }
 
     private func readFailure(range: Range<Int>, target: DType) -> ArrayIOError {

@@ -135,14 +135,8 @@ final class DeflateChunkReader: DatasetRangeReader {
     private func inflate(_ index: Int, into buffer: UnsafeMutableRawPointer, range: Range<Int>) throws -> Bool {
         var offset = [hsize_t](repeating: 0, count: rank)
         offset[0] = hsize_t(index * chunkRows)
-        var mask: UInt32 = 0
-        var address: haddr_t = 0
-        var size: hsize_t = 0
-        guard H5Dget_chunk_info_by_coord(datasetID, offset, &mask, &address, &size) >= 0 else {
-            throw failure(range, "cannot find chunk \(index)\(HDF5.lastErrorSuffix())")
-        }
-        if address == HDF5StorageCheck.undefinedAddress { return false }
-        try storage.checkChunk(at: offset, address: address, size: size, filterMask: mask)
+        let size = try storage.checkChunk(datasetID, at: offset)
+        if size == 0 { return false }
         if Int(size) > rawCapacity {
             raw.deallocate()
             rawCapacity = Int(size)
@@ -152,6 +146,7 @@ final class DeflateChunkReader: DatasetRangeReader {
         // A record HDF5 finds by coordinates but cannot read directly (two records claiming the same chunk):
         // H5Dread resolves it as HDF5 always does, with the same checks.
         guard H5Dread_chunk(datasetID, mp_h5p_default(), offset, &filters, raw) >= 0 else { return false }
+        try storage.checkFilterMask(filters, stored: size, at: offset)
         let bytes = chunkElements * elementSize
         // A set bit in the mask means that filter was skipped for this chunk.
         let shuffleSkipped = shuffled && filters & 1 != 0
