@@ -6,6 +6,7 @@ good.h5 (h5py, libver earliest: version-1 B-tree chunk index):
   /raw      float64 2 * arange(40000), chunks of 4000, no filter
   /compact  uint8 arange(2000) % 251, compact layout
   /contig   float32 arange(3000), contiguous
+  /many     float64 arange(20000), 2000 chunks of 10, gzip (past the limit of whole-record checks)
 Damaged copies (the name says what was changed):
   compact_dims_1048576.h5, compact_dims_2001.h5   the compact dataspace enlarged past its stored bytes
   contig_dims_3001.h5                             the contiguous dataspace one element past its storage
@@ -13,6 +14,8 @@ Damaged copies (the name says what was changed):
   gz_chunk2_all_filters_skipped.h5                a gzip chunk's record marked unfiltered (fewer bytes)
   raw_chunk1_zero_bytes.h5                        an unfiltered chunk's record of 0 bytes at its address
   gz_chunk4_size_doubled.h5                       a gzip chunk's record claiming twice its bytes (still readable)
+  many_chunk1500_all_filters_skipped.h5           as above, in a dataset of 2000 chunks
+  many_chunk1200_zero_bytes.h5                    a gzip chunk's record of 0 bytes, in a dataset of 2000 chunks
 Prints a JSON object: {"file": path} for each.
 """
 import json, os, struct, sys
@@ -31,6 +34,7 @@ with h5py.File(good, "w", libver="earliest") as f:
     compact = h5py.h5d.create(f.id, b"compact", h5py.h5t.STD_U8LE, space, dcpl=dcpl)
     compact.write(h5py.h5s.ALL, h5py.h5s.ALL, (np.arange(2000) % 251).astype(np.uint8))
     f.create_dataset("contig", data=np.arange(3000, dtype=np.float32))
+    f.create_dataset("many", data=np.arange(20000.0), chunks=(10,), compression="gzip")
 data = open(good, "rb").read()
 made = {"good": good}
 
@@ -72,4 +76,8 @@ at, size, address = record("raw", 1)
 write("raw_chunk1_zero_bytes", [(at, "I", 0)])
 at, size, address = record("gz", 4)
 write("gz_chunk4_size_doubled", [(at, "I", 2 * size + 64)])
+at, size, address = record("many", 1500)
+write("many_chunk1500_all_filters_skipped", [(at + 4, "I", 1)])
+at, size, address = record("many", 1200)
+write("many_chunk1200_zero_bytes", [(at, "I", 0)])
 print(json.dumps(made))

@@ -86,6 +86,19 @@ final class HDF5StorageCheckTests: XCTestCase {
                       ["raw_chunk1_zero_bytes.h5", "/raw", "chunk [4000] has an address but stores 0 bytes"])
     }
 
+    /// Past 1024 chunks the check is a B-tree lookup per chunk plus the filter mask of a direct read, not the
+    /// whole record: the same damage is still refused in both paths.
+    func testDamagedRecordInADatasetOfManyChunksIsRefusedInBothReadPaths() throws {
+        let skipped = file("many_chunk1500_all_filters_skipped")
+        assertRefused({ try self.readAll(skipped, "/many") }, ["/many", "chunk [15000] skips every filter"])
+        assertRefused({ try self.readAllRawChunks(skipped, "/many") }, ["/many", "chunk [15000] skips every filter"])
+        let zero = file("many_chunk1200_zero_bytes")
+        assertRefused({ try self.readAll(zero, "/many") }, ["/many", "chunk [12000] has an address but stores 0 bytes"])
+        assertRefused({ try self.readAllRawChunks(zero, "/many") }, ["/many", "chunk [12000] has an address but stores 0 bytes"])
+        XCTAssertEqual(try readAll(file("good"), "/many"), (0..<20000).map(Double.init))
+        if let raw = try readAllRawChunks(file("good"), "/many") { XCTAssertEqual(raw, (0..<20000).map(Double.init)) }
+    }
+
     /// h5py reads this file with the original values (gzip stops at the end of its stream): so must both paths.
     func testChunkRecordClaimingMoreBytesThanItsStreamGivesTheOriginalValues() throws {
         let path = file("gz_chunk4_size_doubled")
