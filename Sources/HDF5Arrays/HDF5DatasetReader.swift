@@ -34,8 +34,8 @@ public final class HDF5DatasetReader {
     private var spaceID: hid_t
     /// Storage checked against the file before reading (compact and contiguous at open, chunks as reached).
     private let storage: HDF5StorageCheck
-    /// Chunks (by first element) already checked by this reader.
-    private var checkedChunks: Set<[hsize_t]> = []
+    /// Chunks already checked by this reader, by their flat index in the chunk grid (C order).
+    private var checkedChunks: Set<UInt64> = []
     /// Where a filtered chunk is read raw to learn its filter mask.
     private var scratch: UnsafeMutableRawPointer?
     private var scratchBytes = 0
@@ -137,10 +137,26 @@ public final class HDF5DatasetReader {
             first[d] = box.start[d] / hsize_t(chunk[d])
             last[d] = (box.start[d] + box.count[d] - 1) / hsize_t(chunk[d])
         }
+        // The chunk grid's extent per dimension, for a flat key (nil if its product overflows: no memo then).
+        var gridCount: UInt64? = 1
+        var grid = [UInt64](repeating: 0, count: rank)
+        for d in 0..<rank {
+            let extent = UInt64(info.shape[d]), size = UInt64(chunk[d])
+            grid[d] = extent / size + (extent % size == 0 ? 0 : 1)
+            if let g = gridCount {
+                let (product, overflow) = g.multipliedReportingOverflow(by: Swift.max(grid[d], 1))
+                gridCount = overflow ? nil : product
+            }
+        }
         var index = first
+        var origin = first
         while true {
-            let origin = (0..<rank).map { index[$0] * hsize_t(chunk[$0]) }
-            if checkedChunks.insert(origin).inserted {
+            var key: UInt64 = 0
+            for d in 0..<rank {
+                origin[d] = index[d] * hsize_t(chunk[d])
+                key = key &* grid[d] &+ UInt64(index[d])
+            }
+            if gridCount == nil || checkedChunks.insert(key).inserted {
                 let stored = try storage.checkChunk(datasetID, at: origin)
                 if stored > 0 && storage.isFiltered && !storage.usesIndexedLookup {
                     let buffer = scratch(Int(stored))
