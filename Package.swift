@@ -23,12 +23,9 @@ let package = Package(
         // C shims: only what Swift cannot call directly (variadic shm_open, futex, prctl, wait macros).
         // Not named CSystem: swift-system has a C target of that name, and target names are global.
         .target(name: "CMultiprocessing", path: "Sources/CSystem"),
-        // OpenBLAS through pkg-config `openblas` (never `blas`, an alternatives link).
-        .systemLibrary(
-            name: "COpenBLAS",
-            pkgConfig: "openblas",
-            providers: [.apt(["libopenblas-dev"])]
-        ),
+        // OpenBLAS (Debian's libopenblas0-pthread, never `blas`, an alternatives link), loaded with dlopen
+        // single-threaded before main instead of linked: see Sources/COpenBLAS/include/COpenBLAS.h.
+        .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
         // Debian's serial HDF5 through pkg-config `hdf5-serial`; constants exposed as inline functions.
         .systemLibrary(
             name: "CHDF5",

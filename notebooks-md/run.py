@@ -155,7 +155,7 @@ class Toolchain:
         if not os.path.exists(library):
             raise SystemExit(f"{library} is missing: run `swift build --product MultiprocessingDynamic` first")
         maps = [os.path.join(self.build, "CMultiprocessing.build", "module.modulemap"),
-                os.path.join(root, "Sources", "COpenBLAS", "module.modulemap"),
+                os.path.join(self.build, "COpenBLAS.build", "module.modulemap"),
                 os.path.join(root, "Sources", "CHDF5", "module.modulemap")]
         maps += sorted(glob.glob(os.path.join(root, ".build", "checkouts", "*", "Sources", "*", "include",
                                               "module.modulemap")))

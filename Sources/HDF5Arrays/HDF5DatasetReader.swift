@@ -32,8 +32,16 @@ public final class HDF5DatasetReader {
     private var fileID: hid_t
     private var datasetID: hid_t
     private var spaceID: hid_t
+    /// Storage checked against the file before reading (compact and contiguous at open, chunks as reached).
+    private let storage: HDF5StorageCheck
+    /// Chunks already checked by this reader, by their flat index in the chunk grid (C order).
+    private var checkedChunks: Set<UInt64> = []
+    /// Where a filtered chunk is read raw to learn its filter mask.
+    private var scratch: UnsafeMutableRawPointer?
+    private var scratchBytes = 0
 
-    /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers.
+    /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers and that its
+    /// compact or contiguous storage holds the declared size inside the file (see ``HDF5StorageCheck``).
     public init(file: String, dataset: String) throws {
         self.file = file
         let fileID = try HDF5.openFile(file)
@@ -46,6 +54,7 @@ public final class HDF5DatasetReader {
                 throw ArrayIOError(.unsupportedType, path: file, dataset: info.path,
                                    "dataset has type \(info.typeDescription), not a number")
             }
+            storage = try HDF5StorageCheck(file: fileID, dataset: datasetID, path: file, name: info.path, info: info)
             spaceID = H5Dget_space(datasetID)
             guard spaceID >= 0 else {
                 throw ArrayIOError(.ioFailure, path: file, dataset: info.path,
@@ -53,6 +62,7 @@ public final class HDF5DatasetReader {
             }
             self.info = info
         } catch {
+            if spaceID >= 0 { H5Sclose(spaceID) }
             if datasetID >= 0 { H5Dclose(datasetID) }
             H5Fclose(fileID)
             throw error
@@ -62,7 +72,10 @@ public final class HDF5DatasetReader {
         self.spaceID = spaceID
     }
 
-    deinit { close() }
+    deinit {
+        close()
+        scratch?.deallocate()
+    }
 
     /// Closes the dataset and the file. Safe to call more than once.
     public func close() {
@@ -100,6 +113,7 @@ public final class HDF5DatasetReader {
         }
         let plan = HyperslabPlan(shape: info.shape, range: range)
         for box in plan.boxes {
+            if info.layout == .chunked { try checkChunks(of: box, range: range) }
             guard H5Sselect_hyperslab(spaceID, H5S_SELECT_SET, box.start, nil, box.count, nil) >= 0 else {
                 throw readFailure(range: range, target: target)
             }
@@ -113,6 +127,70 @@ public final class HDF5DatasetReader {
                 throw readFailure(range: range, target: target)
             }
         }
+    }
+
+    /// Checks the index record of every chunk the box touches (each once per reader) before HDF5 reads them
+    /// (HDF5 1.10.8 hands out whatever a damaged record makes of its buffer). One B-tree lookup per chunk, plus
+    /// a direct read of a filtered chunk's stored bytes for its filter mask, done by the process that reads
+    /// the chunk, so each worker checks only its own share.
+    private func checkChunks(of box: HyperslabPlan.Box, range: Range<Int>) throws {
+        let chunk = storage.chunkShape
+        guard chunk.count == box.start.count, chunk.allSatisfy({ $0 > 0 }) else { return }
+        let rank = chunk.count
+        var first = [hsize_t](repeating: 0, count: rank), last = first
+        for d in 0..<rank {
+            guard box.count[d] > 0 else { return }
+            first[d] = box.start[d] / hsize_t(chunk[d])
+            last[d] = (box.start[d] + box.count[d] - 1) / hsize_t(chunk[d])
+        }
+        // The chunk grid's extent per dimension, for a flat key (nil if its product overflows: no memo then).
+        var gridCount: UInt64? = 1
+        var grid = [UInt64](repeating: 0, count: rank)
+        for d in 0..<rank {
+            let extent = UInt64(info.shape[d]), size = UInt64(chunk[d])
+            grid[d] = extent / size + (extent % size == 0 ? 0 : 1)
+            if let g = gridCount {
+                let (product, overflow) = g.multipliedReportingOverflow(by: Swift.max(grid[d], 1))
+                gridCount = overflow ? nil : product
+            }
+        }
+        var index = first
+        var origin = first
+        while true {
+            var key: UInt64 = 0
+            for d in 0..<rank {
+                origin[d] = index[d] * hsize_t(chunk[d])
+                key = key &* grid[d] &+ UInt64(index[d])
+            }
+            if gridCount == nil || checkedChunks.insert(key).inserted {
+                let stored = try storage.checkChunk(datasetID, at: origin)
+                if stored > 0 && storage.isFiltered && !storage.usesIndexedLookup {
+                    let buffer = scratch(Int(stored))
+                    var mask: UInt32 = 0
+                    // A record that cannot be read directly (two records claiming one chunk) is left to H5Dread.
+                    if H5Dread_chunk(datasetID, mp_h5p_default(), origin, &mask, buffer) >= 0 {
+                        try storage.checkFilterMask(mask, stored: stored, at: origin)
+                    }
+                }
+            }
+            // Next chunk in C order; done when the first dimension runs past the last.
+            var d = rank - 1
+            while d >= 0 {
+                if index[d] < last[d] { index[d] += 1; break }
+                index[d] = first[d]
+                d -= 1
+            }
+            if d < 0 { return }
+        }
+    }
+
+    private func scratch(_ bytes: Int) -> UnsafeMutableRawPointer {
+        if let scratch, scratchBytes >= bytes { return scratch }
+        scratch?.deallocate()
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(bytes, 1), alignment: 64)
+        scratch = pointer
+        scratchBytes = bytes
+        return pointer
     }
 
     private func readFailure(range: Range<Int>, target: DType) -> ArrayIOError {

@@ -44,7 +44,11 @@ extension SharedArray {
     /// ```
     public static func load(hdf5 file: String, dataset: String, limit: SizeLimit = .default, on pool: WorkerPool)
         throws -> SharedArray {
-        let info = try HDF5.datasetInfo(file: file, dataset: dataset)
+        // Opening a reader checks compact and contiguous storage against the declared size here, in the
+        // parent, so a damaged file is one clear error before any worker reads (chunks are checked as read).
+        let opened = try HDF5DatasetReader(file: file, dataset: dataset)
+        let info = opened.info
+        opened.close()
         guard info.dtype != nil else {
             throw ArrayIOError(
                 .unsupportedType, path: file, dataset: dataset, "dataset has type \(info.typeDescription), not a number")

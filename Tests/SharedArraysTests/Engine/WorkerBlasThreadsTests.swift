@@ -39,3 +39,12 @@ final class WorkerBlasThreadsTests: XCTestCase {
         XCTAssertEqual(Set(chosen), [2])
     }
 }
+
+final class ParentBlasThreadsTests: XCTestCase {
+    /// A pthread OpenBLAS that starts a thread per core in the parent makes every later fork wait in its
+    /// atfork handler for those threads (and hang for good when one of them cannot map its buffer): the
+    /// package loads it with one thread, whatever OPENBLAS_NUM_THREADS says.
+    func testParentLoadsBlasWithOneThread() throws {
+        XCTAssertEqual(blasThreads(), 1)
+    }
+}

@@ -1,0 +1,60 @@
+import Foundation
+import XCTest
+
+/// Commands run under `ulimit -v` (RLIMIT_AS). OpenBLAS used to start its thread pool in the parent at load
+/// time; under a limit one of those threads looped forever on a failed buffer mmap while fork() waited for it
+/// in OpenBLAS's atfork handler, so even `mproc info` never returned.
+final class AddressSpaceLimitTests: XCTestCase {
+    /// Runs `mproc ARGS` under `ulimit -v KIB`, killed after 60 s (a hang guard, not a speed check).
+    private func runLimited(_ kib: Int, _ arguments: String) throws -> CLI.Result {
+        try shell("exec /usr/bin/timeout -s KILL 60 /bin/sh -c 'ulimit -v \(kib); exec \"$0\" \(arguments)' '\(CLI.executable)'")
+    }
+
+    /// Either the command works, or it ends with one clear error line: never a hang, a trace or a crash.
+    private func assertFinishesOrFailsClearly(_ result: CLI.Result, _ what: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertNotEqual(result.status, 137, "\(what) hung (killed by the hang guard)", file: file, line: line)
+        XCTAssertLessThan(result.status, 128, "\(what) died of a signal: \(result.stderr)", file: file, line: line)
+        for trace in ["Stack dump", "Backtrace", "Fatal error", "Crash", "#0 ", "0x0000"] {
+            XCTAssertFalse(result.stderr.contains(trace), "\(what) printed a trace: \(result.stderr)", file: file, line: line)
+        }
+        if result.status != 0 {
+            let lines = result.stderr.split(separator: "\n")
+            XCTAssertEqual(lines.count, 1, "\(what): one error line expected: \(result.stderr)", file: file, line: line)
+            let message = result.stderr.lowercased()
+            XCTAssertTrue(message.contains("memory") || message.contains("failed to map"),
+                          "\(what): the error should say memory ran out: \(result.stderr)", file: file, line: line)
+        }
+    }
+
+    func testInfoAndStatsUnderAnAddressSpaceLimitFinishOrFailClearly() throws {
+        for kib in [100_000, 200_000, 400_000, 1_000_000] {
+            let info = try runLimited(kib, "info")
+            assertFinishesOrFailsClearly(info, "info under ulimit -v \(kib)")
+            if info.status == 0 { XCTAssertTrue(info.stdout.contains("blas"), info.stdout) }
+            let stats = try runLimited(kib, "stats datasets/sensors.npy --json")
+            assertFinishesOrFailsClearly(stats, "stats under ulimit -v \(kib)")
+        }
+        // The case that hung: it must now work.
+        let stats = try runLimited(200_000, "stats datasets/sensors.npy --json")
+        XCTAssertEqual(stats.status, 0, stats.stderr)
+        XCTAssertEqual(stats.json?["count"] as? Int, (try CLI.run(["stats", "datasets/sensors.npy", "--json"])).json?["count"] as? Int)
+    }
+
+    /// OpenBLAS's gemm maps a 128 MiB working buffer and retries a failed mmap forever: under a limit that
+    /// leaves no room for it, the product runs in plain C loops instead.
+    func testMatrixProductUnderAnAddressSpaceLimitDoesNotHang() throws {
+        for kib in [200_000, 400_000] {
+            let gemm = try runLimited(kib, "bench gemm --size 96 --runs 1 --warmup 0")
+            assertFinishesOrFailsClearly(gemm, "gemm under ulimit -v \(kib)")
+            XCTAssertEqual(gemm.status, 0, gemm.stderr)
+        }
+    }
+
+    /// BLAS is loaded at start (not linked) and `info` still names it.
+    func testInfoNamesTheLoadedBlas() throws {
+        let result = try CLI.run(["info", "--json"])
+        XCTAssertEqual(result.status, 0, result.stderr)
+        let blas = result.json?["blas"] as? String ?? ""
+        XCTAssertTrue(blas.hasPrefix("OpenBLAS"), blas)
+    }
+}
