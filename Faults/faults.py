@@ -212,10 +212,15 @@ def main():
                 for path, why in v[:3]:
                     f.write(f"- {k}: `{os.path.relpath(path, os.path.join(HERE, '..')) if path else '-'}`: {why}\n")
     shutil.rmtree(ctx.workdir, ignore_errors=True)
+    # One closing line in the form test runners use: every counted run or case that ended well, and every
+    # bad outcome (a fuzz target counts as one case).
+    cases = sum(max(r.total if r.total is not None else (r.tried if r.clean is not None else 1), 0) for r in rows)
     if bad and not ctx.report_only:
         print("faults: FAILED (bad outcomes above; --report-only prints the table without failing)")
+        print(f"faults: {max(cases - bad, 0)} passed, {bad} failed")
         sys.exit(1)
     print("faults: " + ("ok" if not bad else "bad outcomes reported (--report-only)"))
+    print(f"faults: {max(cases - bad, 0)} passed, {bad} failed")
 
 
 if __name__ == "__main__":
