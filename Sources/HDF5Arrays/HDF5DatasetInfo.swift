@@ -2,9 +2,9 @@ import CHDF5
 import SharedArrays
 
 /// What an HDF5 dataset holds and how it is stored.
-public struct HDF5DatasetInfo: Sendable, Equatable {
+public struct HDF5DatasetInfo: Sendable, Equatable, Codable {
     /// How the dataset's data is laid out in the file.
-    public enum Layout: String, Sendable, Equatable {
+    public enum Layout: String, Sendable, Equatable, Codable {
         case contiguous, chunked, compact, virtual
     }
 
@@ -186,8 +186,9 @@ extension HDF5 {
                                chunkShape: chunkShape, filters: filters)
     }
 
-    /// Describes the dataset `dataset` (e.g. `/readings/temperature`) of the HDF5 file at `file`.
-    public static func datasetInfo(file: String, dataset: String) throws -> HDF5DatasetInfo {
+    /// ``datasetInfo(file:dataset:)`` in this process, for workers (already isolated) and the fuzz target: a
+    /// crash inside the HDF5 library on a damaged file takes the calling process down.
+    @_spi(InProcess) public static func datasetInfoInProcess(file: String, dataset: String) throws -> HDF5DatasetInfo {
         let fileID = try openFile(file)
         defer { H5Fclose(fileID) }
         let datasetID = try openDataset(file: fileID, path: file, dataset: dataset)
@@ -195,8 +196,9 @@ extension HDF5 {
         return try info(dataset: datasetID, name: normalized(dataset), path: file)
     }
 
-    /// Describes every dataset in the file, found recursively from the root, sorted by path.
-    public static func listDatasets(file: String) throws -> [HDF5DatasetInfo] {
+    /// ``listDatasets(file:)`` in this process, for workers (already isolated) and the fuzz target: a crash
+    /// inside the HDF5 library on a damaged file takes the calling process down.
+    @_spi(InProcess) public static func listDatasetsInProcess(file: String) throws -> [HDF5DatasetInfo] {
         let fileID = try openFile(file)
         defer { H5Fclose(fileID) }
         let names: [String]

@@ -44,11 +44,9 @@ extension SharedArray {
     /// ```
     public static func load(hdf5 file: String, dataset: String, limit: SizeLimit = .default, on pool: WorkerPool)
         throws -> SharedArray {
-        // Opening a reader checks compact and contiguous storage against the declared size here, in the
-        // parent, so a damaged file is one clear error before any worker reads (chunks are checked as read).
-        let opened = try HDF5DatasetReader(file: file, dataset: dataset)
-        let info = opened.info
-        opened.close()
+        // Opening a reader checks compact and contiguous storage against the declared size before any worker
+        // reads (chunks are checked as read); in a forked child, so an HDF5 crash on a damaged file is an error.
+        let info = try HDF5.checkedDatasetInfo(file: file, dataset: dataset)
         guard info.dtype != nil else {
             throw ArrayIOError(
                 .unsupportedType, path: file, dataset: dataset, "dataset has type \(info.typeDescription), not a number")
