@@ -192,6 +192,9 @@ def main():
     command = "make faults   # or: python3 Faults/faults.py --mproc .build/release/mproc --seed %d" % ctx.seed
     print()
     print(render(rows, markdown=False))
+    notes = [f"{r.name}: {r.note}" for r in rows if r.note]
+    for note in notes:  # not bad outcomes (e.g. isolated HDF5 library crashes): said, not counted
+        print("note: " + note)
     for s in ctx.skips:
         print("skipped: " + s)
     print(f"\nseed {ctx.seed}, {elapsed:.0f} s; bad outcomes: {bad}; reproducers under {ctx.reproducers}")
@@ -204,6 +207,8 @@ def main():
         f.write(f"Regenerate with `{command}` (seed {ctx.seed}, {ctx.mutants} mutants, "
                 f"{ctx.fuzz_seconds} s per fuzz target; took {elapsed:.0f} s).\n\n")
         f.write(render(rows, markdown=True) + "\n")
+        if notes:
+            f.write("\nNotes (not bad outcomes):\n\n" + "".join(f"- {n}\n" for n in notes))
         if ctx.skips:
             f.write("\nSkipped:\n\n" + "".join(f"- {s}\n" for s in ctx.skips))
         if examples:
