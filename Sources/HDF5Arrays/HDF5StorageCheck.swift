@@ -15,11 +15,13 @@ import SharedArrays
 /// - contiguous (allocated, not external): the storage size covers the declared size, which is not 0, and
 ///   `offset + size` lies within the file's end of allocation (EOA) and its real size;
 /// - chunked, at open, for datasets of at most ``indexedLookupLimit`` chunks: every record's offset is a
-///   multiple of the chunk shape, inside the extent, unique, and found again by the B-tree search a read uses
+///   multiple of the chunk shape, inside the extent, unique, found again by the B-tree search a read uses,
+///   and no two records share bytes
 ///   (HDF5 2.0 refuses a damaged key offset, "bad coordinate offset"; 1.10.8 read it as other numbers). Larger
 ///   datasets are not walked (each record costs one index walk in 1.10.8): a damaged key there is not detected;
 /// - chunked, for each chunk before it is read (see ``checkChunk(_:at:)`` for what large datasets skip): its
-///   `address + bytes read` lies within the EOA and the file's size; a chunk with an address stores at least
+///   `address + bytes read` lies within the EOA and the file's size; an unfiltered record stores exactly the
+///   chunk's bytes; a chunk with an address stores at least
 ///   one byte (HDF5 returns an unfilled buffer for a record of 0 bytes); a record whose every filter is
 ///   skipped is read as raw data and must store exactly the chunk's bytes (HDF5 would otherwise hand out
 ///   uninitialised heap memory past the stored bytes as values). A filtered chunk's stored size has no tighter
@@ -161,7 +163,12 @@ struct HDF5StorageCheck {
         let at = "chunk \(origin.map { Int($0) })"
         guard stored > 0 else { throw zeroBytes(origin) }
         if filterCount == 0 {
-            // HDF5 reads an unfiltered chunk as chunkBytes at its address, whatever (nonzero) size the record gives.
+            // HDF5 1.10.8 reads an unfiltered chunk as chunkBytes at its address, whatever (nonzero) size the record
+            // gives; HDF5 2.0 reads the record's bytes and leaves the rest of the chunk uninitialised.
+            guard stored == chunkBytes else {
+                throw ArrayIOError(.invalidFormat, path: path, dataset: name,
+                                   "damaged chunk index: unfiltered \(at) stores \(stored) of its \(chunkBytes) bytes")
+            }
             try checkRange(address: address, bytes: chunkBytes, what: at)
             return
         }
@@ -251,6 +258,7 @@ struct HDF5StorageCheck {
                                "damaged chunk index: \(count) records for a grid of \(grid) chunks")
         }
         var seen = Set<[hsize_t]>()
+        var extents: [(start: UInt64, end: UInt64, index: hsize_t)] = []
         var offset = [hsize_t](repeating: 0, count: dims.count)
         for index in 0..<count {
             var mask: UInt32 = 0
@@ -275,6 +283,18 @@ struct HDF5StorageCheck {
                 throw ArrayIOError(.invalidFormat, path: path, dataset: name,
                                    "damaged chunk index: the search for chunk \(offset) does not find record \(index)")
             }
+            if address != undefinedAddress {
+                // A filtered record may claim more bytes than its stream uses (read right, see above): only its
+                // first byte is its own for sure.
+                let (end, overflow) = UInt64(address).addingReportingOverflow(filtered ? 1 : UInt64(size))
+                extents.append((UInt64(address), overflow ? UInt64.max : end, index))
+            }
+        }
+        // No two chunks share bytes: a record pointing at another chunk's bytes reads that chunk's numbers.
+        extents.sort { $0.start < $1.start }
+        for (before, after) in zip(extents, extents.dropFirst()) where after.start < before.end {
+            throw ArrayIOError(.invalidFormat, path: path, dataset: name,
+                               "damaged chunk index: records \(before.index) and \(after.index) share bytes from \(after.start)")
         }
     }
 

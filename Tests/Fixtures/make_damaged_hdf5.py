@@ -20,6 +20,8 @@ Damaged copies (the name says what was changed):
   gz_chunk3_offset_past_extent.h5                 a chunk key's offset moved past the dataset's extent
   gz_chunk3_offset_of_chunk2.h5                   a chunk key's offset made equal to another record's
   gz_chunk3_element_offset_8.h5                   a chunk key's element-size coordinate made 8 (not 0)
+  gz_chunk3_address_of_chunk2.h5                  a chunk record pointing at another chunk's bytes
+  raw_chunk1_size_1.h5                            an unfiltered chunk's record of 1 byte (of 32000)
   contig_dims_2999.h5                             the contiguous dataspace one element short of its storage
   contig_dims_0.h5                                the contiguous dataspace made empty, its storage allocated
   contig_dims_3001_max_3000.h5                    the contiguous dataspace's size past its maximum size
@@ -94,6 +96,10 @@ at, size, address = record("gz", 3)
 write("gz_chunk3_offset_past_extent", [(at + 8, "Q", 1 << 40)])
 write("gz_chunk3_offset_of_chunk2", [(at + 8, "Q", 8000)])
 write("gz_chunk3_element_offset_8", [(at + 16, "Q", 8)])
+_, _, address2 = record("gz", 2)
+write("gz_chunk3_address_of_chunk2", [(at + 24, "Q", address2)])
+at, size, address = record("raw", 1)
+write("raw_chunk1_size_1", [(at, "I", 1)])
 dims = unique(struct.pack("<QQ", 3000, 3000))
 write("contig_dims_2999", [(dims, "Q", 2999), (dims + 8, "Q", 2999)])
 write("contig_dims_0", [(dims, "Q", 0), (dims + 8, "Q", 0)])

@@ -125,6 +125,19 @@ final class HDF5StorageCheckTests: XCTestCase {
         }
     }
 
+    /// HDF5 1.10.8 read the other chunk's numbers; h5py refuses.
+    func testChunkRecordPointingIntoAnotherChunksBytesIsRefusedInBothReadPaths() throws {
+        let path = file("gz_chunk3_address_of_chunk2")
+        assertRefused({ try self.readAll(path, "/gz") }, ["/gz", "records 2 and 3 share bytes"])
+        assertRefused({ try self.readAllRawChunks(path, "/gz") }, ["/gz", "records 2 and 3 share bytes"])
+    }
+
+    /// HDF5 2.0 (h5py) reads such a chunk as 1 byte and uninitialised memory; 1.10.8 as the full chunk.
+    func testUnfilteredChunkRecordStoringFewerBytesThanTheChunkIsRefused() throws {
+        assertRefused({ try self.readAll(self.file("raw_chunk1_size_1"), "/raw") },
+                      ["raw_chunk1_size_1.h5", "/raw", "unfiltered chunk [4000] stores 1 of its 32000 bytes"])
+    }
+
     /// HDF5 1.10.8 spun in H5Dread (H5S_copy, gigabytes) on a chunked dataset whose dataspace became scalar.
     func testScalarDataspaceWithChunkedLayoutIsRefusedBeforeAnyRead() throws {
         let path = file("many_scalar_space")

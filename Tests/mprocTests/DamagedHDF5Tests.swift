@@ -56,6 +56,8 @@ final class DamagedHDF5Tests: XCTestCase {
         let cases: [(file: String, dataset: String, reason: String)] = [
             ("gz_chunk3_offset_past_extent", "/gz", "not a chunk of shape [4000]"),
             ("gz_chunk3_element_offset_8", "/gz", "does not find record 3"),
+            ("gz_chunk3_address_of_chunk2", "/gz", "records 2 and 3 share bytes"),
+            ("raw_chunk1_size_1", "/raw", "stores 1 of its 32000 bytes"),
             ("many_scalar_space", "/many", "a scalar dataspace with 1-dimensional chunks"),
             ("contig_dims_3001_max_3000", "/contig", "more than its maximum 3000"),
             ("contig_dims_0", "/contig", "declares 0 bytes"),
