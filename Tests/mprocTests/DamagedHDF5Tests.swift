@@ -83,6 +83,23 @@ final class DamagedHDF5Tests: XCTestCase {
         }
     }
 
+    /// Tests/Fixtures/hdf5_local_heap_crash.h5 (a fuzzer's find; h5py refuses it, "attempting I/O in temporary
+    /// file space") makes HDF5 1.10.8 segfault while looking a name up or listing the file: stats met it in its
+    /// own process and printed a crash trace. A child meets it first now.
+    func testFileOnWhoseMetadataHDF5CrashesIsOneClearErrorInStats() throws {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let path = root.path + "/Tests/Fixtures/hdf5_local_heap_crash.h5"
+        for input in ["\(path):/adc_counts", path] {
+            let stats = try CLI.run(["stats", input, "--json"])
+            assertNoTrace(stats)
+            XCTAssertEqual(stats.status, 1, stats.stdout)
+            XCTAssertEqual(stats.stderr.split(separator: "\n").count, 1, stats.stderr)
+            XCTAssertTrue(stats.stderr.contains("hdf5_local_heap_crash.h5") && stats.stderr.contains("the HDF5 library crashed reading its metadata"),
+                          stats.stderr)
+        }
+    }
+
     /// h5py reads this file with the original values (the record claims more bytes than the gzip stream uses):
     /// every path gives those values.
     func testChunkRecordClaimingExtraBytesGivesH5pysValuesInStatsAndBatch() throws {
