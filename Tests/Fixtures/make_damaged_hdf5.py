@@ -9,6 +9,7 @@ good.h5 (h5py, libver earliest: version-1 B-tree chunk index):
   /many     float64 arange(20000), 2000 chunks of 10, gzip (past the limit of whole-record checks)
 Damaged copies (the name says what was changed):
   compact_dims_1048576.h5, compact_dims_2001.h5   the compact dataspace enlarged past its stored bytes
+  compact_dims_1999.h5                            the compact dataspace one element short of its stored bytes
   contig_dims_3001.h5                             the contiguous dataspace one element past its storage
   gz_chunk3_address_past_eof.h5                   a chunk record pointing past the end of the file
   gz_chunk2_all_filters_skipped.h5                a gzip chunk's record marked unfiltered (fewer bytes)
@@ -16,6 +17,16 @@ Damaged copies (the name says what was changed):
   gz_chunk4_size_doubled.h5                       a gzip chunk's record claiming twice its bytes (still readable)
   many_chunk1500_all_filters_skipped.h5           as above, in a dataset of 2000 chunks
   many_chunk1200_zero_bytes.h5                    a gzip chunk's record of 0 bytes, in a dataset of 2000 chunks
+  gz_chunk3_offset_past_extent.h5                 a chunk key's offset moved past the dataset's extent
+  gz_chunk3_offset_of_chunk2.h5                   a chunk key's offset made equal to another record's
+  gz_chunk3_element_offset_8.h5                   a chunk key's element-size coordinate made 8 (not 0)
+  gz_chunk3_address_of_chunk2.h5                  a chunk record pointing at another chunk's bytes
+  raw_chunk1_size_1.h5                            an unfiltered chunk's record of 1 byte (of 32000)
+  contig_dims_2999.h5                             the contiguous dataspace one element short of its storage
+  contig_dims_0.h5                                the contiguous dataspace made empty, its storage allocated
+  contig_dims_3001_max_3000.h5                    the contiguous dataspace's size past its maximum size
+  many_scalar_space.h5                            the chunked dataset's dataspace made scalar (rank 0)
+  contig_float_mantissa_30.h5                     the float32 type's mantissa made 30 bits (past its precision)
 Prints a JSON object: {"file": path} for each.
 """
 import json, os, struct, sys
@@ -66,6 +77,7 @@ def record(name, index):
 dims = unique(struct.pack("<QQ", 2000, 2000))
 write("compact_dims_1048576", [(dims, "Q", 1 << 20), (dims + 8, "Q", 1 << 20)])
 write("compact_dims_2001", [(dims, "Q", 2001), (dims + 8, "Q", 2001)])
+write("compact_dims_1999", [(dims, "Q", 1999), (dims + 8, "Q", 1999)])
 dims = unique(struct.pack("<QQ", 3000, 3000))
 write("contig_dims_3001", [(dims, "Q", 3001), (dims + 8, "Q", 3001)])
 at, size, address = record("gz", 3)
@@ -80,4 +92,20 @@ at, size, address = record("many", 1500)
 write("many_chunk1500_all_filters_skipped", [(at + 4, "I", 1)])
 at, size, address = record("many", 1200)
 write("many_chunk1200_zero_bytes", [(at, "I", 0)])
+at, size, address = record("gz", 3)
+write("gz_chunk3_offset_past_extent", [(at + 8, "Q", 1 << 40)])
+write("gz_chunk3_offset_of_chunk2", [(at + 8, "Q", 8000)])
+write("gz_chunk3_element_offset_8", [(at + 16, "Q", 8)])
+_, _, address2 = record("gz", 2)
+write("gz_chunk3_address_of_chunk2", [(at + 24, "Q", address2)])
+at, size, address = record("raw", 1)
+write("raw_chunk1_size_1", [(at, "I", 1)])
+dims = unique(struct.pack("<QQ", 3000, 3000))
+write("contig_dims_2999", [(dims, "Q", 2999), (dims + 8, "Q", 2999)])
+write("contig_dims_0", [(dims, "Q", 0), (dims + 8, "Q", 0)])
+write("contig_dims_3001_max_3000", [(dims, "Q", 3001)])
+dims = unique(struct.pack("<QQ", 20000, 20000))
+write("many_scalar_space", [(dims - 7, "B", 0)])
+fields = unique(struct.pack("<HHBBBBI", 0, 32, 23, 8, 0, 23, 127))
+write("contig_float_mantissa_30", [(fields + 7, "B", 30)])
 print(json.dumps(made))

@@ -113,4 +113,58 @@ final class HDF5StorageCheckTests: XCTestCase {
         XCTAssertEqual(try readAll(path, "/raw"), (0..<40000).map { 2 * Double($0) })
         if let raw = try readAllRawChunks(path, "/gz") { XCTAssertEqual(raw, (0..<40000).map(Double.init)) }
     }
+
+    /// HDF5 2.0 refuses these ("bad coordinate offset"); HDF5 1.10.8 read them as another chunk or as fill values.
+    func testChunkKeyWithDamagedOffsetIsRefusedInBothReadPaths() throws {
+        let cases = [("gz_chunk3_offset_past_extent", "not a chunk of shape [4000] inside [40000]"),
+                     ("gz_chunk3_offset_of_chunk2", "damaged chunk index"),
+                     ("gz_chunk3_element_offset_8", "the search for chunk [12000] does not find record 3")]
+        for (name, reason) in cases {
+            assertRefused({ try self.readAll(self.file(name), "/gz") }, [name + ".h5", "/gz", reason])
+            assertRefused({ try self.readAllRawChunks(self.file(name), "/gz") }, [name + ".h5", "/gz", reason])
+        }
+    }
+
+    /// HDF5 1.10.8 read the other chunk's numbers; h5py refuses.
+    func testChunkRecordPointingIntoAnotherChunksBytesIsRefusedInBothReadPaths() throws {
+        let path = file("gz_chunk3_address_of_chunk2")
+        assertRefused({ try self.readAll(path, "/gz") }, ["/gz", "records 2 and 3 share bytes"])
+        assertRefused({ try self.readAllRawChunks(path, "/gz") }, ["/gz", "records 2 and 3 share bytes"])
+    }
+
+    /// HDF5 2.0 (h5py) reads such a chunk as 1 byte and uninitialised memory; 1.10.8 as the full chunk.
+    func testUnfilteredChunkRecordStoringFewerBytesThanTheChunkIsRefused() throws {
+        assertRefused({ try self.readAll(self.file("raw_chunk1_size_1"), "/raw") },
+                      ["raw_chunk1_size_1.h5", "/raw", "unfiltered chunk [4000] stores 1 of its 32000 bytes"])
+    }
+
+    /// HDF5 1.10.8 spun in H5Dread (H5S_copy, gigabytes) on a chunked dataset whose dataspace became scalar.
+    func testScalarDataspaceWithChunkedLayoutIsRefusedBeforeAnyRead() throws {
+        let path = file("many_scalar_space")
+        assertRefused({ try HDF5DatasetReader(file: path, dataset: "/many") },
+                      ["many_scalar_space.h5", "/many", "a scalar dataspace with 1-dimensional chunks"])
+        // The raw-chunk reader does not take it (batch then uses the reader above): refused or declined.
+        XCTAssertNil(try? readAllRawChunks(path, "/many") ?? nil)
+    }
+
+    func testDimensionPastItsMaximumIsRefused() throws {
+        assertRefused({ try HDF5DatasetReader(file: self.file("contig_dims_3001_max_3000"), dataset: "/contig") },
+                      ["/contig", "dimension 0 has size 3001, more than its maximum 3000"])
+    }
+
+    /// HDF5 2.0 refuses a compact shape that does not match its bytes and an empty contiguous shape at an
+    /// allocated address, and reads a shorter contiguous shape as the prefix of its storage: so does mproc.
+    func testStorageLargerThanTheShapeFollowsH5py() throws {
+        assertRefused({ try HDF5DatasetReader(file: self.file("compact_dims_1999"), dataset: "/compact") },
+                      ["/compact", "declares 1999 bytes, the compact storage holds 2000 bytes"])
+        assertRefused({ try HDF5DatasetReader(file: self.file("contig_dims_0"), dataset: "/contig") },
+                      ["/contig", "declares 0 bytes, the contiguous storage holds 12000 bytes"])
+        XCTAssertEqual(try readAll(file("contig_dims_2999"), "/contig"), (0..<2999).map(Double.init))
+    }
+
+    /// HDF5 1.10.8 converts any float field layout bit by bit; HDF5 2.0 and h5py refuse one that is not IEEE.
+    func testFloatTypeWithFieldsPastItsPrecisionIsRefused() throws {
+        assertRefused({ try HDF5DatasetReader(file: self.file("contig_float_mantissa_30"), dataset: "/contig") },
+                      ["/contig", "4-byte float", "not IEEE 754"])
+    }
 }

@@ -49,6 +49,57 @@ final class DamagedHDF5Tests: XCTestCase {
         }
     }
 
+    /// Each refused by h5py (HDF5 2.0); HDF5 1.10.8 read them as other numbers, or spun in H5Dread (the scalar
+    /// dataspace over chunks).
+    func testDamagedChunkKeysShapesAndFloatFieldsAreRefusedInStatsAndBatch() throws {
+        let dir = try makeFixtures()
+        let cases: [(file: String, dataset: String, reason: String)] = [
+            ("gz_chunk3_offset_past_extent", "/gz", "not a chunk of shape [4000]"),
+            ("gz_chunk3_element_offset_8", "/gz", "does not find record 3"),
+            ("gz_chunk3_address_of_chunk2", "/gz", "records 2 and 3 share bytes"),
+            ("raw_chunk1_size_1", "/raw", "stores 1 of its 32000 bytes"),
+            ("many_scalar_space", "/many", "a scalar dataspace with 1-dimensional chunks"),
+            ("contig_dims_3001_max_3000", "/contig", "more than its maximum 3000"),
+            ("contig_dims_0", "/contig", "declares 0 bytes"),
+            ("compact_dims_1999", "/compact", "declares 1999 bytes"),
+            ("contig_float_mantissa_30", "/contig", "not IEEE 754"),
+        ]
+        for (name, dataset, reason) in cases {
+            let path = dir.file(name + ".h5")
+            let stats = try CLI.run(["stats", "\(path):\(dataset)", "--json", "--timeout", "60"])
+            assertNoTrace(stats)
+            XCTAssertEqual(stats.status, 1, "\(name): \(stats.stdout)")
+            XCTAssertTrue(stats.stderr.contains(name + ".h5") && stats.stderr.contains("damaged"), "\(name): \(stats.stderr)")
+            for strategy in ["streaming", "shared"] {
+                let batch = try CLI.run(["batch", path, "--dataset", dataset, "--format", "json", "-q", "--strategy", strategy,
+                                         "--timeout", "60"])
+                assertNoTrace(batch)
+                XCTAssertEqual(batch.status, 1, "\(name) \(strategy): \(batch.stdout) \(batch.stderr)")
+                let record = (batch.json?["records"] as? [[String: Any]])?.first
+                XCTAssertEqual(record?["status"] as? String, "failed", "\(name) \(strategy): \(batch.stdout)")
+                let message = record?["message"] as? String ?? ""
+                XCTAssertTrue(message.contains(reason), "\(name) \(strategy): \(message)")
+            }
+        }
+    }
+
+    /// Tests/Fixtures/hdf5_local_heap_crash.h5 (a fuzzer's find; h5py refuses it, "attempting I/O in temporary
+    /// file space") makes HDF5 1.10.8 segfault while looking a name up or listing the file: stats met it in its
+    /// own process and printed a crash trace. A child meets it first now.
+    func testFileOnWhoseMetadataHDF5CrashesIsOneClearErrorInStats() throws {
+        var root = URL(fileURLWithPath: #filePath)
+        for _ in 0..<3 { root.deleteLastPathComponent() }
+        let path = root.path + "/Tests/Fixtures/hdf5_local_heap_crash.h5"
+        for input in ["\(path):/adc_counts", path] {
+            let stats = try CLI.run(["stats", input, "--json"])
+            assertNoTrace(stats)
+            XCTAssertEqual(stats.status, 1, stats.stdout)
+            XCTAssertEqual(stats.stderr.split(separator: "\n").count, 1, stats.stderr)
+            XCTAssertTrue(stats.stderr.contains("hdf5_local_heap_crash.h5") && stats.stderr.contains("the HDF5 library crashed reading its metadata"),
+                          stats.stderr)
+        }
+    }
+
     /// h5py reads this file with the original values (the record claims more bytes than the gzip stream uses):
     /// every path gives those values.
     func testChunkRecordClaimingExtraBytesGivesH5pysValuesInStatsAndBatch() throws {
