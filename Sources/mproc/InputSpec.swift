@@ -22,8 +22,6 @@ struct InputSpec: CustomStringConvertible {
         } else {
             throw CLIError("\(path): unknown file type; use a .npy file or an HDF5 file (.h5, .hdf5) with :/dataset")
         }
-        // HDF5 1.10.8 can crash on damaged metadata: a child meets such a file first (see HDF5.probeInChild).
-        if format == .hdf5 { try HDF5.probeInChild(file: path, dataset: dataset) }
     }
 
     var description: String { dataset.map { "\(path):\($0)" } ?? path }
