@@ -1,10 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
 import Multiprocessing
 
 /// The admission rule for arrays read from files: a dataset whose declared in-memory size (its element
@@ -85,11 +78,7 @@ public struct SizeLimit: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// The machine's physical memory in bytes, nil when unknown.
-    static func physicalMemory() -> Int? {
-        let pages = sysconf(Int32(_SC_PHYS_PAGES)), pageSize = sysconf(Int32(_SC_PAGESIZE))
-        guard pages > 0, pageSize > 0 else { return nil }
-        return CheckedSize.product(pages, pageSize)
-    }
+    static func physicalMemory() -> Int? { SystemMemory.physicalBytes }
 }
 
 extension SizeLimit {
