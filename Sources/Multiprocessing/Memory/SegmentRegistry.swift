@@ -60,24 +60,24 @@ enum SegmentRegistry {
         }
         let path = "/proc/\(reference.ownerPID)/fd/\(reference.fileDescriptor)"
         var target = [CChar](repeating: 0, count: 512)
-        let length = readlink(path, &target, target.count - 1)
+        let length = target.withUnsafeMutableBufferPointer { system_readlink(path, $0.baseAddress!, $0.count - 1) }
         guard length >= 0 else { throw SystemError("readlink", path) }
         let name = String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
         guard name.hasPrefix("/memfd:mproc-") || name.hasPrefix("/dev/shm/") else {
             throw SegmentReferenceError(reference, "\(path) is '\(name)', not a shared-memory segment")
         }
-        let fd = open(path, O_RDWR | O_CLOEXEC)
+        let fd = system_open(path, O_RDWR | O_CLOEXEC, 0)
         guard fd >= 0 else { throw SystemError("open", path) }
-        defer { close(fd) }
+        defer { _ = system_close(fd) }
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw SystemError("fstat", path) }
+        guard system_fstat(fd, &info) == 0 else { throw SystemError("fstat", path) }
         guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 0, info.st_size <= off_t(Int.max) else {
             throw SegmentReferenceError(reference, "\(path) is not a regular shared-memory file")
         }
         let realByteCount = Int(info.st_size)
         try checkByteCount(of: reference, against: realByteCount)
         let mappedLength = max(realByteCount, 1)
-        guard let pointer = mmap(nil, mappedLength, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), pointer != MAP_FAILED else {
+        guard let pointer = system_mmap(mappedLength, PROT_READ | PROT_WRITE, MAP_SHARED, fd), pointer != MAP_FAILED else {
             throw SystemError("mmap", path)
         }
         return AttachedSegment(

@@ -38,6 +38,10 @@ internal func system_rename(_ from: UnsafePointer<CChar>, _ to: UnsafePointer<CC
 
 internal func system_unlink(_ path: UnsafePointer<CChar>) -> Int32 { unlink(path) }
 
+internal func system_readlink(_ path: UnsafePointer<CChar>, _ buffer: UnsafeMutablePointer<CChar>, _ size: Int) -> Int {
+    readlink(path, buffer, size)
+}
+
 internal func system_pread(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ count: Int, _ offset: off_t) -> Int {
     pread(fd, buffer, count, offset)
 }
