@@ -27,7 +27,7 @@ public struct StridedPartition<Element: SharedElement>: Sendable {
     public func moments(needs: MomentNeeds = [.sum, .variance]) throws -> [Moments] {
         guard base.count > 0 else { return Array(repeating: .empty, count: parts) }
         if base.isContiguous {
-            return try base.reduceMoments(mode: .residueClasses, needs: needs, width: parts)
+            return try base.reduce(MomentsReduction<Element>(needs: needs), layout: .residueClasses(parts))
         }
         return try (0..<parts).map { try part($0).wholeMoments(needs: needs) }
     }

@@ -179,7 +179,7 @@ extension Moments {
 }
 
 /// What a chunk kernel computes. `count` and `sum` are always computed (the sum is how NaNs are detected).
-public struct MomentNeeds: OptionSet, Sendable, Hashable, Codable {
+public struct MomentNeeds: OptionSet, Sendable, Hashable, Codable, BitwiseCopyable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 

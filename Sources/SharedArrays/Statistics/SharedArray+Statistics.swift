@@ -40,7 +40,9 @@ extension SharedArray {
             moments = Array(repeating: .empty, count: shape[axis == 0 ? 1 : 0])
         } else {
             moments = try WorkerPool.withTimeout(timeout) {
-                try reduceMoments(mode: axis == 0 ? .columns : .rows, needs: needs, width: shape[1])
+                try runReduction(
+                    MomentsReduction<Element>(needs: needs), layout: axis == 0 ? .columns(shape[1]) : .rows(shape[1]),
+                    plan: nil, second: .none, mask: .none)
             }
         }
         let isInteger = !Element.dtype.isFloatingPoint
@@ -51,16 +53,13 @@ extension SharedArray {
 
     /// The combined moments of every element (of a strided view too).
     func wholeMoments(needs: MomentNeeds) throws -> Moments {
-        if isContiguous { return try reduceMoments(mode: .flat, needs: needs)[0] }
-        // A strided view data[s::k] is residue class 0 of the contiguous span it covers; indices come
-        // back in span positions, which are k times the view's.
+        let moments = MomentsReduction<Element>(needs: needs)
+        if isContiguous { return try runReduction(moments, layout: .flat, plan: nil, second: .none, mask: .none)[0] }
+        // A strided view data[s::k] is residue class 0 of the contiguous span it covers, which the
+        // vectorised class kernel reads in place (indices come back in the view's coordinates).
         let span = SharedArray(
             storage: storage, shape: [count == 0 ? 0 : (count - 1) * stride + 1], offset: offset, stride: 1, pool: pool)
-        var m = try span.reduceMoments(mode: .residueClasses, needs: needs, width: stride)[0]
-        if m.argmin >= 0 { m.argmin /= stride }
-        if m.argmax >= 0 { m.argmax /= stride }
-        if m.firstNaNIndex >= 0 { m.firstNaNIndex /= stride }
-        return m
+        return try span.runReduction(moments, layout: .residueClasses(stride), plan: nil, second: .none, mask: .none)[0]
     }
 
     /// The sum (NaN if any element is NaN). Integer sums wrap like numpy's int64 sums.

@@ -1,0 +1,72 @@
+import Multiprocessing
+
+/// The first pass of every masked operation: how many elements each chunk's mask selects. The parent turns
+/// the counts into each chunk's first position in the selection (an exclusive prefix sum in chunk order),
+/// which is what masked reductions report indices in and where ``SharedArray/filter(_:)`` scatters to.
+struct SelectionCountJob: WorkerJob {
+    var mask: OperandLocation
+    var plan: ChunkPlan
+    /// One Int per chunk.
+    var counts: SegmentReference
+
+    static func run(_ job: Self, chunk: Int, context: WorkerContext) throws {
+        guard let mask = try job.mask.base(in: context) else { return }
+        let out = try context.address(of: job.counts).assumingMemoryBound(to: Int.self)
+        out[chunk] = countSelected(mask.assumingMemoryBound(to: UInt8.self), range: job.plan.range(of: chunk), stride: job.mask.stride)
+    }
+}
+
+/// Non-zero bytes among `flags[i * stride]` for `i` in `range`.
+func countSelected(_ flags: UnsafePointer<UInt8>, range: Range<Int>, stride: Int) -> Int {
+    var n = 0
+    if stride == 1 {
+        // 16 mask bytes at a time, each non-zero byte counted as 1, without a branch.
+        var i = range.lowerBound
+        var lanes = SIMD16<UInt16>()
+        while i + 16 <= range.upperBound {
+            var block = 0
+            while block < 255 && i + 16 <= range.upperBound {
+                let v = UnsafeRawPointer(flags + i).loadUnaligned(as: SIMD16<UInt8>.self)
+                let ones = SIMD16<UInt8>(repeating: 1).replacing(with: 0, where: v .== 0)
+                lanes &+= SIMD16<UInt16>(truncatingIfNeeded: ones)
+                i += 16
+                block += 1
+            }
+            n += Int(lanes.wrappedSum())
+            lanes = SIMD16<UInt16>()
+        }
+        while i < range.upperBound {
+            if flags[i] != 0 { n += 1 }
+            i += 1
+        }
+        return n
+    }
+    for i in range where flags[i * stride] != 0 { n += 1 }
+    return n
+}
+
+extension WorkerPool {
+    /// Runs the selection count over `plan` and returns, per chunk, the number of selected elements before it,
+    /// plus the total; `body` gets the per-chunk positions in a segment jobs can read.
+    func withSelectionOffsets<T>(
+        mask: OperandLocation, plan: ChunkPlan, describeChunk: @escaping (Int) -> String,
+        _ body: (_ offsets: SegmentReference, _ total: Int) throws -> T
+    ) throws -> T {
+        guard let bytes = CheckedSize.product(plan.chunkCount + 1, MemoryLayout<Int>.stride) else {
+            throw ArrayError("mask: \(plan.chunkCount) chunks are more than can be counted")
+        }
+        return try ScratchSpace.with(bytes: bytes) { scratch in
+            let counts = scratch.base.assumingMemoryBound(to: Int.self)
+            try run(SelectionCountJob(mask: mask, plan: plan, counts: scratch.reference), chunks: plan.chunkCount,
+                    describeChunk: describeChunk)
+            var total = 0
+            for c in 0..<plan.chunkCount {
+                let n = counts[c]
+                counts[c] = total
+                total += n
+            }
+            counts[plan.chunkCount] = total
+            return try body(scratch.reference, total)
+        }
+    }
+}

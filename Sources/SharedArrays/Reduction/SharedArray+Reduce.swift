@@ -1,0 +1,136 @@
+import Multiprocessing
+
+extension SharedArray {
+    /// Runs `reduction` over this array on the pool and returns the combined partial: `slotCount` slots
+    /// (times the classes or columns of `layout`; one partial per row for ``ReductionLayout/rows(_:)``).
+    ///
+    /// The chunk grid is `plan` (by default the engine's grid for this array and layout) and partials are
+    /// combined in the fixed pairwise order, so the result is the same for any number of workers.
+    /// `timeout` bounds the call as in ``statistics(_:ddof:timeout:)``.
+    ///
+    /// ```swift
+    /// let m = try x.reduce(MomentsReduction<Double>(needs: [.sum, .variance]))[0]
+    /// ```
+    public func reduce<R: ChunkReduction>(
+        _ reduction: R, layout: ReductionLayout = .flat, plan: ChunkPlan? = nil, timeout: Duration? = nil
+    ) throws -> [R.Slot] where R.Element == Element {
+        try WorkerPool.withTimeout(timeout) {
+            try runReduction(reduction, layout: layout, plan: plan, second: .none, mask: .none)
+        }
+    }
+
+    /// ``reduce(_:layout:plan:timeout:)`` with a second operand of the same element count: the reduction
+    /// reads it with ``ReductionChunk/second(as:)`` (the values of a group-by, the `y` of a dot product).
+    public func reduce<R: ChunkReduction, S: SharedElement>(
+        _ reduction: R, pairedWith second: SharedArray<S>, layout: ReductionLayout = .flat, plan: ChunkPlan? = nil,
+        timeout: Duration? = nil
+    ) throws -> [R.Slot] where R.Element == Element {
+        guard second.count == count else {
+            throw ArrayError("reduce: the paired array has \(second.count) elements, this one \(count)")
+        }
+        if layout != .flat {
+            guard second.isContiguous, isContiguous else { throw ArrayError("reduce: a paired \(layout) reduction needs contiguous arrays") }
+        }
+        return try WorkerPool.withTimeout(timeout) {
+            try runReduction(reduction, layout: layout, plan: plan, second: OperandLocation(second.location), mask: .none)
+        }
+    }
+
+    /// The default grid of `layout` over this array.
+    func reductionPlan(_ layout: ReductionLayout) -> ChunkPlan {
+        switch layout {
+        case .flat, .residueClasses: ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride)
+        case .columns, .rows: ChunkPlan(rows: shape[0], rowLength: shape[1], elementSize: MemoryLayout<Element>.stride)
+        }
+    }
+
+    /// The plumbing behind every reduction: validate the layout, run ``ReductionJob`` over the grid, and
+    /// combine the partials in place in the fixed pairwise order.
+    func runReduction<R: ChunkReduction>(
+        _ reduction: R, layout: ReductionLayout, plan: ChunkPlan?, second: OperandLocation, mask: OperandLocation
+    ) throws -> [R.Slot] where R.Element == Element {
+        var location = location
+        switch layout {
+        case .flat: break
+        case .residueClasses(let k):
+            guard isContiguous, k >= 1 else { throw ArrayError("reduce: residue classes need a contiguous array and k >= 1") }
+        case .columns(let n), .rows(let n):
+            guard rank == 2, isContiguous, n == shape[1] else {
+                throw ArrayError("reduce: \(layout) needs a contiguous 2-D array of \(n) columns; this one has shape \(shape)")
+            }
+            location.count = count
+        }
+        let plan = plan ?? reductionPlan(layout)
+        let width = reduction.slotCount
+        guard width >= 1 else { throw ArrayError("reduce: a reduction needs at least one slot") }
+        let anyOrder = R.mergesInAnyOrder
+        let outputs: Int
+        let partials: Int
+        switch layout {
+        case .rows:
+            outputs = shape[0]
+            partials = 1
+        default:
+            outputs = layout.partialsPerChunk
+            partials = anyOrder ? pool.workerCount : plan.chunkCount
+        }
+        guard let resultSlots = CheckedSize.product(outputs, width),
+              let slots = CheckedSize.product(partials, resultSlots),
+              let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride)
+        else { throw ArrayError("reduce: \(partials) partials of \(outputs) x \(width) slots are more than can be addressed") }
+        if plan.chunkCount == 0 {
+            if case .rows = layout { return [] }
+            return Array(repeating: reduction.identity, count: resultSlots)
+        }
+        let inRows: Bool =
+            switch layout {
+            case .flat, .residueClasses: false
+            case .columns, .rows: true
+            }
+        let describe = describe(plan, rows: inRows)
+        return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
+            let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
+            if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+            func run(selectedBefore: OperandLocation) throws {
+                let job = ReductionJob(
+                    reduction: reduction, source: location, second: second, mask: mask, selectedBefore: selectedBefore,
+                    layout: layout, plan: plan, results: scratch.reference)
+                try pool.run(job, chunks: plan.chunkCount, describeChunk: describe)
+            }
+            if mask.segment != nil {
+                guard layout == .flat else { throw ArrayError("reduce: a mask applies to flat reductions only") }
+                try pool.withSelectionOffsets(mask: mask, plan: plan, describeChunk: describe) { offsets, _ in
+                    try run(selectedBefore: OperandLocation(segment: offsets, byteOffset: 0, stride: 1, elementBytes: 8))
+                }
+            } else {
+                try run(selectedBefore: .none)
+            }
+            if case .rows = layout { return Array(UnsafeBufferPointer(start: base, count: slots)) }
+            if anyOrder {
+                let first = UnsafeMutableBufferPointer(start: base, count: resultSlots)
+                for w in 1..<partials {
+                    reduction.merge(first, UnsafeBufferPointer(start: base + w * resultSlots, count: resultSlots))
+                }
+            } else {
+                combinePairwise(base, parts: partials, width: resultSlots, reduction)
+            }
+            return Array(UnsafeBufferPointer(start: base, count: resultSlots))
+        }
+    }
+}
+
+/// Merges `parts` partials of `width` slots in place, in the balanced tree of ``pairwiseCombine(_:_:identity:)``
+/// (split at `lo + count / 2`, earlier range on the left): the result ends in the first partial.
+func combinePairwise<R: ChunkReduction>(_ base: UnsafeMutablePointer<R.Slot>, parts: Int, width: Int, _ reduction: R) {
+    func combine(_ lo: Int, _ hi: Int) {
+        let count = hi - lo
+        if count <= 1 { return }
+        let mid = lo + count / 2
+        combine(lo, mid)
+        combine(mid, hi)
+        reduction.merge(
+            UnsafeMutableBufferPointer(start: base + lo * width, count: width),
+            UnsafeBufferPointer(start: base + mid * width, count: width))
+    }
+    combine(0, parts)
+}
