@@ -16,7 +16,8 @@ struct SelectionCountJob: WorkerJob {
     }
 }
 
-/// Non-zero bytes among `flags[i * stride]` for `i` in `range`.
+/// Non-zero bytes among `flags[i * stride]` for `i` in `range`, counted without a data-dependent branch (a
+/// random mask would mispredict every other byte).
 func countSelected(_ flags: UnsafePointer<UInt8>, range: Range<Int>, stride: Int) -> Int {
     var n = 0
     if stride == 1 {
@@ -36,12 +37,12 @@ func countSelected(_ flags: UnsafePointer<UInt8>, range: Range<Int>, stride: Int
             lanes = SIMD16<UInt16>()
         }
         while i < range.upperBound {
-            if flags[i] != 0 { n += 1 }
+            n &+= flags[i] != 0 ? 1 : 0
             i += 1
         }
         return n
     }
-    for i in range where flags[i * stride] != 0 { n += 1 }
+    for i in range { n &+= flags[i &* stride] != 0 ? 1 : 0 }
     return n
 }
 
