@@ -9,7 +9,7 @@ final class MaskNumpyTests: XCTestCase {
     private var directory = ""
     private static let codes = ["f8", "f4", "i8", "i4"]
     private static let lengths = [1, 7, 4099, 100_003]
-    /// The masks the reference writes, in order (13 of them).
+    /// The masks the reference writes, in order.
     private static let maskCount = 14
     /// The statistics checked over the selection.
     private static let statistics: [Statistic] = [
@@ -57,6 +57,8 @@ final class MaskNumpyTests: XCTestCase {
                      np.isnan(x), np.isfinite(x), sel]
             np.concatenate([m.astype(np.uint8) for m in masks]).tofile(name + '_masks.u8')
             np.save(name + '_filtered.npy', x[sel])
+            np.save(name + '_where.npy', np.where(sel, x, y))
+            np.save(name + '_where_scalar.npy', np.where(x > 3, x, x.dtype.type(-7)))
             s = x[sel]
             f = s.astype(np.float64)
             def val(fn):
@@ -78,6 +80,9 @@ final class MaskNumpyTests: XCTestCase {
         """#
 
     private func path(_ name: String) -> String { directory + "/" + name }
+
+    /// The bytes of `values`, so that NaN payloads and -0.0 compare exactly.
+    private func bytes<E>(_ values: [E]) -> [UInt8] { values.withUnsafeBytes { Array($0) } }
 
     func testMasksStatisticsAndFiltersMatchNumpyForEveryDType() throws {
         let cases = Self.codes.flatMap { c in Self.lengths.map { (c, "\($0)") } } + [("f8", "equal"), ("i4", "equal")]
@@ -134,6 +139,14 @@ final class MaskNumpyTests: XCTestCase {
                     run.append(got?.bitPattern ?? 1)
                 }
             }
+            let filtered = try SharedArray<E>.load(npy: path(name + "_filtered.npy"), on: pool)
+            XCTAssertEqual(bytes(try x.filter(selection).toArray()), bytes(filtered.toArray()), "\(name) filter, \(workers) workers")
+            let selected = try SharedArray<E>.load(npy: path(name + "_where.npy"), on: pool)
+            XCTAssertEqual(bytes(try SharedArray.where(selection, x, y).toArray()), bytes(selected.toArray()), "\(name) where")
+            let withScalar = try SharedArray<E>.load(npy: path(name + "_where_scalar.npy"), on: pool)
+            XCTAssertEqual(
+                bytes(try SharedArray.where(x > E(fromDouble: 3), x, E(fromDouble: -7)).toArray()), bytes(withScalar.toArray()),
+                "\(name) where with a scalar")
             XCTAssertEqual(try x.count(where: selection), expectedMasks[(Self.maskCount - 1) * n..<Self.maskCount * n].filter { $0 != 0 }.count)
             runs.append(run)
         }
