@@ -96,4 +96,20 @@ final class MaskBehaviourTests: XCTestCase {
         let whole = try table.statistics([.sum], where: try table > 0)
         XCTAssertClose(whole[.sum], Reference.kahan(values.prefix(300_000).filter { $0 > 0 }), relative: 1e-12)
     }
+
+    func testSelectionCountCountsEveryNonZeroByteFromAnyStart() {
+        var bytes: [UInt8] = []
+        var state: UInt64 = 5
+        for _ in 0..<1_003 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let pick = Int(state >> 60)
+            bytes.append([0, 0, 0, 1, 0x7F, 0x80, 0xFF, 0x01, 2, 0, 0x40, 0x81, 0, 0, 1, 0][pick])
+        }
+        bytes.withUnsafeBufferPointer { flags in
+            for range in [0..<1_003, 1..<1_000, 3..<11, 5..<5, 7..<8, 13..<1_003] {
+                XCTAssertEqual(countSelected(flags.baseAddress!, range: range, stride: 1), bytes[range].filter { $0 != 0 }.count, "\(range)")
+            }
+            XCTAssertEqual(countSelected(flags.baseAddress!, range: 0..<334, stride: 3), stride(from: 0, to: 1_002, by: 3).filter { bytes[$0] != 0 }.count)
+        }
+    }
 }
