@@ -51,20 +51,25 @@ struct SelectJob: WorkerJob {
     }
 }
 
-/// `out[i] = flags[i] != 0 ? x[i * sx] : y[i * sy]`, a select (no branch), with the common strides as their
-/// own loops so that they vectorise.
-func selectElements<T>(
+/// `out[i] = flags[i] != 0 ? x[i * sx] : y[i * sy]`, with the common strides as their own loops so that they
+/// vectorise. Both sides are loaded and blended through a bit mask: written as a conditional, the compiler
+/// may branch on the flag to skip a load, and a random mask mispredicts every other element.
+func selectElements<T: FixedWidthInteger>(
     _ flags: UnsafePointer<UInt8>, _ x: UnsafePointer<T>, _ sx: Int, _ y: UnsafePointer<T>, _ sy: Int, count: Int,
     into out: UnsafeMutablePointer<T>
 ) {
+    @inline(__always) func blend(_ flag: UInt8, _ a: T, _ b: T) -> T {
+        let keep = T.zero &- T(truncatingIfNeeded: flag != 0 ? 1 : 0)
+        return (a & keep) | (b & ~keep)
+    }
     switch (sx, sy) {
-    case (1, 1): for i in 0..<count { out[i] = flags[i] != 0 ? x[i] : y[i] }
+    case (1, 1): for i in 0..<count { out[i] = blend(flags[i], x[i], y[i]) }
     case (1, 0):
         let v = y[0]
-        for i in 0..<count { out[i] = flags[i] != 0 ? x[i] : v }
+        for i in 0..<count { out[i] = blend(flags[i], x[i], v) }
     case (0, 1):
         let v = x[0]
-        for i in 0..<count { out[i] = flags[i] != 0 ? v : y[i] }
-    default: for i in 0..<count { out[i] = flags[i] != 0 ? x[i &* sx] : y[i &* sy] }
+        for i in 0..<count { out[i] = blend(flags[i], v, y[i]) }
+    default: for i in 0..<count { out[i] = blend(flags[i], x[i &* sx], y[i &* sy]) }
     }
 }
