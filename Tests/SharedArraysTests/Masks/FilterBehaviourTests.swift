@@ -75,4 +75,18 @@ final class FilterBehaviourTests: XCTestCase {
         XCTAssertEqual(try SharedArray.where(mask, -1, x).toArray().map(\.bitPattern), [-1, -2, .nan, -1, -.infinity].map(\.bitPattern))
         XCTAssertEqual(try SharedArray<Float>.where(mask, 1, 2).toArray(), [1, 2, 2, 1, 2])
     }
+
+    func testWhereAndComparisonsReadStridedViewsInPlace() throws {
+        let pool = try TestPools.pool(3)
+        let values = testValues(150_000, seed: 11)
+        let table = try SharedArray(values, shape: [50_000, 3], on: pool)
+        let first = try table.flattened().strided(from: 0, by: 3)
+        let last = try table.flattened().strided(from: 2, by: 3)
+        let a = stride(from: 0, to: 150_000, by: 3).map { values[$0] }
+        let b = stride(from: 2, to: 150_000, by: 3).map { values[$0] }
+        let mask = try first < last
+        XCTAssertEqual(mask.toArray(), zip(a, b).map { $0 < $1 })
+        XCTAssertEqual(try SharedArray.where(mask, first, last).toArray(), zip(a, b).map { $0 < $1 ? $0 : $1 })
+        XCTAssertEqual(try SharedArray.where(mask, 0, last).toArray(), zip(a, b).map { $0 < $1 ? 0 : $1 })
+    }
 }
