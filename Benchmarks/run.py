@@ -31,6 +31,7 @@ PROBE = os.path.join(ROOT, ".build", "bandwidth-probe")
 REDUCTIONS = ["sum", "mean", "var", "std", "min", "argmin", "dot", "norm", "histogram", "colstats"]
 MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
 SEED = ["seed-mean-of-means"]
+SELECTIONS = ["filter"]  # boolean masks: x[x > median], numpy as the peer
 TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
@@ -81,6 +82,8 @@ def plan(quick, cores, sizes=None):
             for wl in REDUCTIONS + MAPS + SEED:
                 size = n // 8 if wl == "colstats" else n
                 jobs.append((wl, size, "float64", w))
+            for wl in SELECTIONS:
+                jobs.append((wl, n, "float64", w))
             if n == sizes[-1]:
                 jobs.append(("sum", n, "float32", w))
                 jobs.append(("var", n, "float32", w))
@@ -104,6 +107,8 @@ def systems_for(workload, workers):
         return ["mproc", "multiprocessing", "joblib"]
     if workload in MAPS:
         return ["mproc", "numpy", "dask"]
+    if workload in SELECTIONS:
+        return ["mproc", "numpy"]
     systems = ["mproc"] + PEER_SYSTEMS
     if workers == 1:
         systems = ["mproc", "numpy"] + [s for s in PEER_SYSTEMS if s != "numpy"]

@@ -152,6 +152,8 @@ def make_data(op, n, dtype):
     if op == "gemm":
         return {"x": rng.random((n, n)).astype(dtype), "y": rng.random((n, n)).astype(dtype)}
     data = {"x": rng.standard_normal(n).astype(dtype)}
+    if op == "filter":
+        data["threshold"] = np.median(data["x"])  # half the elements selected
     if op in ("dot", "axpy"):
         data["y"] = rng.standard_normal(n).astype(dtype)
     return data
@@ -169,6 +171,7 @@ def numpy_op(op, d):
         "random": lambda: np.random.default_rng(7).standard_normal(x.size),
         "seed-mean-of-means": lambda: np.mean([np.mean(x[i::5]) for i in range(5)]),
         "gemm": lambda: x @ d["y"],
+        "filter": lambda: x[x > d["threshold"]],
     }[op]
 
 

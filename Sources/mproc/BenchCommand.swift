@@ -98,6 +98,8 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case mapOverhead = "map-overhead"
     /// Small messages between two processes: a shared-memory Queue, and a Pipe.
     case queue, pipe
+    /// `x[x > 0]` on normal data: half the elements selected, compacted into a new array.
+    case filter
 
     var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) }
 }
@@ -154,6 +156,9 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
                 seed += 1
                 try x.fillRandom(.normal(mean: 0, std: 1), seed: seed)
             }
+        case .filter:
+            let x = try vector()
+            return { _ = try x.filter(try x > 0) }
         case .seedMeanOfMeans:
             let x = try vector()
             return { _ = try x.strided(by: 5).meanOfMeans() }

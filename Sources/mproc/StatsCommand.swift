@@ -12,6 +12,7 @@ struct StatsCommand: ParsableCommand {
               mproc stats datasets/sensors.h5:/readings/temperature
               mproc stats datasets/sensors.npy --axis 0 --ops mean,std,min,max
               mproc stats big.npy --ops sum,mean,var --workers 2 --json
+              mproc stats datasets/sensors.npy --column 2 --where "x > 0 & x < 10" --ops count,mean,max
             """)
 
     @Argument(help: "FILE.npy, or FILE.h5:/path/to/dataset.")
@@ -22,6 +23,14 @@ struct StatsCommand: ParsableCommand {
 
     @Option(name: .long, help: "Reduce along this axis of a 2-D array: 0 = per column, 1 = per row.")
     var axis: Int?
+
+    @Option(name: .long, help: ArgumentHelp(
+        "Reduce only the elements that satisfy EXPR: comparisons of x with numbers joined by & | ~ and parentheses, "
+            + "plus isnan(x) and isfinite(x).", valueName: "EXPR"))
+    var `where`: String?
+
+    @Option(name: .long, help: ArgumentHelp("Reduce column J of a 2-D table.", valueName: "J"))
+    var column: Int?
 
     @Option(name: .long, help: "Delta degrees of freedom for var and std (numpy's ddof).")
     var ddof: Int = 0
@@ -50,6 +59,13 @@ struct StatsCommand: ParsableCommand {
             throw ValidationError("--repeat must be between 1 and \(Self.maxRepeat) (got \(`repeat`))")
         }
         _ = try parsedStatistics()
+        if let column, column < 0 { throw ValidationError("--column must be >= 0 (got \(column))") }
+        if axis != nil, `where` != nil || column != nil {
+            throw ValidationError("--axis reduces a whole table; it cannot be combined with --where or --column")
+        }
+        if let `where` {
+            do { _ = try WhereExpression(parsing: `where`) } catch let error as CLIError { throw ValidationError(error.description) }
+        }
         if dtype != "auto", DType(name: dtype) == nil { throw ValidationError("unknown --dtype '\(dtype)'") }
     }
 
@@ -96,8 +112,10 @@ struct StatsCommand: ParsableCommand {
     ) throws -> StatsReport {
         let clock = ContinuousClock()
         let loadStart = clock.now
-        let array = try spec.load(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
+        var array = try spec.load(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
         let loadTime = clock.now - loadStart
+        if let column { array = try columnView(array, column, of: spec) }
+        let filter = try `where`.map { try WhereExpression(parsing: $0) }
         if let axis, array.rank != 2 {
             throw CLIError("\(spec): --axis \(axis) needs a 2-D array; this one has shape \(array.shape)")
         }
@@ -108,6 +126,8 @@ struct StatsCommand: ParsableCommand {
             let start = clock.now
             if let axis {
                 perAxis = try array.statistics(statistics, axis: axis, ddof: ddof)
+            } else if let filter {
+                whole = try array.statistics(statistics, where: try filter.mask(for: array), ddof: ddof)
             } else {
                 whole = try array.statistics(statistics, ddof: ddof)
             }
@@ -118,4 +138,14 @@ struct StatsCommand: ParsableCommand {
             workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: perAxis,
             loadTime: loadTime, computeTimes: times)
     }
+}
+
+/// Column `j` of a 2-D table as a strided view (offset `j`, stride the column count), without a copy.
+func columnView<E: SharedElement>(_ table: SharedArray<E>, _ j: Int, of spec: InputSpec) throws -> SharedArray<E> {
+    guard table.rank == 2 else { throw CLIError("\(spec): --column \(j) needs a 2-D table; this one has shape \(table.shape)") }
+    guard j < table.shape[1] else {
+        throw CLIError("\(spec): --column \(j) is out of range; the table has \(table.shape[1]) columns (0..<\(table.shape[1]))")
+    }
+    if table.count == 0 { return try table.flattened().slice(0..<0) }
+    return try table.flattened().strided(from: j, by: table.shape[1])
 }

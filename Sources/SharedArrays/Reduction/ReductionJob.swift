@@ -101,26 +101,21 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
         }
     }
 
-    /// The elements of `range` whose mask byte is non-zero (and the second operand's beside them), packed.
+    /// The elements of `range` whose mask byte is non-zero (and the second operand's beside them), packed
+    /// by the branch-free ``compactSelected(_:stride:elementBytes:flags:flagStride:range:into:limit:)``.
     private func compressSelected(range: Range<Int>, inputs: ReductionInputs, mask: UnsafeRawPointer) -> GatheredChunk<R.Element> {
         let elementBytes = MemoryLayout<R.Element>.stride
         let buffer = ChunkScratch.take(bytes: range.count * (elementBytes + second.elementBytes))
         let flags = mask.assumingMemoryBound(to: UInt8.self)
-        let sourceStride = source.stride * elementBytes
-        var n = 0
-        for i in range where flags[i * self.mask.stride] != 0 {
-            (buffer + n * elementBytes).copyMemory(from: inputs.source + i * sourceStride, byteCount: elementBytes)
-            n += 1
-        }
+        let n = compactSelected(
+            inputs.source, stride: source.stride, elementBytes: elementBytes, flags: flags, flagStride: self.mask.stride,
+            range: range, into: buffer, limit: range.count)
         var secondCopy: UnsafeRawPointer?
         if let s = inputs.second {
             let target = buffer + range.count * elementBytes
-            let step = second.stride * second.elementBytes
-            var m = 0
-            for i in range where flags[i * self.mask.stride] != 0 {
-                (target + m * second.elementBytes).copyMemory(from: s + i * step, byteCount: second.elementBytes)
-                m += 1
-            }
+            _ = compactSelected(
+                s, stride: second.stride, elementBytes: second.elementBytes, flags: flags, flagStride: self.mask.stride,
+                range: range, into: target, limit: range.count)
             secondCopy = UnsafeRawPointer(target)
         }
         return GatheredChunk(

@@ -16,32 +16,28 @@ struct SelectionCountJob: WorkerJob {
     }
 }
 
-/// Non-zero bytes among `flags[i * stride]` for `i` in `range`.
+/// Non-zero bytes among `flags[i * stride]` for `i` in `range`, counted without a data-dependent branch (a
+/// random mask would mispredict every other byte).
 func countSelected(_ flags: UnsafePointer<UInt8>, range: Range<Int>, stride: Int) -> Int {
     var n = 0
+    var i = range.lowerBound
     if stride == 1 {
-        // 16 mask bytes at a time, each non-zero byte counted as 1, without a branch.
-        var i = range.lowerBound
-        var lanes = SIMD16<UInt16>()
-        while i + 16 <= range.upperBound {
-            var block = 0
-            while block < 255 && i + 16 <= range.upperBound {
-                let v = UnsafeRawPointer(flags + i).loadUnaligned(as: SIMD16<UInt8>.self)
-                let ones = SIMD16<UInt8>(repeating: 1).replacing(with: 0, where: v .== 0)
-                lanes &+= SIMD16<UInt16>(truncatingIfNeeded: ones)
-                i += 16
-                block += 1
-            }
-            n += Int(lanes.wrappedSum())
-            lanes = SIMD16<UInt16>()
+        // Eight mask bytes at a time as one word: adding 0x7F to the low seven bits of a byte carries into
+        // its high bit exactly when those bits are non-zero, so after or-ing the byte itself back in, the
+        // high bit of each byte says "non-zero", and a population count adds them up.
+        let low: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let raw = UnsafeRawPointer(flags)
+        while i &+ 8 <= range.upperBound {
+            let w = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
+            n &+= ((((w & low) &+ low) | w) & high).nonzeroBitCount
+            i &+= 8
         }
-        while i < range.upperBound {
-            if flags[i] != 0 { n += 1 }
-            i += 1
-        }
-        return n
     }
-    for i in range where flags[i * stride] != 0 { n += 1 }
+    while i < range.upperBound {
+        n &+= flags[i &* stride] != 0 ? 1 : 0
+        i &+= 1
+    }
     return n
 }
 
