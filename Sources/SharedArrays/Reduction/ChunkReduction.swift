@@ -84,15 +84,19 @@ extension ChunkReduction {
     /// let total = try MomentsReduction<Double>(needs: needs).combine(perChunk, width: 1)[0]
     /// ```
     public func combine(_ partials: [Slot], width: Int) throws -> [Slot] {
+        var copy = partials
+        return try copy.withUnsafeMutableBufferPointer { try combine(consuming: $0, width: width) }
+    }
+
+    /// ``combine(_:width:)`` in place, for partials already in memory of their own (a batch's partials
+    /// segment): the merges overwrite `partials`, whose contents are unspecified afterwards.
+    public func combine(consuming partials: UnsafeMutableBufferPointer<Slot>, width: Int) throws -> [Slot] {
         guard slotCount >= 1, width >= 1, width % slotCount == 0, partials.count % width == 0 else {
             throw ArrayError("combine: \(partials.count) slots are not runs of \(width) slots (a multiple of the \(slotCount) per partial)")
         }
-        guard !partials.isEmpty else { return Array(repeating: identity, count: width) }
-        var copy = partials
-        return copy.withUnsafeMutableBufferPointer { buffer in
-            combinePairwise(buffer.baseAddress!, parts: buffer.count / width, width: width, self)
-            return Array(buffer[0..<width])
-        }
+        guard let base = partials.baseAddress, !partials.isEmpty else { return Array(repeating: identity, count: width) }
+        combinePairwise(base, parts: partials.count / width, width: width, self)
+        return Array(partials[0..<width])
     }
 
     public func foldClasses(_ span: ReductionChunk<Element>, classes: Int, into partials: UnsafeMutableBufferPointer<Slot>) {

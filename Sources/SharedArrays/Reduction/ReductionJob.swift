@@ -56,7 +56,7 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
         foldLaidOut(range: range, chunk: chunk, inputs: inputs, into: partial)
         if anyOrder {
             let mine = UnsafeMutableBufferPointer(start: results + worker * slots, count: slots)
-            reduction.merge(mine, UnsafeBufferPointer(partial))
+            reduction.mergeEach(mine, UnsafeBufferPointer(partial))
             ChunkScratch.giveBack(UnsafeMutableRawPointer(target))
         }
     }

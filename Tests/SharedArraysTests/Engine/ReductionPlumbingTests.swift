@@ -19,6 +19,15 @@ struct CountAbove<Element: SharedElement>: ChunkReduction {
     }
 }
 
+/// ``CountAbove`` whose partials accumulate per worker (an exact merge in any order).
+struct CountAboveInAnyOrder<Element: SharedElement>: ChunkReduction {
+    var counter: CountAbove<Element>
+    var identity: Int64 { 0 }
+    static var mergesInAnyOrder: Bool { true }
+    func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Int64>) { counter.fold(chunk, into: partial) }
+    func merge(_ a: UnsafeMutableBufferPointer<Int64>, _ b: UnsafeBufferPointer<Int64>) { counter.merge(a, b) }
+}
+
 /// Sums the second operand, for checking which elements of it the engine hands a reduction.
 struct SumOfSecond: ChunkReduction {
     typealias Element = Int64
@@ -63,6 +72,10 @@ final class ReductionPlumbingTests: XCTestCase {
             CountAbove<Double>(threshold: 0), values: values, layout: .residueClasses(classes), plan: smallChunks(values.count))
         let expected = (0..<classes).map { r in Int64(stride(from: r, to: values.count, by: classes).filter { values[$0] > 0 }.count) }
         XCTAssertEqual(counts, expected)
+        let perWorker = try ReductionHarness.check(
+            CountAboveInAnyOrder(counter: CountAbove<Double>(threshold: 0)), values: values, layout: .residueClasses(classes),
+            plan: smallChunks(values.count))
+        XCTAssertEqual(perWorker, expected, "partials accumulated per worker")
     }
 
     func testPerColumnPartialsMergeEachColumnSeparately() throws {
