@@ -28,6 +28,16 @@ struct CountAboveInAnyOrder<Element: SharedElement>: ChunkReduction {
     func merge(_ a: UnsafeMutableBufferPointer<Int64>, _ b: UnsafeBufferPointer<Int64>) { counter.merge(a, b) }
 }
 
+/// Counts the chunks folded in a worker where ``prepareWorker()`` had run first.
+struct ChunksAfterPrepare: ChunkReduction {
+    typealias Element = Double
+    nonisolated(unsafe) static var prepared = false
+    static func prepareWorker() { prepared = true }
+    var identity: Int64 { 0 }
+    func fold(_ chunk: ReductionChunk<Double>, into partial: UnsafeMutableBufferPointer<Int64>) { partial[0] = Self.prepared ? 1 : 0 }
+    func merge(_ a: UnsafeMutableBufferPointer<Int64>, _ b: UnsafeBufferPointer<Int64>) { a[0] += b[0] }
+}
+
 /// Sums the second operand, for checking which elements of it the engine hands a reduction.
 struct SumOfSecond: ChunkReduction {
     typealias Element = Int64
@@ -250,6 +260,16 @@ final class ReductionPlumbingTests: XCTestCase {
         XCTAssertThrowsError(try HistogramReduction<Double>(lower: 1, upper: 0, bins: 4))
         XCTAssertThrowsError(try HistogramReduction<Double>(lower: -.infinity, upper: 0, bins: 4))
         XCTAssertThrowsError(try HistogramReduction<Double>(lower: 0, upper: .nan, bins: 4))
+    }
+
+    func testPrepareWorkerRunsInEveryWorkerBeforeItsFirstChunk() throws {
+        let values = testValues(9_000)
+        let plan = smallChunks(values.count)
+        let prepared = try ReductionHarness.acrossWorkers("prepareWorker") { pool in
+            try SharedArray(values, on: pool).reduce(ChunksAfterPrepare(), plan: plan)
+        }
+        XCTAssertEqual(prepared, [Int64(plan.chunkCount)])
+        XCTAssertFalse(ChunksAfterPrepare.prepared, "the parent folds nothing, so it prepares nothing")
     }
 
     func testCombineMergesPartialsInTheFixedPairwiseOrder() throws {
