@@ -43,6 +43,10 @@ public protocol ChunkReduction: BitwiseCopyable, Sendable {
     /// than assuming it holds ``identity``: then a reduction that ``mergesInAnyOrder`` folds every chunk
     /// straight into its worker's partial, with no per-chunk partial to clear and merge. Default false.
     static var foldAccumulates: Bool { get }
+    /// The element type this reduction reads as its second operand (``ReductionChunk/second(as:)``), or nil
+    /// when it reads none (default). The engine refuses a call without that operand, or with another type,
+    /// as an error instead of a trap in a worker.
+    var secondOperandType: DType? { get }
     /// Called once in each worker process before its first chunk of this reduction (for example to make
     /// BLAS single-threaded there). Default: nothing.
     static func prepareWorker()
@@ -60,6 +64,7 @@ extension ChunkReduction {
     public var slotCount: Int { 1 }
     public static var mergesInAnyOrder: Bool { false }
     public static var foldAccumulates: Bool { false }
+    public var secondOperandType: DType? { nil }
     public static func prepareWorker() {}
 
     /// `a = a ⊕ b` for runs of several partials (one per residue class or table column): merges each

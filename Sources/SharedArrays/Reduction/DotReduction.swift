@@ -11,6 +11,7 @@ public struct DotReduction<Element: SharedElement>: ChunkReduction {
     public init() {}
 
     public var identity: DotPartial { DotPartial(sum: 0, integerSum: 0) }
+    public var secondOperandType: DType? { Element.dtype }
 
     /// BLAS in a worker runs single-threaded: parallelism comes from the processes.
     public static func prepareWorker() { openblas_set_num_threads(1) }

@@ -14,7 +14,10 @@ extension SharedArray {
     public func reduce<R: ChunkReduction>(
         _ reduction: R, layout: ReductionLayout = .flat, plan: ChunkPlan? = nil, timeout: Duration? = nil
     ) throws -> [R.Slot] where R.Element == Element {
-        try WorkerPool.withTimeout(timeout) {
+        if let needed = reduction.secondOperandType {
+            throw ArrayError("reduce: \(R.self) reads a second operand of \(needed.rawValue): pass it with reduce(_:pairedWith:)")
+        }
+        return try WorkerPool.withTimeout(timeout) {
             try runReduction(reduction, layout: layout, plan: plan, second: .none, mask: .none)
         }
     }
@@ -27,6 +30,9 @@ extension SharedArray {
     ) throws -> [R.Slot] where R.Element == Element {
         guard second.count == count else {
             throw ArrayError("reduce: the paired array has \(second.count) elements, this one \(count)")
+        }
+        if let needed = reduction.secondOperandType, needed != S.dtype {
+            throw ArrayError("reduce: \(R.self) reads a second operand of \(needed.rawValue), not \(S.dtype.rawValue)")
         }
         if layout != .flat {
             guard second.isContiguous, isContiguous else { throw ArrayError("reduce: a paired \(layout) reduction needs contiguous arrays") }

@@ -42,6 +42,7 @@ struct ChunksAfterPrepare: ChunkReduction {
 struct SumOfSecond: ChunkReduction {
     typealias Element = Int64
     var identity: Int64 { 0 }
+    var secondOperandType: DType? { .int64 }
 
     func fold(_ chunk: ReductionChunk<Int64>, into partial: UnsafeMutableBufferPointer<Int64>) {
         for (x, y) in zip(chunk.elements, chunk.second(as: Int64.self)) { partial[0] = partial[0] &+ x &* 1_000_003 &+ y }
@@ -260,6 +261,19 @@ final class ReductionPlumbingTests: XCTestCase {
         XCTAssertThrowsError(try HistogramReduction<Double>(lower: 1, upper: 0, bins: 4))
         XCTAssertThrowsError(try HistogramReduction<Double>(lower: -.infinity, upper: 0, bins: 4))
         XCTAssertThrowsError(try HistogramReduction<Double>(lower: 0, upper: .nan, bins: 4))
+    }
+
+    func testAMissingOrMistypedSecondOperandIsAnErrorNotATrap() throws {
+        let pool = try TestPools.pool(2)
+        let x = try SharedArray<Double>([1, 2, 3], on: pool)
+        XCTAssertThrowsError(try x.reduce(DotReduction<Double>())) { XCTAssertTrue("\($0)".contains("second operand"), "\($0)") }
+        XCTAssertThrowsError(try x.reduce(DotReduction<Double>(), pairedWith: try SharedArray<Float>([1, 2, 3], on: pool))) {
+            XCTAssertTrue("\($0)".contains("float32"), "\($0)")
+        }
+        XCTAssertThrowsError(try x.reduce(DotReduction<Double>(), pairedWith: try SharedArray<Double>([1, 2], on: pool)))
+        XCTAssertEqual(try x.reduce(DotReduction<Double>(), pairedWith: x)[0].value, 14)
+        // A reduction that reads no second operand ignores one it is given.
+        XCTAssertEqual(try x.reduce(CountAbove<Double>(threshold: 1), pairedWith: try SharedArray<Int32>([0, 0, 0], on: pool)), [2])
     }
 
     func testPrepareWorkerRunsInEveryWorkerBeforeItsFirstChunk() throws {
