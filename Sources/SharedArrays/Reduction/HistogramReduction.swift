@@ -7,10 +7,10 @@
 /// ```
 public struct HistogramReduction<Element: SharedElement>: ChunkReduction {
     /// The range's ends (finite, `lower <= upper`; equal ends widen by 0.5 each way as in numpy).
-    public var lower: Double
-    public var upper: Double
+    public let lower: Double
+    public let upper: Double
     /// Number of equal-width bins (at least 1).
-    public var bins: Int
+    public let bins: Int
 
     public init(lower: Double, upper: Double, bins: Int) throws {
         guard bins >= 1 else { throw ArrayError("histogram: bins must be at least 1, got \(bins)") }
