@@ -9,6 +9,7 @@ extension HDF5Batch {
     func reducePieces(
         _ deferred: [(file: Int, record: SlotRecord)], window: [BatchFile], pool: WorkerPool, tracker: ProgressTracker
     ) throws -> [(file: Int, record: HDF5BatchRecord)] {
+        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
         var entries: [DeferredDataset] = []
         var pieces: [DatasetPiece] = []
         var failed: [Int: String] = [:]
@@ -65,8 +66,7 @@ extension HDF5Batch {
             var runLayout = layout
             runLayout.pieceCount = pending.count
             let job = BatchPieceJob(
-                segment: segment.reference, layout: runLayout,
-                needs: statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }.rawValue,
+                segment: segment.reference, layout: runLayout, needs: needs.rawValue,
                 slabBytes: slabBytes, serial: pieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue)
             var crashed: [Int: String] = [:]
             do {
@@ -114,7 +114,7 @@ extension HDF5Batch {
         let filesWithDeferred = Set(deferred.map(\.file))
         tracker.commit(files: filesWithDeferred.count, bytes: 0)
 
-        return deferred.enumerated().map { d, item in
+        return try deferred.enumerated().map { d, item in
             let file = window[item.file]
             var record = convert(item.record, file: file, kind: .failed)!
             if let message = failed[d] {
@@ -122,8 +122,8 @@ extension HDF5Batch {
                 return (item.file, record)
             }
             let entry = entries[d]
-            let parts = UnsafeBufferPointer(start: layout.partials(base) + entry.partialBase, count: entry.plan.chunkCount)
-            let moments = pairwiseCombine(parts, Moments.merge, identity: .empty)
+            let parts = UnsafeMutableBufferPointer(start: layout.partials(base) + entry.partialBase, count: entry.plan.chunkCount)
+            let moments = try MomentsReduction<Double>(needs: needs).combine(consuming: parts, width: 1)[0]
             record.status = .ok
             record.message = nil
             record.statistics = statistics(from: moments, dtype: entry.dtype)

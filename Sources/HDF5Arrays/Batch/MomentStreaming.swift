@@ -5,11 +5,12 @@ import SharedArrays
 
 /// Statistics of an HDF5 dataset streamed through a small buffer in one worker: slabs of whole
 /// ``ChunkPlan`` chunks are read (converted to the compute type by HDF5) into a buffer the worker
-/// reuses, and each chunk's ``Moments`` partial is computed while the slab is still in cache.
+/// reuses, and each chunk is folded by ``MomentsReduction`` while the slab is still in cache.
 ///
 /// The chunk grid is the one ``SharedArray/statistics(_:ddof:)`` uses for the same element type, and the
-/// partials are combined in the same pairwise tree, so a batch gives bit-identical results to loading
-/// the dataset and reducing it, for any number of workers, without holding the dataset in memory.
+/// partials are combined by ``ChunkReduction/combine(_:width:)`` in the same pairwise tree, so a batch gives
+/// bit-identical results to loading the dataset and reducing it, for any number of workers, without
+/// holding the dataset in memory.
 enum MomentStreaming {
     /// Bytes per slab read: large enough that HDF5's per-call cost vanishes, small enough to stay in the
     /// last-level cache for the moments pass.
@@ -48,6 +49,7 @@ enum MomentStreaming {
         let size = MemoryLayout<E>.stride
         let perSlab = max(1, slabBytes / max(1, plan.chunkLength * size))
         let buffer = WorkerScratch.buffer(bytes: perSlab * plan.chunkLength * size)
+        let reduction = MomentsReduction<E>(needs: needs)
         var chunk = chunks.lowerBound
         while chunk < chunks.upperBound {
             let last = min(chunks.upperBound, chunk + perSlab) - 1
@@ -58,7 +60,12 @@ enum MomentStreaming {
             for c in chunk...last {
                 let range = plan.range(of: c)
                 let values = UnsafeBufferPointer(start: elements + (range.lowerBound - first), count: range.count)
-                body(c, chunkMoments(values, firstIndex: range.lowerBound, needs: needs))
+                var partial = Moments.empty
+                withUnsafeMutablePointer(to: &partial) {
+                    reduction.fold(
+                        ReductionChunk(elements: values, firstIndex: range.lowerBound), into: UnsafeMutableBufferPointer(start: $0, count: 1))
+                }
+                body(c, partial)
             }
             chunk = last + 1
         }
@@ -72,22 +79,6 @@ enum MomentStreaming {
         try stream(reader, dtype: dtype, plan: plan, chunks: 0..<plan.chunkCount, needs: needs, slabBytes: slabBytes) {
             partials[$0] = $1
         }
-        return pairwiseCombine(partials, Moments.merge, identity: .empty)
-    }
-}
-
-/// A buffer private to this (worker) process, grown on demand and kept for the next job.
-enum WorkerScratch {
-    nonisolated(unsafe) private static var base: UnsafeMutableRawPointer?
-    nonisolated(unsafe) private static var capacity = 0
-
-    /// At least `bytes` bytes, 64-byte aligned; valid until the next call.
-    static func buffer(bytes: Int) -> UnsafeMutableRawPointer {
-        if let base, capacity >= bytes { return base }
-        base?.deallocate()
-        let size = max(bytes, 64 << 10)
-        base = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
-        capacity = size
-        return base!
+        return try MomentsReduction<Double>(needs: needs).combine(partials, width: 1)[0]
     }
 }

@@ -1,26 +1,13 @@
 extension SharedArray {
-    /// The dot product with `other` (flattened; same element count). Per chunk a BLAS `ddot`
-    /// (`dsdot` for Float, accumulating in Double); chunks combined in a fixed pairwise order.
+    /// The dot product with `other` (flattened; same element count; either may be a strided view). Per
+    /// chunk a BLAS `ddot` (`dsdot` for Float, accumulating in Double), numpy's wrapping Int64 dot for
+    /// integers; chunks combined in a fixed pairwise order (``DotReduction``).
     public func dot(_ other: SharedArray) throws -> Double {
         guard other.count == count else {
             throw ArrayError("dot: arrays have \(count) and \(other.count) elements")
         }
-        guard isContiguous, other.isContiguous else { throw ArrayError("dot: strided views must be copied first") }
-        let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride)
-        guard plan.chunkCount > 0 else { return 0 }
-        return try ScratchSpace.with(bytes: plan.chunkCount * 16) { scratch in
-            try pool.run(
-                DotJob(a: location, b: other.location, plan: plan, results: scratch.reference), chunks: plan.chunkCount,
-                describeChunk: describe(plan))
-            if Element.dtype.isFloatingPoint {
-                let parts = (0..<plan.chunkCount).map { scratch.base.load(fromByteOffset: $0 * 16, as: Double.self) }
-                return pairwiseCombine(parts, +, identity: 0)
-            }
-            let total = (0..<plan.chunkCount).reduce(Int64(0)) {
-                $0 &+ scratch.base.load(fromByteOffset: $1 * 16 + 8, as: Int64.self)
-            }
-            return Double(total)
-        }
+        let partial = try runReduction(DotReduction<Element>(), layout: .flat, plan: nil, second: OperandLocation(other.location), mask: .none)
+        return partial[0].value
     }
 
     /// A histogram with `bins` equal-width bins over `range` (default: the data's min...max), with
@@ -31,7 +18,6 @@ extension SharedArray {
         guard bins < Int.max, CheckedSize.byteCount(shape: [pool.workerCount, bins + 1], elementSize: 8) != nil else {
             throw ArrayError("histogram: \(bins) bins are more than can be counted")
         }
-        guard isContiguous else { throw ArrayError("histogram: strided views must be copied first") }
         var lower = 0.0
         var upper = 1.0
         if let range {
@@ -48,18 +34,9 @@ extension SharedArray {
         }
         if lower == upper { (lower, upper) = (lower - 0.5, upper + 0.5) }
         let edges = (0...bins).map { $0 == bins ? upper : lower + Double($0) * (upper - lower) / Double(bins) }
-        let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride)
-        guard plan.chunkCount > 0 else { return (Array(repeating: 0, count: bins), edges) }
-        let workers = pool.workerCount
-        let counts = try ScratchSpace.with(bytes: workers * bins * 8) { scratch in
-            let table = scratch.base.assumingMemoryBound(to: Int64.self)
-            table.update(repeating: 0, count: workers * bins)
-            try pool.run(
-                HistogramJob(source: location, plan: plan, lower: lower, upper: upper, bins: bins, counts: scratch.reference),
-                chunks: plan.chunkCount, describeChunk: describe(plan))
-            return (0..<bins).map { bin in (0..<workers).reduce(0) { $0 + Int(table[$1 * bins + bin]) } }
-        }
-        return (counts, edges)
+        let counts = try runReduction(
+            HistogramReduction<Element>(lower: lower, upper: upper, bins: bins), layout: .flat, plan: nil, second: .none, mask: .none)
+        return (counts.map { Int($0) }, edges)
     }
 
     /// The matrix product `self * other` of 2-D arrays, by blocks of rows: each block is one

@@ -45,9 +45,8 @@ public struct StridedPartition<Element: SharedElement>: Sendable {
     /// The count-weighted mean of the part means: exactly the mean of the whole array. With `skipNaN`,
     /// each part counts only its non-NaN values, which gives `np.nanmean` of the whole array.
     public func meanOfMeans(skipNaN: Bool = false) throws -> Double {
-        let all = try moments(needs: [.sum])
-        let combined = pairwiseCombine(all, Moments.merge, identity: .empty)
-        return combined.mean(skipNaN: skipNaN)
+        let reduction = MomentsReduction<Element>(needs: [.sum])
+        return try reduction.combine(try moments(needs: reduction.needs), width: 1)[0].mean(skipNaN: skipNaN)
     }
 
     /// The seed's equal-weight average of the part means; wrong unless `count` is a multiple of `k`.

@@ -39,6 +39,17 @@ public protocol ChunkReduction: BitwiseCopyable, Sendable {
     /// Whether ``merge(_:_:)`` is exact and order-free (integer counts): then partials accumulate per worker
     /// instead of per chunk, which bounds the memory of reductions with many slots (histograms).
     static var mergesInAnyOrder: Bool { get }
+    /// Whether ``fold(_:into:)`` adds to whatever `partial` holds (a histogram's `counts[bin] += 1`) rather
+    /// than assuming it holds ``identity``: then a reduction that ``mergesInAnyOrder`` folds every chunk
+    /// straight into its worker's partial, with no per-chunk partial to clear and merge. Default false.
+    static var foldAccumulates: Bool { get }
+    /// The element type this reduction reads as its second operand (``ReductionChunk/second(as:)``), or nil
+    /// when it reads none (default). The engine refuses a call without that operand, or with another type,
+    /// as an error instead of a trap in a worker.
+    var secondOperandType: DType? { get }
+    /// Called once in each worker process before its first chunk of this reduction (for example to make
+    /// BLAS single-threaded there). Default: nothing.
+    static func prepareWorker()
 
     /// Folds one chunk of a contiguous span into `classes` partials (`classes * slotCount` slots): partial
     /// `r` covers the elements whose index in the span is `r` modulo `classes` (`data[r::classes]`), with
@@ -52,6 +63,46 @@ public protocol ChunkReduction: BitwiseCopyable, Sendable {
 extension ChunkReduction {
     public var slotCount: Int { 1 }
     public static var mergesInAnyOrder: Bool { false }
+    public static var foldAccumulates: Bool { false }
+    public var secondOperandType: DType? { nil }
+    public static func prepareWorker() {}
+
+    /// `a = a ⊕ b` for runs of several partials (one per residue class or table column): merges each
+    /// ``slotCount``-wide partial of `a` with the one at the same place in `b`, never across partials.
+    public func mergeEach(_ a: UnsafeMutableBufferPointer<Slot>, _ b: UnsafeBufferPointer<Slot>) {
+        let width = slotCount
+        guard width >= 1 else { return }
+        var start = 0
+        while start + width <= a.count {
+            merge(UnsafeMutableBufferPointer(rebasing: a[start..<start + width]), UnsafeBufferPointer(rebasing: b[start..<start + width]))
+            start += width
+        }
+    }
+
+    /// Combines `partials`, consecutive runs of `width` slots in chunk order (`width` a multiple of
+    /// ``slotCount``: one partial per class or column), in the engine's fixed pairwise order, and returns one
+    /// run of `width` slots (every slot ``identity`` when there are no partials). Code that produces
+    /// partials elsewhere (a stream read in one process, pieces of a batch) combines them with this, so its
+    /// results are bit-identical to ``SharedArray/reduce(_:layout:plan:timeout:)`` on the same grid.
+    ///
+    /// ```swift
+    /// let total = try MomentsReduction<Double>(needs: needs).combine(perChunk, width: 1)[0]
+    /// ```
+    public func combine(_ partials: [Slot], width: Int) throws -> [Slot] {
+        var copy = partials
+        return try copy.withUnsafeMutableBufferPointer { try combine(consuming: $0, width: width) }
+    }
+
+    /// ``combine(_:width:)`` in place, for partials already in memory of their own (a batch's partials
+    /// segment): the merges overwrite `partials`, whose contents are unspecified afterwards.
+    public func combine(consuming partials: UnsafeMutableBufferPointer<Slot>, width: Int) throws -> [Slot] {
+        guard slotCount >= 1, width >= 1, width % slotCount == 0, partials.count % width == 0 else {
+            throw ArrayError("combine: \(partials.count) slots are not runs of \(width) slots (a multiple of the \(slotCount) per partial)")
+        }
+        guard let base = partials.baseAddress, !partials.isEmpty else { return Array(repeating: identity, count: width) }
+        combinePairwise(base, parts: partials.count / width, width: width, self)
+        return Array(partials[0..<width])
+    }
 
     public func foldClasses(_ span: ReductionChunk<Element>, classes: Int, into partials: UnsafeMutableBufferPointer<Slot>) {
         let width = slotCount

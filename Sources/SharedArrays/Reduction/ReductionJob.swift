@@ -2,7 +2,8 @@ import Multiprocessing
 
 /// The one job every reduction runs on: chunk `c` of ``plan`` is laid out as ``layout`` says, folded by
 /// ``reduction`` into its partial slots in ``results`` (or merged into the worker's own slots when the
-/// reduction ``ChunkReduction/mergesInAnyOrder``).
+/// reduction ``ChunkReduction/mergesInAnyOrder``, folded straight into them when it also
+/// ``ChunkReduction/foldAccumulates``).
 struct ReductionJob<R: ChunkReduction>: WorkerJob {
     var reduction: R
     var source: ArrayLocation
@@ -13,6 +14,8 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
     var layout: ReductionLayout
     var plan: ChunkPlan
     var results: SegmentReference
+
+    static func prepareWorker() { R.prepareWorker() }
 
     static func run(_ job: Self, chunk: Int, context: WorkerContext) throws {
         let inputs = ReductionInputs(
@@ -42,6 +45,10 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
             return
         }
         let anyOrder = R.mergesInAnyOrder
+        if anyOrder && R.foldAccumulates {
+            foldLaidOut(range: range, chunk: chunk, inputs: inputs, into: UnsafeMutableBufferPointer(start: results + worker * slots, count: slots))
+            return
+        }
         let target = anyOrder ? ChunkScratch.take(bytes: slots * MemoryLayout<R.Slot>.stride).assumingMemoryBound(to: R.Slot.self)
             : results + chunk * slots
         let partial = UnsafeMutableBufferPointer(start: target, count: slots)
@@ -49,7 +56,7 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
         foldLaidOut(range: range, chunk: chunk, inputs: inputs, into: partial)
         if anyOrder {
             let mine = UnsafeMutableBufferPointer(start: results + worker * slots, count: slots)
-            reduction.merge(mine, UnsafeBufferPointer(partial))
+            reduction.mergeEach(mine, UnsafeBufferPointer(partial))
             ChunkScratch.giveBack(UnsafeMutableRawPointer(target))
         }
     }
@@ -63,7 +70,7 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
                 let selected = compressSelected(range: range, inputs: inputs, mask: mask)
                 reduction.fold(selected.chunk.rebased(firstIndex: first), into: partial)
                 selected.release()
-            } else if source.stride == 1 {
+            } else if source.stride == 1 && (inputs.second == nil || second.stride == 1) {
                 let base = inputs.source.assumingMemoryBound(to: R.Element.self) + range.lowerBound
                 reduction.fold(
                     ReductionChunk(

@@ -14,7 +14,10 @@ extension SharedArray {
     public func reduce<R: ChunkReduction>(
         _ reduction: R, layout: ReductionLayout = .flat, plan: ChunkPlan? = nil, timeout: Duration? = nil
     ) throws -> [R.Slot] where R.Element == Element {
-        try WorkerPool.withTimeout(timeout) {
+        if let needed = reduction.secondOperandType {
+            throw ArrayError("reduce: \(R.self) reads a second operand of \(needed.rawValue): pass it with reduce(_:pairedWith:)")
+        }
+        return try WorkerPool.withTimeout(timeout) {
             try runReduction(reduction, layout: layout, plan: plan, second: .none, mask: .none)
         }
     }
@@ -27,6 +30,9 @@ extension SharedArray {
     ) throws -> [R.Slot] where R.Element == Element {
         guard second.count == count else {
             throw ArrayError("reduce: the paired array has \(second.count) elements, this one \(count)")
+        }
+        if let needed = reduction.secondOperandType, needed != S.dtype {
+            throw ArrayError("reduce: \(R.self) reads a second operand of \(needed.rawValue), not \(S.dtype.rawValue)")
         }
         if layout != .flat {
             guard second.isContiguous, isContiguous else { throw ArrayError("reduce: a paired \(layout) reduction needs contiguous arrays") }
@@ -109,7 +115,7 @@ extension SharedArray {
             if anyOrder {
                 let first = UnsafeMutableBufferPointer(start: base, count: resultSlots)
                 for w in 1..<partials {
-                    reduction.merge(first, UnsafeBufferPointer(start: base + w * resultSlots, count: resultSlots))
+                    reduction.mergeEach(first, UnsafeBufferPointer(start: base + w * resultSlots, count: resultSlots))
                 }
             } else {
                 combinePairwise(base, parts: partials, width: resultSlots, reduction)
@@ -119,8 +125,9 @@ extension SharedArray {
     }
 }
 
-/// Merges `parts` partials of `width` slots in place, in the balanced tree of ``pairwiseCombine(_:_:identity:)``
-/// (split at `lo + count / 2`, earlier range on the left): the result ends in the first partial.
+/// Merges `parts` runs of `width` slots in place, in the balanced tree of ``pairwiseCombine(_:_:identity:)``
+/// (split at `lo + count / 2`, earlier range on the left): the result ends in the first run. A run holds
+/// one partial per class or column, merged each with its own (``ChunkReduction/mergeEach(_:_:)``).
 func combinePairwise<R: ChunkReduction>(_ base: UnsafeMutablePointer<R.Slot>, parts: Int, width: Int, _ reduction: R) {
     func combine(_ lo: Int, _ hi: Int) {
         let count = hi - lo
@@ -128,7 +135,7 @@ func combinePairwise<R: ChunkReduction>(_ base: UnsafeMutablePointer<R.Slot>, pa
         let mid = lo + count / 2
         combine(lo, mid)
         combine(mid, hi)
-        reduction.merge(
+        reduction.mergeEach(
             UnsafeMutableBufferPointer(start: base + lo * width, count: width),
             UnsafeBufferPointer(start: base + mid * width, count: width))
     }
