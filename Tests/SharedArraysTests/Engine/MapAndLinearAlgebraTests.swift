@@ -34,6 +34,9 @@ final class MapAndLinearAlgebraTests: XCTestCase {
                     case .sub: a - b
                     case .mul: a * b
                     case .div: a / b
+                    case .power: Glibc.pow(a, b)
+                    case .minimum: a.isNaN || b.isNaN ? .nan : Swift.min(a, b)
+                    case .maximum: a.isNaN || b.isNaN ? .nan : Swift.max(a, b)
                     }
                 XCTAssertEqual(z[i], expected)
             }

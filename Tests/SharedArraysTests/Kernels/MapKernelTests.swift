@@ -22,6 +22,9 @@ final class MapKernelTests: XCTestCase {
         case .clip(let lo, let hi): return Swift.min(Swift.max(x, Float(lo)), Float(hi))
         case .square: return x * x
         case .offset(let a): return x + Float(a)
+        default:
+            XCTFail("\(op) has no Float reference here (see UfuncTests)")
+            return .nan
         }
     }
 
@@ -107,6 +110,9 @@ final class MapKernelTests: XCTestCase {
                     case .sub: $0 - $1
                     case .mul: $0 * $1
                     case .div: $0 / $1
+                    case .power: Glibc.pow($0, $1)
+                    case .minimum: $0.isNaN ? $0 : ($0 < $1 ? $0 : $1)
+                    case .maximum: $0.isNaN ? $0 : ($0 > $1 ? $0 : $1)
                     }
                 }
                 XCTAssertEqual(dst.map(\.bitPattern), expected.map(\.bitPattern), "\(op) n=\(n)")
