@@ -6,6 +6,7 @@ extension SharedArray {
     /// let y = try x.map(.sqrt)
     /// ```
     public func map(_ op: UnaryOp, timeout: Duration? = nil) throws -> SharedArray {
+        try checkIntegerExponent(op)
         let result = try SharedArray(uninitialized: shape, on: pool)
         try WorkerPool.withTimeout(timeout) { try runMap(.unary(op), source: self, second: nil, into: result) }
         return result
@@ -13,12 +14,14 @@ extension SharedArray {
 
     /// Applies `op` to every element in place (`timeout` as in ``map(_:timeout:)``).
     public func apply(_ op: UnaryOp, timeout: Duration? = nil) throws {
+        try checkIntegerExponent(op)
         try WorkerPool.withTimeout(timeout) { try runMap(.unary(op), source: self, second: nil, into: self) }
     }
 
     /// A new array `self (op) other`, element by element; shapes must match.
     public func combined(with other: SharedArray, _ op: BinaryOp) throws -> SharedArray {
         guard other.shape == shape else { throw ArrayError.shapeMismatch(op.rawValue, shape, other.shape) }
+        if op == .power { try checkIntegerExponents(other) }
         let result = try SharedArray(uninitialized: shape, on: pool)
         try runMap(.binary(op), source: self, second: other, into: result)
         return result
@@ -27,6 +30,7 @@ extension SharedArray {
     /// `self = self (op) other` in place; shapes must match.
     public func formCombined(with other: SharedArray, _ op: BinaryOp) throws {
         guard other.shape == shape else { throw ArrayError.shapeMismatch(op.rawValue, shape, other.shape) }
+        if op == .power { try checkIntegerExponents(other) }
         try runMap(.binary(op), source: self, second: other, into: self)
     }
 

@@ -78,6 +78,14 @@ struct ClipKernel: UnaryKernel {
     }
 }
 
+/// 1 / x (np.reciprocal, numpy's `power` by -1). Integers: the Double quotient truncated (numpy refuses the
+/// negative power on integers, and so does ``SharedArray/map(_:timeout:)``).
+struct ReciprocalKernel: UnaryKernel {
+    static var hasVectorBody: Bool { true }
+    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { 1 / x }
+    @inline(__always) func vector<T: UfuncFloat>(_ v: T.Vector16, _: T.Type) -> T.Vector16 { 1 / v }
+}
+
 /// -1, 0 or 1 like `np.sign`: NaN stays NaN, and both zeros give +0.0. Integers give -1, 0, 1 of their type.
 struct SignKernel: UnaryKernel {
     static var hasVectorBody: Bool { true }

@@ -26,7 +26,7 @@ public enum UnaryOp: Sendable, Hashable, Codable, CustomStringConvertible, Bitwi
     case sign
     /// log(1 + x) and e^x - 1, accurate near 0; sine, cosine and hyperbolic tangent (libm).
     case log1p, expm1, sin, cos, tanh
-    /// x^exponent (`np.power` with a scalar exponent).
+    /// x^exponent (`np.power` with a scalar exponent: like numpy, 2 is `square`, 0.5 is `sqrt` and -1 is 1/x).
     case power(Double)
 
     /// The operations without an argument, by CLI name.
@@ -114,6 +114,10 @@ public enum UnaryOp: Sendable, Hashable, Codable, CustomStringConvertible, Bitwi
         case .sin: visitor.visit(SinKernel())
         case .cos: visitor.visit(CosKernel())
         case .tanh: visitor.visit(TanhKernel())
+        // numpy's fast paths for these scalar exponents (np.power(-inf, 0.5) is sqrt's NaN, not pow's inf).
+        case .power(2): visitor.visit(SquareKernel())
+        case .power(0.5): visitor.visit(SqrtKernel())
+        case .power(-1): visitor.visit(ReciprocalKernel())
         case .power(let p): visitor.visit(PowerKernel(exponent: p))
         }
     }
