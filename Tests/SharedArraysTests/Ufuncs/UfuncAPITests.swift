@@ -69,3 +69,24 @@ final class UfuncAPITests: XCTestCase {
         XCTAssertEqual(BinaryOp(rawValue: "minimum"), .minimum)
     }
 }
+
+/// The libmvec rows give each element the same bits wherever it sits (inside a vector, in the padded tail,
+/// alone), so results never depend on chunk boundaries or on a view's layout.
+final class VectorMathPositionTests: XCTestCase {
+    func testLibmvecRowsDependOnTheValueAlone() throws {
+        let pool = try TestPools.pool(2)
+        let values = testValues(1_003, seed: 5, scale: 40)
+        for op in [UnaryOp.sin, .cos, .tanh, .log1p, .expm1, .power(1.7)] {
+            let whole = try SharedArray(values, on: pool).map(op).toArray()
+            for i in [0, 1, 7, 8, 15, 16, 1_000, 1_002] {
+                let alone = try SharedArray([values[i]], on: pool).map(op)[0]
+                XCTAssertEqual(whole[i].bitPattern, alone.bitPattern, "\(op) at \(i)")
+            }
+            let floats = values.map { Float($0) }
+            let wholeF = try SharedArray(floats, on: pool).map(op).toArray()
+            for i in [3, 16, 17, 1_001] {
+                XCTAssertEqual(wholeF[i].bitPattern, try SharedArray([floats[i]], on: pool).map(op)[0].bitPattern, "\(op) Float at \(i)")
+            }
+        }
+    }
+}

@@ -14,10 +14,11 @@ final class UfuncNumpyTests: XCTestCase {
         .abs, .negate, .square, .sign, .floor, .ceil, .round, .sqrt, .clip(lower: -2.5, upper: 1e10), .scale(-3),
         .offset(0.25),
     ]
-    /// libm ops, with the most ulps allowed from numpy for float64 and float32.
+    /// libm ops, with the most ulps allowed from numpy for float64 and float32 (exp and log: glibc's scalar
+    /// libm; sin, cos, tanh, log1p, expm1 and pow: libmvec, documented within 4 ulp, as numpy's own loops).
     private let libmUnary: [(UnaryOp, double: Int, float: Int)] = [
-        (.exp, 1, 2), (.log, 1, 2), (.log1p, 2, 2), (.expm1, 2, 2), (.sin, 1, 2), (.cos, 1, 2), (.tanh, 2, 3),
-        (.power(2), 0, 0), (.power(0.5), 0, 0), (.power(-1), 0, 0), (.power(-1.5), 2, 2), (.power(3), 2, 2),
+        (.exp, 1, 2), (.log, 1, 2), (.log1p, 4, 4), (.expm1, 4, 4), (.sin, 4, 4), (.cos, 4, 4), (.tanh, 4, 4),
+        (.power(2), 0, 0), (.power(0.5), 0, 0), (.power(-1), 0, 0), (.power(-1.5), 4, 4), (.power(3), 4, 4),
     ]
 
     private static let numpyNames: [String: String] = [
@@ -130,7 +131,7 @@ final class UfuncNumpyTests: XCTestCase {
             }
             for op in binary {
                 let got = try a.combined(with: b, op).toArray(), want = reference[op.rawValue]!.toArray()
-                let bound = op == .power ? 2 : 0
+                let bound = op == .power ? 4 : 0
                 var worst = 0, at = 0
                 for i in 0..<count where ulps(got[i], want[i]) > worst { (worst, at) = (ulps(got[i], want[i]), i) }
                 XCTAssertLessThanOrEqual(worst, bound, "\(E.self) \(op)(\(values[at]), \(second[at])): \(got[at]) vs numpy \(want[at])")

@@ -9,6 +9,8 @@ protocol BinaryKernel {
     /// Default: lane by lane.
     func vector<T: UfuncFloat>(_ a: T.Vector16, _ b: T.Vector16, _: T.Type) -> T.Vector16
     func integer<I: KernelInteger>(_ a: I, _ b: I) -> I
+    /// `d[i] = scalar(a[i], b[i])` for `n` Doubles or Floats; default: the SIMD body with a scalar tail.
+    func floatLoop<T: UfuncFloat>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int)
 }
 
 extension BinaryKernel {

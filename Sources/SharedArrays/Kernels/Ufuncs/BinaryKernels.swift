@@ -34,10 +34,22 @@ struct DivideKernel: BinaryKernel {
     }
 }
 
-/// a^b (C's pow). Integers: wrapping integer power like numpy; a negative exponent, which numpy refuses and
+/// a^b (C's pow; libmvec's where the CPU has it, see ``VectorMath``). Integers: wrapping integer power like numpy; a negative exponent, which numpy refuses and
 /// ``SharedArray/power(_:)`` reports as an error, gives 0 here.
 struct PowerArrayKernel: BinaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ a: T, _ b: T) -> T { T.libmPow(a, b) }
+    @inline(__always) func scalar<T: UfuncFloat>(_ a: T, _ b: T) -> T {
+        guard VectorMath.isAvailable else { return T.libmPow(a, b) }
+        var x = a, e = b, output = a
+        T.vectorPow(&x, &e, exponentStride: 1, &output, 1)
+        return output
+    }
+    @inline(__always) func floatLoop<T: UfuncFloat>(_ a: UnsafePointer<T>, _ b: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+        guard VectorMath.isAvailable else {
+            for i in 0..<n { d[i] = T.libmPow(a[i], b[i]) }
+            return
+        }
+        T.vectorPow(a, b, exponentStride: 1, d, n)
+    }
     @inline(__always) func integer<I: KernelInteger>(_ a: I, _ b: I) -> I { b < 0 ? 0 : wrappingPower(a, Int64(b)) }
 }
 

@@ -1,4 +1,5 @@
-// Unary rows that call libm per element (glibc: correctly rounded or within 1 ulp for Double). On integer
+// Unary rows that call libm (glibc: correctly rounded or within 1 ulp for Double), or libmvec where numpy also
+// vectorises (see ``VectorMath``). On integer
 // arrays they compute in Double and truncate toward zero, since the result keeps the element type (numpy would
 // return float64: convert with `astype(Double.self)` first for that).
 
@@ -17,29 +18,58 @@ struct LogKernel: UnaryKernel {
     @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmLog(x) }
 }
 
+/// A libm row that libmvec vectorises: every element goes through libmvec where the CPU has it (a single
+/// value too, so the scalar body equals the loop), else through scalar libm.
+protocol VectorMathKernel: UnaryKernel {
+    static var function: VectorMath.Function { get }
+    func libm<T: UfuncFloat>(_ x: T) -> T
+}
+
+extension VectorMathKernel {
+    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T {
+        guard VectorMath.isAvailable else { return libm(x) }
+        var input = x, output = x
+        T.vectorMath(Self.function, &input, &output, 1)
+        return output
+    }
+
+    @inline(__always) func floatLoop<T: UfuncFloat>(_ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+        if VectorMath.isAvailable {
+            T.vectorMath(Self.function, s, d, n)
+        } else {
+            for i in 0..<n { d[i] = libm(s[i]) }
+        }
+    }
+}
+
 /// log(1 + x), accurate near 0.
-struct Log1pKernel: UnaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmLog1p(x) }
+struct Log1pKernel: VectorMathKernel {
+    static var function: VectorMath.Function { .log1p }
+    @inline(__always) func libm<T: UfuncFloat>(_ x: T) -> T { T.libmLog1p(x) }
 }
 
 /// e^x - 1, accurate near 0.
-struct Expm1Kernel: UnaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmExpm1(x) }
+struct Expm1Kernel: VectorMathKernel {
+    static var function: VectorMath.Function { .expm1 }
+    @inline(__always) func libm<T: UfuncFloat>(_ x: T) -> T { T.libmExpm1(x) }
 }
 
 /// sin(x), x in radians.
-struct SinKernel: UnaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmSin(x) }
+struct SinKernel: VectorMathKernel {
+    static var function: VectorMath.Function { .sin }
+    @inline(__always) func libm<T: UfuncFloat>(_ x: T) -> T { T.libmSin(x) }
 }
 
 /// cos(x), x in radians.
-struct CosKernel: UnaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmCos(x) }
+struct CosKernel: VectorMathKernel {
+    static var function: VectorMath.Function { .cos }
+    @inline(__always) func libm<T: UfuncFloat>(_ x: T) -> T { T.libmCos(x) }
 }
 
 /// The hyperbolic tangent.
-struct TanhKernel: UnaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmTanh(x) }
+struct TanhKernel: VectorMathKernel {
+    static var function: VectorMath.Function { .tanh }
+    @inline(__always) func libm<T: UfuncFloat>(_ x: T) -> T { T.libmTanh(x) }
 }
 
 /// x^exponent (C's pow: pow(x, 0) = 1 even for NaN, pow(1, y) = 1). Integers: exact wrapping integer power for
@@ -47,7 +77,20 @@ struct TanhKernel: UnaryKernel {
 /// negative integer exponents on integers; ``SharedArray/map(_:timeout:)`` does too).
 struct PowerKernel: UnaryKernel {
     let exponent: Double
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmPow(x, T(exponent)) }
+    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T {
+        guard VectorMath.isAvailable else { return T.libmPow(x, T(exponent)) }
+        var input = x, p = T(exponent), output = x
+        T.vectorPow(&input, &p, exponentStride: 0, &output, 1)
+        return output
+    }
+    @inline(__always) func floatLoop<T: UfuncFloat>(_ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+        guard VectorMath.isAvailable else {
+            for i in 0..<n { d[i] = T.libmPow(s[i], T(exponent)) }
+            return
+        }
+        var p = T(exponent)
+        T.vectorPow(s, &p, exponentStride: 0, d, n)
+    }
     func integerLoop<I: KernelInteger>(_ s: UnsafePointer<I>, _ d: UnsafeMutablePointer<I>, _ n: Int) {
         if let k = integralValue(exponent), k >= 0 {
             for i in 0..<n { d[i] = wrappingPower(s[i], k) }

@@ -15,6 +15,11 @@ protocol UfuncFloat: KernelFloat {
     static func libmCos(_ x: Self) -> Self
     static func libmTanh(_ x: Self) -> Self
     static func libmPow(_ x: Self, _ y: Self) -> Self
+    /// `d[i] = f(s[i])` through libmvec (only when ``VectorMath/isAvailable``).
+    static func vectorMath(_ f: VectorMath.Function, _ s: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>, _ n: Int)
+    /// `d[i] = pow(x[i], e[i * exponentStride])` through libmvec (only when ``VectorMath/isAvailable``).
+    static func vectorPow(
+        _ x: UnsafePointer<Self>, _ e: UnsafePointer<Self>, exponentStride: Int, _ d: UnsafeMutablePointer<Self>, _ n: Int)
     /// Lane-wise `magnitude` with the sign bit of `sign`.
     static func copySign(_ magnitude: Vector16, _ sign: Vector16) -> Vector16
 }
