@@ -23,8 +23,57 @@ func castElements<S: SharedElement, T: SharedElement>(
     }
 }
 
+// The loops below go through Double (exact for Float) and Int64 (exact for Int32) with concrete
+// conversions: the stdlib's generic BinaryFloatingPoint / BinaryInteger initialisers, which a generic loop
+// would call, are a slow bit-by-bit path.
+
+/// Float element types: the value as a Double (exact), and a float from a Double or an Int64 rounded once.
+protocol CastFloat: BinaryFloatingPoint {
+    var castWide: Double { get }
+    init(castRounding value: Double)
+    init(castRounding value: Int64)
+}
+
+extension Double: CastFloat {
+    @inline(__always) var castWide: Double { self }
+    @inline(__always) init(castRounding value: Double) { self = value }
+    @inline(__always) init(castRounding value: Int64) { self = Double(value) }
+}
+
+extension Float: CastFloat {
+    @inline(__always) var castWide: Double { Double(self) }
+    @inline(__always) init(castRounding value: Double) { self = Float(value) }
+    @inline(__always) init(castRounding value: Int64) { self = Float(value) }
+}
+
+/// Integer element types: the value as an Int64, and the conversions into the type.
+protocol CastInteger: FixedWidthInteger {
+    var castWide: Int64 { get }
+    /// trunc(value), which the caller has checked fits.
+    init(castTruncating value: Double)
+    init?(castExactly value: Int64)
+    init(castWrapping value: Int64)
+}
+
+extension Int64: CastInteger {
+    @inline(__always) var castWide: Int64 { self }
+    @inline(__always) init(castTruncating value: Double) { self = Int64(value) }
+    @inline(__always) init?(castExactly value: Int64) { self = value }
+    @inline(__always) init(castWrapping value: Int64) { self = value }
+}
+
+extension Int32: CastInteger {
+    @inline(__always) var castWide: Int64 { Int64(self) }
+    @inline(__always) init(castTruncating value: Double) { self = Int32(value) }
+    @inline(__always) init?(castExactly value: Int64) {
+        guard let v = Int32(exactly: value) else { return nil }
+        self = v
+    }
+    @inline(__always) init(castWrapping value: Int64) { self = Int32(truncatingIfNeeded: value) }
+}
+
 @inline(__always)
-private func castFrom<S: BinaryFloatingPoint, T: SharedElement>(
+private func castFrom<S: CastFloat, T: SharedElement>(
     _ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int, checked: Bool
 ) -> Int? {
     switch KernelType(T.self) {
@@ -32,13 +81,13 @@ private func castFrom<S: BinaryFloatingPoint, T: SharedElement>(
     case .float32: floatToFloat(s, retype(d, Float.self), n)
     case .int64: return floatToInteger(s, retype(d, Int64.self), n, checked: checked)
     case .int32: return floatToInteger(s, retype(d, Int32.self), n, checked: checked)
-    case .other: for i in 0..<n { d[i] = T(fromDouble: Double(s[i])) }
+    case .other: for i in 0..<n { d[i] = T(fromDouble: s[i].castWide) }
     }
     return nil
 }
 
 @inline(__always)
-private func castFrom<S: BinaryInteger, T: SharedElement>(
+private func castFrom<S: CastInteger, T: SharedElement>(
     _ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int, checked: Bool
 ) -> Int? {
     switch KernelType(T.self) {
@@ -46,32 +95,34 @@ private func castFrom<S: BinaryInteger, T: SharedElement>(
     case .float32: integerToFloat(s, retype(d, Float.self), n)
     case .int64: return integerToInteger(s, retype(d, Int64.self), n, checked: checked)
     case .int32: return integerToInteger(s, retype(d, Int32.self), n, checked: checked)
-    case .other: for i in 0..<n { d[i] = T(fromDouble: Double(s[i])) }
+    case .other: for i in 0..<n { d[i] = T(fromDouble: Double(s[i].castWide)) }
     }
     return nil
 }
 
 @inline(__always)
-private func floatToFloat<S: BinaryFloatingPoint, T: BinaryFloatingPoint>(_ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
-    for i in 0..<n { d[i] = T(s[i]) }
+private func floatToFloat<S: CastFloat, T: CastFloat>(_ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+    for i in 0..<n { d[i] = T(castRounding: s[i].castWide) }
 }
 
 @inline(__always)
-private func integerToFloat<S: BinaryInteger, T: BinaryFloatingPoint>(_ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
-    for i in 0..<n { d[i] = T(s[i]) }
+private func integerToFloat<S: CastInteger, T: CastFloat>(_ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+    for i in 0..<n { d[i] = T(castRounding: s[i].castWide) }
 }
 
 @inline(__always)
-private func floatToInteger<S: BinaryFloatingPoint, T: FixedWidthInteger>(
+private func floatToInteger<S: CastFloat, T: CastInteger>(
     _ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int, checked: Bool
 ) -> Int? {
-    // x fits when trunc(x) is in [-2^(bits-1), 2^(bits-1)): both bounds are powers of two, exact in S.
-    let upper = S(sign: .plus, exponent: S.Exponent(T.bitWidth - 1), significand: 1)   // 2^(bits-1)
-    let lower = -upper                                                                    // -2^(bits-1)
+    // x fits when trunc(x) is in [-2^(bits-1), 2^(bits-1)): x < 2^(bits-1) and x > -2^(bits-1) - 1, the
+    // latter written as the next Double below -2^63 for Int64 (where -2^63 - 1 is not a Double). No rounding
+    // call: the loop stays a compare pair and one conversion.
+    let upper = T.bitWidth == 64 ? 0x1p63 : 0x1p31
+    let lowerExclusive = T.bitWidth == 64 ? (-0x1p63).nextDown : -0x1p31 - 1
     for i in 0..<n {
-        let x = s[i]
-        if x < upper && (x >= lower || x.rounded(.towardZero) >= lower) {
-            d[i] = T(x)
+        let x = s[i].castWide
+        if x < upper && x > lowerExclusive {
+            d[i] = T(castTruncating: x)
         } else {
             // NaN, ±inf or out of range.
             if checked { return i }
@@ -82,16 +133,16 @@ private func floatToInteger<S: BinaryFloatingPoint, T: FixedWidthInteger>(
 }
 
 @inline(__always)
-private func integerToInteger<S: BinaryInteger, T: FixedWidthInteger>(
+private func integerToInteger<S: CastInteger, T: CastInteger>(
     _ s: UnsafePointer<S>, _ d: UnsafeMutablePointer<T>, _ n: Int, checked: Bool
 ) -> Int? {
-    for i in 0..<n {
-        if checked {
-            guard let v = T(exactly: s[i]) else { return i }
+    if checked {
+        for i in 0..<n {
+            guard let v = T(castExactly: s[i].castWide) else { return i }
             d[i] = v
-        } else {
-            d[i] = T(truncatingIfNeeded: s[i])
         }
+    } else {
+        for i in 0..<n { d[i] = T(castWrapping: s[i].castWide) }
     }
     return nil
 }

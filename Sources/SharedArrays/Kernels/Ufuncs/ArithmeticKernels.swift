@@ -90,14 +90,7 @@ struct ReciprocalKernel: UnaryKernel {
 struct SignKernel: UnaryKernel {
     static var hasVectorBody: Bool { true }
     @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { x > 0 ? 1 : (x < 0 ? -1 : (x == 0 ? 0 : x)) }
-    @inline(__always) func vector<T: UfuncFloat>(_ v: T.Vector16, _: T.Type) -> T.Vector16 {
-        var r = v
-        for i in 0..<16 {
-            let x = v[i]
-            r[i] = x > 0 ? 1 : (x < 0 ? -1 : (x == 0 ? 0 : x))
-        }
-        return r
-    }
+    @inline(__always) func vector<T: UfuncFloat>(_ v: T.Vector16, _: T.Type) -> T.Vector16 { T.signs(v) }
     @inline(__always) func integer<I: KernelInteger>(_ x: I) -> I { (x > 0 ? 1 : 0) - (x < 0 ? 1 : 0) }
 }
 

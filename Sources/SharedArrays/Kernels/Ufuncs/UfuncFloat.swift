@@ -20,6 +20,8 @@ protocol UfuncFloat: KernelFloat {
     /// `d[i] = pow(x[i], e[i * exponentStride])` through libmvec (only when ``VectorMath/isAvailable``).
     static func vectorPow(
         _ x: UnsafePointer<Self>, _ e: UnsafePointer<Self>, exponentStride: Int, _ d: UnsafeMutablePointer<Self>, _ n: Int)
+    /// Lane-wise np.sign: 1, -1, +0.0 for both zeros, NaN as it is; with compare masks, so no branch per lane.
+    static func signs(_ v: Vector16) -> Vector16
     /// Lane-wise `magnitude` with the sign bit of `sign`.
     static func copySign(_ magnitude: Vector16, _ sign: Vector16) -> Vector16
 }
@@ -32,6 +34,14 @@ extension Double: UfuncFloat {
     @inline(__always) static func libmCos(_ x: Double) -> Double { cos(x) }
     @inline(__always) static func libmTanh(_ x: Double) -> Double { tanh(x) }
     @inline(__always) static func libmPow(_ x: Double, _ y: Double) -> Double { pow(x, y) }
+    @inline(__always) static func signs(_ v: SIMD16<Double>) -> SIMD16<Double> {
+        let positive = unsafeBitCast(v .> 0, to: SIMD16<Int64>.self)
+        let negative = unsafeBitCast(v .< 0, to: SIMD16<Int64>.self)
+        let nan = unsafeBitCast(v .!= v, to: SIMD16<Int64>.self)
+        let one = Int64(bitPattern: (1.0).bitPattern), minusOne = Int64(bitPattern: (-1.0).bitPattern)
+        let bits = (positive & one) | (negative & minusOne) | (nan & unsafeBitCast(v, to: SIMD16<Int64>.self))
+        return unsafeBitCast(bits, to: SIMD16<Double>.self)
+    }
     @inline(__always) static func copySign(_ magnitude: SIMD16<Double>, _ sign: SIMD16<Double>) -> SIMD16<Double> {
         let m = unsafeBitCast(magnitude, to: SIMD16<UInt64>.self) & ~(1 << 63)
         let s = unsafeBitCast(sign, to: SIMD16<UInt64>.self) & (1 << 63)
@@ -47,6 +57,14 @@ extension Float: UfuncFloat {
     @inline(__always) static func libmCos(_ x: Float) -> Float { cosf(x) }
     @inline(__always) static func libmTanh(_ x: Float) -> Float { tanhf(x) }
     @inline(__always) static func libmPow(_ x: Float, _ y: Float) -> Float { powf(x, y) }
+    @inline(__always) static func signs(_ v: SIMD16<Float>) -> SIMD16<Float> {
+        let positive = unsafeBitCast(v .> 0, to: SIMD16<Int32>.self)
+        let negative = unsafeBitCast(v .< 0, to: SIMD16<Int32>.self)
+        let nan = unsafeBitCast(v .!= v, to: SIMD16<Int32>.self)
+        let one = Int32(bitPattern: Float(1).bitPattern), minusOne = Int32(bitPattern: Float(-1).bitPattern)
+        let bits = (positive & one) | (negative & minusOne) | (nan & unsafeBitCast(v, to: SIMD16<Int32>.self))
+        return unsafeBitCast(bits, to: SIMD16<Float>.self)
+    }
     @inline(__always) static func copySign(_ magnitude: SIMD16<Float>, _ sign: SIMD16<Float>) -> SIMD16<Float> {
         let m = unsafeBitCast(magnitude, to: SIMD16<UInt32>.self) & ~(1 << 31)
         let s = unsafeBitCast(sign, to: SIMD16<UInt32>.self) & (1 << 31)
