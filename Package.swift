@@ -26,6 +26,8 @@ let package = Package(
         // OpenBLAS (Debian's libopenblas0-pthread, never `blas`, an alternatives link), loaded with dlopen
         // single-threaded before main instead of linked: see Sources/COpenBLAS/include/COpenBLAS.h.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
+        // glibc's libmvec (vectorised sin, cos, tanh, log1p, expm1, pow), chosen at run time by CPU features.
+        .target(name: "CVectorMath", linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
         // Debian's serial HDF5 through pkg-config `hdf5-serial`; constants exposed as inline functions.
         .systemLibrary(
             name: "CHDF5",
@@ -43,7 +45,9 @@ let package = Package(
         ),
         .target(
             name: "SharedArrays",
-            dependencies: ["Multiprocessing", "COpenBLAS", .product(name: "SystemPackage", package: "swift-system")]
+            dependencies: [
+                "Multiprocessing", "COpenBLAS", "CVectorMath", .product(name: "SystemPackage", package: "swift-system"),
+            ]
         ),
         .target(
             name: "HDF5Arrays",

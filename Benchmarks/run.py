@@ -30,6 +30,9 @@ PROBE = os.path.join(ROOT, ".build", "bandwidth-probe")
 
 REDUCTIONS = ["sum", "mean", "var", "std", "min", "argmin", "dot", "norm", "histogram", "colstats"]
 MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
+# More ufuncs, astype (float64 -> int32) and transpose, against numpy, at 2^24 elements.
+UFUNCS = ["abs", "sign", "floor", "ceil", "round", "clip", "log1p", "expm1", "sin", "cos", "tanh", "pow", "power",
+          "minimum", "maximum", "astype", "transpose"]
 SEED = ["seed-mean-of-means"]
 SELECTIONS = ["filter"]  # boolean masks: x[x > median], numpy as the peer
 TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
@@ -87,6 +90,8 @@ def plan(quick, cores, sizes=None):
             if n == sizes[-1]:
                 jobs.append(("sum", n, "float32", w))
                 jobs.append(("var", n, "float32", w))
+        for wl in UFUNCS:
+            jobs.append((wl, 1 << 24, "float64", w))
         for g in ([512, 1024] if quick else [1024, 2048, 4096]):
             jobs.append(("gemm", g, "float64", w))
     for w in workers:
@@ -99,7 +104,7 @@ def plan(quick, cores, sizes=None):
 
 
 def systems_for(workload, workers):
-    if workload == "gemm":
+    if workload == "gemm" or workload in UFUNCS:
         return ["mproc", "numpy"]
     if workload in ("queue", "pipe"):
         return ["mproc", "multiprocessing"]

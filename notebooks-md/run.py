@@ -156,6 +156,7 @@ class Toolchain:
             raise SystemExit(f"{library} is missing: run `swift build --product MultiprocessingDynamic` first")
         maps = [os.path.join(self.build, "CMultiprocessing.build", "module.modulemap"),
                 os.path.join(self.build, "COpenBLAS.build", "module.modulemap"),
+                os.path.join(self.build, "CVectorMath.build", "module.modulemap"),
                 os.path.join(root, "Sources", "CHDF5", "module.modulemap")]
         maps += sorted(glob.glob(os.path.join(root, ".build", "checkouts", "*", "Sources", "*", "include",
                                               "module.modulemap")))

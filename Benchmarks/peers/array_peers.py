@@ -141,6 +141,8 @@ def combine(op, parts):
 
 REDUCTIONS = ["sum", "mean", "var", "std", "min", "argmin", "dot", "norm", "histogram", "colstats"]
 MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
+UFUNCS = ["abs", "sign", "floor", "ceil", "round", "clip", "log1p", "expm1", "sin", "cos", "tanh", "pow", "power",
+          "minimum", "maximum", "astype", "transpose"]
 
 
 def make_data(op, n, dtype):
@@ -151,6 +153,19 @@ def make_data(op, n, dtype):
         return {"x": rng.random(n).astype(dtype)}
     if op == "gemm":
         return {"x": rng.random((n, n)).astype(dtype), "y": rng.random((n, n)).astype(dtype)}
+    if op in ("abs", "sign", "floor", "ceil", "round", "clip", "sin", "cos", "tanh"):
+        return {"x": (rng.standard_normal(n) * 100).astype(dtype)}
+    if op in ("log1p", "expm1", "pow"):
+        return {"x": rng.random(n).astype(dtype)}
+    if op == "power":
+        return {"x": rng.random(n).astype(dtype), "y": (rng.random(n) * 4).astype(dtype)}
+    if op in ("minimum", "maximum"):
+        return {"x": rng.standard_normal(n).astype(dtype), "y": rng.standard_normal(n).astype(dtype)}
+    if op == "astype":
+        return {"x": (rng.standard_normal(n) * 1000).astype(dtype)}
+    if op == "transpose":
+        rows = 1 << ((n.bit_length() - 1) // 2)
+        return {"x": rng.standard_normal((rows, n // rows)).astype(dtype)}
     data = {"x": rng.standard_normal(n).astype(dtype)}
     if op == "filter":
         data["threshold"] = np.median(data["x"])  # half the elements selected
@@ -172,6 +187,13 @@ def numpy_op(op, d):
         "seed-mean-of-means": lambda: np.mean([np.mean(x[i::5]) for i in range(5)]),
         "gemm": lambda: x @ d["y"],
         "filter": lambda: x[x > d["threshold"]],
+        "abs": lambda: np.abs(x), "sign": lambda: np.sign(x), "floor": lambda: np.floor(x),
+        "ceil": lambda: np.ceil(x), "round": lambda: np.round(x), "clip": lambda: np.clip(x, -50, 50),
+        "log1p": lambda: np.log1p(x), "expm1": lambda: np.expm1(x), "sin": lambda: np.sin(x),
+        "cos": lambda: np.cos(x), "tanh": lambda: np.tanh(x), "pow": lambda: np.power(x, 2.5),
+        "power": lambda: np.power(x, d.get("y", x)), "minimum": lambda: np.minimum(x, d.get("y", x)),
+        "maximum": lambda: np.maximum(x, d.get("y", x)), "astype": lambda: x.astype(np.int32),
+        "transpose": lambda: np.ascontiguousarray(x.T),
     }[op]
 
 

@@ -91,6 +91,8 @@ struct BenchCommand: ParsableCommand {
 enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case sum, mean, `var`, std, min, argmin, dot, norm, histogram, colstats
     case scale, sqrt, exp, axpy, random
+    /// More ufuncs, conversion and transpose (ufunc table rows; `pow` has a scalar exponent, `power` an array).
+    case abs, sign, floor, ceil, round, clip, log1p, expm1, sin, cos, tanh, pow, power, minimum, maximum, astype, transpose
     case seedMeanOfMeans = "seed-mean-of-means"
     case gemm
     case poolStart = "pool-start"
@@ -149,6 +151,40 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
         case .axpy:
             let (x, y) = (try vector(), try vector(seed: 2))
             return { try y.addProduct(0.5, x) }
+        case .abs, .sign, .floor, .ceil, .round, .clip, .sin, .cos, .tanh:
+            let x = try SharedArray<Element>.random(.normal(mean: 0, std: 100), shape: [n], seed: 1, on: pool)
+            let op: UnaryOp =
+                switch workload {
+                case .abs: .abs
+                case .sign: .sign
+                case .floor: .floor
+                case .ceil: .ceil
+                case .round: .round
+                case .clip: .clip(lower: -50, upper: 50)
+                case .sin: .sin
+                case .cos: .cos
+                default: .tanh
+                }
+            return { _ = try x.map(op) }
+        case .log1p, .expm1, .pow:
+            let x = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n], seed: 1, on: pool)
+            let op: UnaryOp = workload == .log1p ? .log1p : (workload == .expm1 ? .expm1 : .power(2.5))
+            return { _ = try x.map(op) }
+        case .power:
+            let x = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n], seed: 1, on: pool)
+            let y = try SharedArray<Element>.random(.uniform(lower: 0, upper: 4), shape: [n], seed: 2, on: pool)
+            return { _ = try x.power(y) }
+        case .minimum, .maximum:
+            let (x, y) = (try vector(), try vector(seed: 2))
+            return workload == .minimum ? { _ = try x.minimum(y) } : { _ = try x.maximum(y) }
+        case .astype:
+            let x = try SharedArray<Element>.random(.normal(mean: 0, std: 1000), shape: [n], seed: 1, on: pool)
+            return { _ = try x.astype(Int32.self) }
+        case .transpose:
+            // A square-ish table of n elements: 2^(k/2) rows.
+            let rows = 1 << ((Int.bitWidth - n.leadingZeroBitCount - 1) / 2)
+            let table = try SharedArray<Element>.random(.normal(mean: 0, std: 1), shape: [rows, n / rows], seed: 1, on: pool)
+            return { _ = try table.transposed() }
         case .random:
             let x = try SharedArray<Element>(zeros: [n], on: pool)
             var seed: UInt64 = 0

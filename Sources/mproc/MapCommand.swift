@@ -10,7 +10,8 @@ struct MapCommand: ParsableCommand {
         commandName: "map",
         abstract: "Apply an element-wise operation to an HDF5 dataset and write the result as a new dataset.",
         discussion: """
-            Operations: abs, sqrt, exp, log, negate, square, scale:F, offset:A, clip:LO:HI.
+            Operations: abs, sqrt, exp, log, log1p, expm1, sin, cos, tanh, negate, square, sign, floor, ceil, \
+            round (half to even), scale:F, offset:A, clip:LO:HI, pow:P (numpy's semantics).
             The output is chunked (optionally shuffle + gzip) and carries the attributes operation, \
             source_file, source_dataset, tool and tool_version. It is written to a temporary file and renamed \
             when complete; other datasets of an existing output file are kept. An existing dataset is replaced \
@@ -23,7 +24,7 @@ struct MapCommand: ParsableCommand {
     @Argument(help: "INPUT.h5:/dataset (the dataset may be left out when the file has one numeric dataset).")
     var input: String
 
-    @Option(name: .long, help: "The operation: sqrt, scale:2, clip:0:1, ...")
+    @Option(name: .long, help: "The operation: sqrt, sin, round, pow:3, scale:2, clip:0:1, ...")
     var op: String
 
     @Option(name: .long, help: "OUT.h5[:/dataset] (default dataset: the input's path).")
@@ -48,7 +49,7 @@ struct MapCommand: ParsableCommand {
 
     func validate() throws {
         guard UnaryOp(parsing: op) != nil else {
-            throw ValidationError("unknown operation '\(op)'; use abs, sqrt, exp, log, negate, square, scale:F, offset:A or clip:LO:HI")
+            throw ValidationError("unknown operation '\(op)'; use one of \(UnaryOp.cliNames)")
         }
         if let gzip, !(1...9).contains(gzip) { throw ValidationError("--gzip must be 1-9 (got \(gzip))") }
         if let dtype, DType(name: dtype) != .float64 && DType(name: dtype) != .float32 {

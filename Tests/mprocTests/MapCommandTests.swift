@@ -40,6 +40,37 @@ final class MapCommandTests: XCTestCase {
         XCTAssertEqual(checks.count, 11)
     }
 
+    func testNewUfuncNamesMatchNumpy() throws {
+        let dir = try TemporaryDirectory()
+        let out = dir.file("ufuncs.h5")
+        let ops = ["floor", "ceil", "round", "sign", "log1p", "expm1", "sin", "cos", "tanh", "pow:3", "pow:0.5", "power:-1.5"]
+        for op in ops {
+            let r = try CLI.run(["map", "datasets/batch/lidar/scan-0002.h5:/cube", "--op", op, "--out", out + ":/" + op])
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.stdout.contains("= \(op) of datasets/batch/lidar/scan-0002.h5:/cube"), r.stdout)
+        }
+        guard
+            let checks = try CLI.numpy(
+                """
+                import h5py
+                x = h5py.File('datasets/batch/lidar/scan-0002.h5')['cube'][...].astype('f8')
+                f = h5py.File('\(out)')
+                exact = dict(floor=np.floor, ceil=np.ceil, round=np.round, sign=np.sign)
+                close = {'log1p': np.log1p, 'expm1': np.expm1, 'sin': np.sin, 'cos': np.cos, 'tanh': np.tanh,
+                         'pow:3': lambda v: np.power(v, 3.0), 'pow:0.5': lambda v: np.power(v, 0.5),
+                         'power:-1.5': lambda v: np.power(v, -1.5)}
+                out = {}
+                with np.errstate(all='ignore'):
+                    for k, fn in exact.items(): out[k] = int(np.array_equal(f[k][...], fn(x), equal_nan=True))
+                    for k, fn in close.items():
+                        out[k] = int(np.allclose(f[k][...], fn(x), rtol=1e-15, atol=0, equal_nan=True))
+                print(json.dumps(out))
+                """)
+        else { throw XCTSkip("python3 with numpy and h5py is needed") }
+        for (key, value) in checks { XCTAssertEqual(value, 1, key) }
+        XCTAssertEqual(checks.count, ops.count)
+    }
+
     func testMapRefusesToReplaceADatasetWithoutForce() throws {
         let dir = try TemporaryDirectory()
         let out = dir.file("out.h5")

@@ -6,28 +6,32 @@ extension SharedArray {
     /// let y = try x.map(.sqrt)
     /// ```
     public func map(_ op: UnaryOp, timeout: Duration? = nil) throws -> SharedArray {
+        try checkIntegerExponent(op)
         let result = try SharedArray(uninitialized: shape, on: pool)
-        try WorkerPool.withTimeout(timeout) { try runMap(MapOperation(op), source: self, second: nil, into: result) }
+        try WorkerPool.withTimeout(timeout) { try runMap(.unary(op), source: self, second: nil, into: result) }
         return result
     }
 
     /// Applies `op` to every element in place (`timeout` as in ``map(_:timeout:)``).
     public func apply(_ op: UnaryOp, timeout: Duration? = nil) throws {
-        try WorkerPool.withTimeout(timeout) { try runMap(MapOperation(op), source: self, second: nil, into: self) }
+        try checkIntegerExponent(op)
+        try WorkerPool.withTimeout(timeout) { try runMap(.unary(op), source: self, second: nil, into: self) }
     }
 
     /// A new array `self (op) other`, element by element; shapes must match.
     public func combined(with other: SharedArray, _ op: BinaryOp) throws -> SharedArray {
         guard other.shape == shape else { throw ArrayError.shapeMismatch(op.rawValue, shape, other.shape) }
+        if op == .power { try checkIntegerExponents(other) }
         let result = try SharedArray(uninitialized: shape, on: pool)
-        try runMap(MapOperation(op), source: self, second: other, into: result)
+        try runMap(.binary(op), source: self, second: other, into: result)
         return result
     }
 
     /// `self = self (op) other` in place; shapes must match.
     public func formCombined(with other: SharedArray, _ op: BinaryOp) throws {
         guard other.shape == shape else { throw ArrayError.shapeMismatch(op.rawValue, shape, other.shape) }
-        try runMap(MapOperation(op), source: self, second: other, into: self)
+        if op == .power { try checkIntegerExponents(other) }
+        try runMap(.binary(op), source: self, second: other, into: self)
     }
 
     /// `self += alpha * x` (BLAS axpy per chunk); shapes must match.

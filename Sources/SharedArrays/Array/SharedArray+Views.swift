@@ -20,6 +20,29 @@ extension SharedArray {
             pool: pool)
     }
 
+    /// Row `i` of a 2-D array as a 1-D view sharing memory (numpy's `a[i]`).
+    public func row(_ i: Int) throws -> SharedArray {
+        guard rank == 2 else { throw ArrayError("row: the array has shape \(shape), not 2-D") }
+        guard i >= 0, i < shape[0] else { throw ArrayError("row: index \(i) is outside 0..<\(shape[0]) rows") }
+        return SharedArray(storage: storage, shape: [shape[1]], offset: offset + i * shape[1], stride: 1, pool: pool)
+    }
+
+    /// Column `j` of a 2-D array as a strided 1-D view sharing memory (numpy's `a[:, j]`): usable by every
+    /// reduction and element-wise operation, as input or as destination, without a copy.
+    ///
+    /// ```swift
+    /// let pressure = try table.column(3)
+    /// try pressure.apply(.scale(100))          // writes through into the table
+    /// ```
+    public func column(_ j: Int) throws -> SharedArray {
+        guard rank == 2 else { throw ArrayError("column: the array has shape \(shape), not 2-D") }
+        guard j >= 0, j < shape[1] else { throw ArrayError("column: index \(j) is outside 0..<\(shape[1]) columns") }
+        // A table of one row has one element per column: its stride never matters, and a stride of 1 keeps
+        // the view contiguous.
+        let step = shape[0] > 1 ? shape[1] : 1
+        return SharedArray(storage: storage, shape: [shape[0]], offset: offset + j, stride: step, pool: pool)
+    }
+
     /// The same elements as a 1-D view.
     public func flattened() -> SharedArray {
         SharedArray(storage: storage, shape: [count], offset: offset, stride: stride, pool: pool)

@@ -22,6 +22,9 @@ final class MapKernelTests: XCTestCase {
         case .clip(let lo, let hi): return Swift.min(Swift.max(x, Float(lo)), Float(hi))
         case .square: return x * x
         case .offset(let a): return x + Float(a)
+        default:
+            XCTFail("\(op) has no Float reference here (see UfuncTests)")
+            return .nan
         }
     }
 
@@ -107,6 +110,9 @@ final class MapKernelTests: XCTestCase {
                     case .sub: $0 - $1
                     case .mul: $0 * $1
                     case .div: $0 / $1
+                    case .power: powerOfOne($0, $1)  // libmvec: the same bits alone as inside a vector
+                    case .minimum: $0.isNaN ? $0 : ($0 < $1 ? $0 : $1)
+                    case .maximum: $0.isNaN ? $0 : ($0 > $1 ? $0 : $1)
                     }
                 }
                 XCTAssertEqual(dst.map(\.bitPattern), expected.map(\.bitPattern), "\(op) n=\(n)")
@@ -168,6 +174,13 @@ final class MapKernelTests: XCTestCase {
         ints.withUnsafeMutableBufferPointer { arange(start: 10, step: -3, firstIndex: 0, $0) }
         XCTAssertEqual(ints, [10, 7, 4, 1])
     }
+}
+
+/// `a^b` computed on its own (a one-element call: the padded tail of the vector routine).
+private func powerOfOne(_ a: Double, _ b: Double) -> Double {
+    var out = [0.0]
+    [a].withUnsafeBufferPointer { pa in [b].withUnsafeBufferPointer { pb in out.withUnsafeMutableBufferPointer { applyBinary(.power, pa, pb, $0) } } }
+    return out[0]
 }
 
 final class UnaryOpParsingTests: XCTestCase {

@@ -1,0 +1,123 @@
+#include "CVectorMath.h"
+
+#if defined(__x86_64__) && defined(__linux__)
+#include <string.h>
+
+typedef void (*unary_thunk_d)(const double *, double *);
+typedef void (*unary_thunk_f)(const float *, float *);
+typedef void (*binary_thunk_d)(const double *, const double *, double *);
+typedef void (*binary_thunk_f)(const float *, const float *, float *);
+
+// Thunks.S: one vector of libmvec per call, in and out through memory.
+#define THUNKS(name)                                                         \
+    void mp_vm_d_##name(const double *, double *);                           \
+    void mp_vm_e_##name(const double *, double *);                           \
+    void mp_vm_d_##name##f(const float *, float *);                          \
+    void mp_vm_e_##name##f(const float *, float *);
+THUNKS(sin)
+THUNKS(cos)
+THUNKS(tanh)
+THUNKS(log1p)
+THUNKS(expm1)
+void mp_vm_d_pow(const double *, const double *, double *);
+void mp_vm_e_pow(const double *, const double *, double *);
+void mp_vm_d_powf(const float *, const float *, float *);
+void mp_vm_e_powf(const float *, const float *, float *);
+
+int mp_vecmath_level(void) {
+    static int level = -1;
+    if (level < 0) {
+        __builtin_cpu_init();
+        if (__builtin_cpu_supports("avx512f")) level = 2;
+        else if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) level = 1;
+        else level = 0;
+    }
+    return level;
+}
+
+static unary_thunk_d thunk_d(int function, int wide) {
+    switch (function) {
+    case MP_VM_SIN: return wide ? mp_vm_e_sin : mp_vm_d_sin;
+    case MP_VM_COS: return wide ? mp_vm_e_cos : mp_vm_d_cos;
+    case MP_VM_TANH: return wide ? mp_vm_e_tanh : mp_vm_d_tanh;
+    case MP_VM_LOG1P: return wide ? mp_vm_e_log1p : mp_vm_d_log1p;
+    default: return wide ? mp_vm_e_expm1 : mp_vm_d_expm1;
+    }
+}
+
+static unary_thunk_f thunk_f(int function, int wide) {
+    switch (function) {
+    case MP_VM_SIN: return wide ? mp_vm_e_sinf : mp_vm_d_sinf;
+    case MP_VM_COS: return wide ? mp_vm_e_cosf : mp_vm_d_cosf;
+    case MP_VM_TANH: return wide ? mp_vm_e_tanhf : mp_vm_d_tanhf;
+    case MP_VM_LOG1P: return wide ? mp_vm_e_log1pf : mp_vm_d_log1pf;
+    default: return wide ? mp_vm_e_expm1f : mp_vm_d_expm1f;
+    }
+}
+
+// Full vectors in place, then the tail padded with zeros through the same function.
+#define UNARY_LOOP(T, W)                                        \
+    {                                                           \
+        long i = 0;                                             \
+        for (; i + W <= n; i += W) f(x + i, y + i);             \
+        if (i < n) {                                            \
+            T in[W], out[W];                                    \
+            memset(in, 0, sizeof in);                           \
+            memcpy(in, x + i, (size_t)(n - i) * sizeof(T));     \
+            f(in, out);                                         \
+            memcpy(y + i, out, (size_t)(n - i) * sizeof(T));    \
+        }                                                       \
+    }
+
+void mp_vecmath_unary_f64(int function, const double *x, double *y, long n) {
+    int wide = mp_vecmath_level() == 2;
+    unary_thunk_d f = thunk_d(function, wide);
+    if (wide) UNARY_LOOP(double, 8) else UNARY_LOOP(double, 4)
+}
+
+void mp_vecmath_unary_f32(int function, const float *x, float *y, long n) {
+    int wide = mp_vecmath_level() == 2;
+    unary_thunk_f f = thunk_f(function, wide);
+    if (wide) UNARY_LOOP(float, 16) else UNARY_LOOP(float, 8)
+}
+
+#define POW_LOOP(T, W)                                                               \
+    {                                                                                \
+        long i = 0;                                                                  \
+        T splat[W];                                                                  \
+        for (int k = 0; k < W; k++) splat[k] = e[0];                                 \
+        for (; i + W <= n; i += W) f(x + i, e_stride == 0 ? splat : e + i, out + i); \
+        if (i < n) {                                                                 \
+            T a[W], b[W], r[W];                                                      \
+            memset(a, 0, sizeof a);                                                  \
+            memset(b, 0, sizeof b);                                                  \
+            for (long k = 0; k < n - i; k++) {                                       \
+                a[k] = x[i + k];                                                     \
+                b[k] = e_stride == 0 ? e[0] : e[i + k];                              \
+            }                                                                        \
+            f(a, b, r);                                                              \
+            memcpy(out + i, r, (size_t)(n - i) * sizeof(T));                         \
+        }                                                                            \
+    }
+
+void mp_vecmath_pow_f64(const double *x, const double *e, long e_stride, double *out, long n) {
+    int wide = mp_vecmath_level() == 2;
+    binary_thunk_d f = wide ? mp_vm_e_pow : mp_vm_d_pow;
+    if (wide) POW_LOOP(double, 8) else POW_LOOP(double, 4)
+}
+
+void mp_vecmath_pow_f32(const float *x, const float *e, long e_stride, float *out, long n) {
+    int wide = mp_vecmath_level() == 2;
+    binary_thunk_f f = wide ? mp_vm_e_powf : mp_vm_d_powf;
+    if (wide) POW_LOOP(float, 16) else POW_LOOP(float, 8)
+}
+
+#else
+
+int mp_vecmath_level(void) { return 0; }
+void mp_vecmath_unary_f64(int function, const double *x, double *y, long n) { (void)function; (void)x; (void)y; (void)n; }
+void mp_vecmath_unary_f32(int function, const float *x, float *y, long n) { (void)function; (void)x; (void)y; (void)n; }
+void mp_vecmath_pow_f64(const double *x, const double *e, long s, double *o, long n) { (void)x; (void)e; (void)s; (void)o; (void)n; }
+void mp_vecmath_pow_f32(const float *x, const float *e, long s, float *o, long n) { (void)x; (void)e; (void)s; (void)o; (void)n; }
+
+#endif
