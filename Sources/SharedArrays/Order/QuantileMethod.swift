@@ -4,7 +4,7 @@
 ///
 /// The nine Hyndman & Fan methods (`inverted_cdf` ... `normal_unbiased`) and numpy's `linear` (the
 /// default, H&F 7), `lower`, `higher`, `nearest` and `midpoint`.
-public enum QuantileMethod: String, Sendable, CaseIterable, Codable {
+public enum QuantileMethod: String, Sendable, CaseIterable, Codable, BitwiseCopyable {
     case linear
     case lower
     case higher

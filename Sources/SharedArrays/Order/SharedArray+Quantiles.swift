@@ -25,25 +25,25 @@ extension SharedArray {
 
     /// Quantile `q` in [0, 1] (`np.quantile(a, q, method=...)` with a scalar `q`).
     public func quantile(_ q: Double, method: QuantileMethod = .linear, timeout: Duration? = nil) throws -> Double {
-        try orderStatistics(.quantiles(try checked([q], "quantile"), method, scalarQ: true), skipNaN: false, name: "quantile",
+        try orderStatistics(.quantiles(try checkedQuantiles([q], "quantile"), method, scalarQ: true), skipNaN: false, name: "quantile",
                             timeout: timeout)[0]
     }
 
     /// Several quantiles in one set of passes (`np.quantile(a, [q...], method=...)`).
     public func quantile(_ q: [Double], method: QuantileMethod = .linear, timeout: Duration? = nil) throws -> [Double] {
-        try orderStatistics(.quantiles(try checked(q, "quantile"), method, scalarQ: false), skipNaN: false, name: "quantile",
+        try orderStatistics(.quantiles(try checkedQuantiles(q, "quantile"), method, scalarQ: false), skipNaN: false, name: "quantile",
                             timeout: timeout)
     }
 
     /// Quantile `q` of the non-NaN values (`np.nanquantile`).
     public func nanquantile(_ q: Double, method: QuantileMethod = .linear, timeout: Duration? = nil) throws -> Double {
-        try orderStatistics(.quantiles(try checked([q], "nanquantile"), method, scalarQ: true), skipNaN: true,
+        try orderStatistics(.quantiles(try checkedQuantiles([q], "nanquantile"), method, scalarQ: true), skipNaN: true,
                             name: "nanquantile", timeout: timeout)[0]
     }
 
     /// Several quantiles of the non-NaN values (`np.nanquantile(a, [q...])`).
     public func nanquantile(_ q: [Double], method: QuantileMethod = .linear, timeout: Duration? = nil) throws -> [Double] {
-        try orderStatistics(.quantiles(try checked(q, "nanquantile"), method, scalarQ: false), skipNaN: true,
+        try orderStatistics(.quantiles(try checkedQuantiles(q, "nanquantile"), method, scalarQ: false), skipNaN: true,
                             name: "nanquantile", timeout: timeout)
     }
 
@@ -72,14 +72,6 @@ extension SharedArray {
     }
 
     // MARK: - The shared core
-
-    private func checked(_ q: [Double], _ name: String) throws -> [Double] {
-        guard !q.isEmpty else { throw ArrayError("\(name): no quantile given") }
-        for x in q where !(x >= 0 && x <= 1) {
-            throw ArrayError("\(name): q must be in [0, 1], got \(x)")
-        }
-        return q
-    }
 
     private func checkedPercent(_ p: [Double], _ name: String) throws -> [Double] {
         guard !p.isEmpty else { throw ArrayError("\(name): no percentile given") }
