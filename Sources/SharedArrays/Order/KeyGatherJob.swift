@@ -26,10 +26,10 @@ struct KeyGatherJob: WorkerJob {
         let n = range.count
         let found: Int
         switch job.source.dtype {
-        case .float64: found = gatherKeyDigits(Float64Key.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
-        case .float32: found = gatherKeyDigits(Float32Key.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
-        case .int64: found = gatherKeyDigits(Int64Key.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
-        case .int32: found = gatherKeyDigits(Int32Key.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
+        case .float64: found = gatherKeyDigits(SelectionKey<Float64Key>.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
+        case .float32: found = gatherKeyDigits(SelectionKey<Float32Key>.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
+        case .int64: found = gatherKeyDigits(SelectionKey<Int64Key>.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
+        case .int32: found = gatherKeyDigits(SelectionKey<Int32Key>.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
         case .int16, .uint8: throw ArrayError("order statistics: \(job.source.dtype) is not an array element type")
         }
         guard found > 0 else { return }
@@ -63,7 +63,7 @@ struct KeyGatherBuffer {
 
 /// Appends the matching keys of `n` elements to `out`; returns how many.
 @inline(__always)
-func gatherKeyDigits<K: OrderKey>(
+func gatherKeyDigits<K: KeyFunction>(
     _: K.Type, _ raw: UnsafeRawPointer, _ n: Int, _ prefixBits: Int, _ prefix: UInt64, _ bitmap: UnsafePointer<UInt64>,
     _ out: UnsafeMutablePointer<UInt64>
 ) -> Int {
@@ -73,7 +73,7 @@ func gatherKeyDigits<K: OrderKey>(
     let digitShift = UInt64(48 - prefixBits)
     var found = 0
     for i in 0..<n {
-        let k = K.selection(x[i])
+        let k = K.key(x[i])
         let digit = Int((k >> digitShift) & 0xFFFF)
         let marked = (bitmap[digit >> 6] >> UInt64(digit & 63)) & 1 != 0
         let inPrefix = prefixBits == 0 || k >> prefixShift == prefix

@@ -14,6 +14,8 @@ struct KeyHistogram<Element: SharedElement>: ChunkReduction {
     var prefixBits: Int
     /// The fixed top bits, right-aligned.
     var prefix: UInt64
+    /// The key counted.
+    var kind: KeyKind = .selection
 
     static var buckets: Int { 1 << 16 }
 
@@ -23,15 +25,19 @@ struct KeyHistogram<Element: SharedElement>: ChunkReduction {
 
     func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Int64>) {
         guard let base = chunk.elements.baseAddress, let counts = partial.baseAddress else { return }
-        let raw = UnsafeRawPointer(base)
-        let n = chunk.elements.count
-        switch Element.dtype {
-        case .float64: countKeyDigits(Float64Key.self, raw, n, prefixBits, prefix, counts)
-        case .float32: countKeyDigits(Float32Key.self, raw, n, prefixBits, prefix, counts)
-        case .int64: countKeyDigits(Int64Key.self, raw, n, prefixBits, prefix, counts)
-        case .int32: countKeyDigits(Int32Key.self, raw, n, prefixBits, prefix, counts)
-        case .int16, .uint8: preconditionFailure("\(Element.dtype) is never an array element type")
-        }
+        // Element types are the four full dtypes, the only ones a SharedArray holds: dispatch cannot throw.
+        try? kind.dispatch(
+            Element.dtype,
+            CountVisitor(raw: UnsafeRawPointer(base), n: chunk.elements.count, prefixBits: prefixBits, prefix: prefix, counts: counts))
+    }
+
+    private struct CountVisitor: KeyFunctionVisitor {
+        let raw: UnsafeRawPointer
+        let n: Int
+        let prefixBits: Int
+        let prefix: UInt64
+        let counts: UnsafeMutablePointer<Int64>
+        func visit<F: KeyFunction>(_ f: F.Type) { countKeyDigits(f, raw, n, prefixBits, prefix, counts) }
     }
 
     func merge(_ a: UnsafeMutableBufferPointer<Int64>, _ b: UnsafeBufferPointer<Int64>) {
@@ -41,15 +47,15 @@ struct KeyHistogram<Element: SharedElement>: ChunkReduction {
 
 /// The histogram loop for one key type (specialised per dtype at the call sites above).
 @inline(__always)
-func countKeyDigits<K: OrderKey>(
+func countKeyDigits<K: KeyFunction>(
     _: K.Type, _ raw: UnsafeRawPointer, _ n: Int, _ prefixBits: Int, _ prefix: UInt64, _ counts: UnsafeMutablePointer<Int64>
 ) {
     let x = raw.assumingMemoryBound(to: K.Element.self)
     if prefixBits == 0 {
         var i = 0
         while i + 4 <= n {
-            let k0 = K.selection(x[i]) >> 48, k1 = K.selection(x[i + 1]) >> 48
-            let k2 = K.selection(x[i + 2]) >> 48, k3 = K.selection(x[i + 3]) >> 48
+            let k0 = K.key(x[i]) >> 48, k1 = K.key(x[i + 1]) >> 48
+            let k2 = K.key(x[i + 2]) >> 48, k3 = K.key(x[i + 3]) >> 48
             counts[Int(k0)] &+= 1
             counts[Int(k1)] &+= 1
             counts[Int(k2)] &+= 1
@@ -57,7 +63,7 @@ func countKeyDigits<K: OrderKey>(
             i += 4
         }
         while i < n {
-            counts[Int(K.selection(x[i]) >> 48)] &+= 1
+            counts[Int(K.key(x[i]) >> 48)] &+= 1
             i += 1
         }
         return
@@ -65,7 +71,7 @@ func countKeyDigits<K: OrderKey>(
     let prefixShift = UInt64(64 - prefixBits)
     let digitShift = UInt64(48 - prefixBits)
     for i in 0..<n {
-        let k = K.selection(x[i])
+        let k = K.key(x[i])
         if k >> prefixShift == prefix { counts[Int((k >> digitShift) & 0xFFFF)] &+= 1 }
     }
 }
