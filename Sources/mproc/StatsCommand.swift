@@ -8,6 +8,8 @@ struct StatsCommand: ParsableCommand {
         discussion: """
             Statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ", ")).
             Plain statistics propagate NaN; the nan* variants skip NaN values (numpy's rules).
+            Order statistics (exact): median, pNN (percentile: p99, p99.9), qX (quantile: q0.25), and nanmedian, \
+            nanpNN, nanqX; --quantile-method picks numpy's method for pNN and qX.
             Examples:
               mproc stats datasets/sensors.h5:/readings/temperature
               mproc stats datasets/sensors.npy --axis 0 --ops mean,std,min,max
@@ -35,6 +37,9 @@ struct StatsCommand: ParsableCommand {
     /// The most --repeat accepts: each run keeps its time, and more runs than this is a typo, not a benchmark.
     static let maxRepeat = 1_000_000
 
+    @Option(name: .long, help: "numpy's method for pNN and qX ops: linear (default), lower, higher, nearest, midpoint, inverted_cdf, ...")
+    var quantileMethod: String = "linear"
+
     @OptionGroup var workerOptions: WorkerOptions
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
@@ -50,6 +55,10 @@ struct StatsCommand: ParsableCommand {
             throw ValidationError("--repeat must be between 1 and \(Self.maxRepeat) (got \(`repeat`))")
         }
         _ = try parsedStatistics()
+        _ = try OrderOp.parseList(ops)
+        if QuantileMethod(name: quantileMethod) == nil {
+            throw ValidationError("unknown --quantile-method '\(quantileMethod)'; choose from \(QuantileMethod.allCases.map(\.name).joined(separator: ","))")
+        }
         if dtype != "auto", DType(name: dtype) == nil { throw ValidationError("unknown --dtype '\(dtype)'") }
     }
 
@@ -57,7 +66,7 @@ struct StatsCommand: ParsableCommand {
         guard let ops else { return Statistic.summary }
         let names = ops.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--ops is empty") }
-        return try names.map { name in
+        return try names.filter { !OrderOp.isOrderOp($0) }.map { name in
             guard let s = Statistic(name: name) else {
                 throw ValidationError(
                     "unknown statistic '\(name)'; choose from \(Statistic.allCases.map(\.rawValue).joined(separator: ","))")
@@ -104,9 +113,14 @@ struct StatsCommand: ParsableCommand {
         var times: [Duration] = []
         var whole: Statistics?
         var perAxis: AxisStatistics?
+        let orderOps = try OrderOp.parseList(ops)
+        var orders = OrderResults()
         for _ in 0..<`repeat` {
             let start = clock.now
-            if let axis {
+            orders = try OrderResults.compute(orderOps, of: array, axis: axis, method: QuantileMethod(name: quantileMethod) ?? .linear)
+            if !orderOps.isEmpty && statistics.isEmpty {
+                // Order ops only: no moments pass.
+            } else if let axis {
                 perAxis = try array.statistics(statistics, axis: axis, ddof: ddof)
             } else {
                 whole = try array.statistics(statistics, ddof: ddof)
@@ -116,6 +130,6 @@ struct StatsCommand: ParsableCommand {
         return StatsReport(
             input: spec.description, dtype: E.dtype, shape: array.shape, byteCount: array.byteCount,
             workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: perAxis,
-            loadTime: loadTime, computeTimes: times)
+            loadTime: loadTime, computeTimes: times, orders: orders)
     }
 }

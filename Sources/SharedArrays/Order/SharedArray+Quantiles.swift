@@ -85,23 +85,34 @@ extension SharedArray {
 
     /// The median, or quantiles, of the array (flattened; a strided view is copied first).
     func orderStatistics(_ request: OrderRequest, skipNaN: Bool, name: String, timeout: Duration?) throws -> [Double] {
+        try orderStatistics([(request, skipNaN)], name: name, timeout: timeout)[0]
+    }
+
+    /// Several requests on one set of passes: NaNs sort last, so the `nan` variants and the others pick
+    /// their ranks from the same order.
+    func orderStatistics(_ requests: [(OrderRequest, skipNaN: Bool)], name: String, timeout: Duration?) throws -> [[Double]] {
         guard count > 0 else { throw ArrayError("\(name): the array is empty") }
         return try WorkerPool.withTimeout(timeout) {
             let source = isContiguous ? self : try copy()
             let root = try source.keyHistogram(prefixBits: 0, prefix: 0)
             let nanCount = Element.dtype.isFloatingPoint ? Int(root[KeyHistogram<Element>.buckets - 1]) : 0
-            let n = count - nanCount
-            if (nanCount > 0 && !skipNaN) || n == 0 { return Array(repeating: .nan, count: request.resultCount) }
-            let positions = request.positions(n: n)
-            let ranks = Array(Set(positions.flatMap(\.indices))).sorted()
-            let keys = try source.selectionKeys(at: ranks, root: root)
+            // Per request: its positions among the sorted values, or nil when its answer is NaN.
+            let positions: [[QuantilePosition]?] = requests.map { request, skipNaN in
+                let n = skipNaN ? count - nanCount : count
+                return (nanCount > 0 && !skipNaN) || n == 0 ? nil : request.positions(n: n)
+            }
+            let ranks = Array(Set(positions.flatMap { ($0 ?? []).flatMap(\.indices) })).sorted()
+            let keys = ranks.isEmpty ? [] : try source.selectionKeys(at: ranks, root: root)
             let keyAt = Dictionary(uniqueKeysWithValues: zip(ranks, keys))
-            return request.evaluate(Element.self, positions: positions) { keyAt[$0]! }
+            return zip(requests, positions).map { item, positions in
+                guard let positions else { return Array(repeating: .nan, count: item.0.resultCount) }
+                return item.0.evaluate(Element.self, positions: positions) { keyAt[$0]! }
+            }
         }
     }
 }
 
-/// What ``SharedArray/orderStatistics(_:skipNaN:name:timeout:)`` computes.
+/// What ``SharedArray/orderStatistics(_:name:timeout:)`` computes.
 enum OrderRequest {
     case median
     case quantiles([Double], QuantileMethod, scalarQ: Bool)
