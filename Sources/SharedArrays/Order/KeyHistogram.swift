@@ -25,19 +25,23 @@ struct KeyHistogram<Element: SharedElement>: ChunkReduction {
 
     func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Int64>) {
         guard let base = chunk.elements.baseAddress, let counts = partial.baseAddress else { return }
-        // Element types are the four full dtypes, the only ones a SharedArray holds: dispatch cannot throw.
-        try? kind.dispatch(
-            Element.dtype,
-            CountVisitor(raw: UnsafeRawPointer(base), n: chunk.elements.count, prefixBits: prefixBits, prefix: prefix, counts: counts))
-    }
-
-    private struct CountVisitor: KeyFunctionVisitor {
-        let raw: UnsafeRawPointer
-        let n: Int
-        let prefixBits: Int
-        let prefix: UInt64
-        let counts: UnsafeMutablePointer<Int64>
-        func visit<F: KeyFunction>(_ f: F.Type) { countKeyDigits(f, raw, n, prefixBits, prefix, counts) }
+        let (raw, n) = (UnsafeRawPointer(base), chunk.elements.count)
+        // Explicit key types at each call, so that every loop is specialised (a generic visitor was not).
+        switch (Element.dtype, kind) {
+        case (.float64, .selection): countKeyDigits(SelectionKey<Float64Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.float64, .value): countKeyDigits(ValueKey<Float64Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.float64, .rank): countKeyDigits(RankKey<Float64Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.float32, .selection): countKeyDigits(SelectionKey<Float32Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.float32, .value): countKeyDigits(ValueKey<Float32Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.float32, .rank): countKeyDigits(RankKey<Float32Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.int64, .selection): countKeyDigits(SelectionKey<Int64Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.int64, .value): countKeyDigits(ValueKey<Int64Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.int64, .rank): countKeyDigits(RankKey<Int64Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.int32, .selection): countKeyDigits(SelectionKey<Int32Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.int32, .value): countKeyDigits(ValueKey<Int32Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.int32, .rank): countKeyDigits(RankKey<Int32Key>.self, raw, n, prefixBits, prefix, counts)
+        case (.int16, _), (.uint8, _): preconditionFailure("\(Element.dtype) is never an array element type")
+        }
     }
 
     func merge(_ a: UnsafeMutableBufferPointer<Int64>, _ b: UnsafeBufferPointer<Int64>) {

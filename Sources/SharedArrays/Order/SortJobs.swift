@@ -14,19 +14,32 @@ struct SortCountJob: WorkerJob {
         let source = UnsafeRawPointer(try job.source.base(in: context)) + range.lowerBound * job.source.dtype.byteSize
         let row = job.layout.positions(base, chunk: chunk)
         row.initialize(repeating: 0, count: job.layout.buckets)
-        try job.kind.dispatch(job.source.dtype, Visitor(source: source, n: range.count, table: job.layout.table(base), row: row))
-    }
-
-    private struct Visitor: KeyFunctionVisitor {
-        let source: UnsafeRawPointer
-        let n: Int
-        let table: UnsafePointer<UInt32>
-        let row: UnsafeMutablePointer<Int>
-        func visit<F: KeyFunction>(_: F.Type) {
-            let x = source.assumingMemoryBound(to: F.Element.self)
-            for i in 0..<n { row[Int(table[Int(F.key(x[i]) >> 48)])] += 1 }
+        let (table, n) = (UnsafePointer(job.layout.table(base)), range.count)
+        switch (job.source.dtype, job.kind) {
+        case (.float64, .selection): countBuckets(SelectionKey<Float64Key>.self, source, n, table, row)
+        case (.float64, .value): countBuckets(ValueKey<Float64Key>.self, source, n, table, row)
+        case (.float64, .rank): countBuckets(RankKey<Float64Key>.self, source, n, table, row)
+        case (.float32, .selection): countBuckets(SelectionKey<Float32Key>.self, source, n, table, row)
+        case (.float32, .value): countBuckets(ValueKey<Float32Key>.self, source, n, table, row)
+        case (.float32, .rank): countBuckets(RankKey<Float32Key>.self, source, n, table, row)
+        case (.int64, .selection): countBuckets(SelectionKey<Int64Key>.self, source, n, table, row)
+        case (.int64, .value): countBuckets(ValueKey<Int64Key>.self, source, n, table, row)
+        case (.int64, .rank): countBuckets(RankKey<Int64Key>.self, source, n, table, row)
+        case (.int32, .selection): countBuckets(SelectionKey<Int32Key>.self, source, n, table, row)
+        case (.int32, .value): countBuckets(ValueKey<Int32Key>.self, source, n, table, row)
+        case (.int32, .rank): countBuckets(RankKey<Int32Key>.self, source, n, table, row)
+        case (.int16, _), (.uint8, _): throw ArrayError("sort: \(job.source.dtype.rawValue) is not an array element type")
         }
     }
+}
+
+/// Counts `n` elements' keys per bucket into `row`.
+@inline(__always)
+private func countBuckets<F: KeyFunction>(
+    _: F.Type, _ source: UnsafeRawPointer, _ n: Int, _ table: UnsafePointer<UInt32>, _ row: UnsafeMutablePointer<Int>
+) {
+    let x = source.assumingMemoryBound(to: F.Element.self)
+    for i in 0..<n { row[Int(table[Int(F.key(x[i]) >> 48)])] += 1 }
 }
 
 /// The sort's scatter pass: each chunk writes its elements (``sorted()``) or its keys and indices
@@ -53,42 +66,51 @@ struct SortScatterJob: WorkerJob {
         let positions = UnsafeMutablePointer<Int>.allocate(capacity: job.layout.buckets)
         defer { positions.deallocate() }
         positions.update(from: job.layout.positions(base, chunk: chunk), count: job.layout.buckets)
-        try job.kind.dispatch(
-            job.source.dtype,
-            Visitor(source: source, first: range.lowerBound, n: range.count, table: job.layout.table(base), positions: positions,
-                    target: target, indices: indices))
+        let (table, first, n) = (UnsafePointer(job.layout.table(base)), range.lowerBound, range.count)
+        switch (job.source.dtype, job.kind) {
+        case (.float64, .selection): scatterBuckets(SelectionKey<Float64Key>.self, source, first, n, table, positions, target, indices)
+        case (.float64, .value): scatterBuckets(ValueKey<Float64Key>.self, source, first, n, table, positions, target, indices)
+        case (.float64, .rank): scatterBuckets(RankKey<Float64Key>.self, source, first, n, table, positions, target, indices)
+        case (.float32, .selection): scatterBuckets(SelectionKey<Float32Key>.self, source, first, n, table, positions, target, indices)
+        case (.float32, .value): scatterBuckets(ValueKey<Float32Key>.self, source, first, n, table, positions, target, indices)
+        case (.float32, .rank): scatterBuckets(RankKey<Float32Key>.self, source, first, n, table, positions, target, indices)
+        case (.int64, .selection): scatterBuckets(SelectionKey<Int64Key>.self, source, first, n, table, positions, target, indices)
+        case (.int64, .value): scatterBuckets(ValueKey<Int64Key>.self, source, first, n, table, positions, target, indices)
+        case (.int64, .rank): scatterBuckets(RankKey<Int64Key>.self, source, first, n, table, positions, target, indices)
+        case (.int32, .selection): scatterBuckets(SelectionKey<Int32Key>.self, source, first, n, table, positions, target, indices)
+        case (.int32, .value): scatterBuckets(ValueKey<Int32Key>.self, source, first, n, table, positions, target, indices)
+        case (.int32, .rank): scatterBuckets(RankKey<Int32Key>.self, source, first, n, table, positions, target, indices)
+        case (.int16, _), (.uint8, _): throw ArrayError("sort: \(job.source.dtype.rawValue) is not an array element type")
+        }
     }
+}
 
-    private struct Visitor: KeyFunctionVisitor {
-        let source: UnsafeRawPointer
-        let first: Int
-        let n: Int
-        let table: UnsafePointer<UInt32>
-        let positions: UnsafeMutablePointer<Int>
-        let target: UnsafeMutableRawPointer
-        let indices: UnsafeMutablePointer<Int64>?
-        func visit<F: KeyFunction>(_: F.Type) {
-            let x = source.assumingMemoryBound(to: F.Element.self)
-            if let indices {
-                let keys = target.assumingMemoryBound(to: UInt64.self)
-                for i in 0..<n {
-                    let k = F.key(x[i])
-                    let b = Int(table[Int(k >> 48)])
-                    let at = positions[b]
-                    keys[at] = k
-                    indices[at] = Int64(first + i)
-                    positions[b] = at + 1
-                }
-            } else {
-                let out = target.assumingMemoryBound(to: F.Element.self)
-                for i in 0..<n {
-                    let v = x[i]
-                    let b = Int(table[Int(F.key(v) >> 48)])
-                    let at = positions[b]
-                    out[at] = v
-                    positions[b] = at + 1
-                }
-            }
+/// Writes `n` elements (or their keys, and their indices from `first`, when `indices` is given) to their
+/// buckets' next positions.
+@inline(__always)
+private func scatterBuckets<F: KeyFunction>(
+    _: F.Type, _ source: UnsafeRawPointer, _ first: Int, _ n: Int, _ table: UnsafePointer<UInt32>,
+    _ positions: UnsafeMutablePointer<Int>, _ target: UnsafeMutableRawPointer, _ indices: UnsafeMutablePointer<Int64>?
+) {
+    let x = source.assumingMemoryBound(to: F.Element.self)
+    if let indices {
+        let keys = target.assumingMemoryBound(to: UInt64.self)
+        for i in 0..<n {
+            let k = F.key(x[i])
+            let b = Int(table[Int(k >> 48)])
+            let at = positions[b]
+            keys[at] = k
+            indices[at] = Int64(first + i)
+            positions[b] = at + 1
+        }
+    } else {
+        let out = target.assumingMemoryBound(to: F.Element.self)
+        for i in 0..<n {
+            let v = x[i]
+            let b = Int(table[Int(F.key(v) >> 48)])
+            let at = positions[b]
+            out[at] = v
+            positions[b] = at + 1
         }
     }
 }
