@@ -36,6 +36,8 @@ UFUNCS = ["abs", "sign", "floor", "ceil", "round", "clip", "log1p", "expm1", "si
 SEED = ["seed-mean-of-means"]
 SELECTIONS = ["filter"]  # boolean masks: x[x > median], numpy as the peer
 TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
+# Order statistics and sorting: at 2^27 float64 on every core, against numpy only.
+ORDER = ["median", "quantile", "sort"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
@@ -98,6 +100,8 @@ def plan(quick, cores, sizes=None):
         jobs.append(("pool-start", 1, "float64", w))
         jobs.append(("task-overhead", 5000 if quick else 20000, "float64", w))
         jobs.append(("map-overhead", 100000 if quick else 1000000, "float64", w))
+    for wl in ORDER:
+        jobs.append((wl, 1 << 24 if quick else 1 << 27, "float64", cores))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
     jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
     return jobs, runs
@@ -105,6 +109,8 @@ def plan(quick, cores, sizes=None):
 
 def systems_for(workload, workers):
     if workload == "gemm" or workload in UFUNCS:
+        return ["mproc", "numpy"]
+    if workload in ORDER:
         return ["mproc", "numpy"]
     if workload in ("queue", "pipe"):
         return ["mproc", "multiprocessing"]
@@ -270,7 +276,7 @@ def main():
     for i, (wl, size, dtype, workers) in enumerate(jobs):
         print(f"[{i + 1}/{len(jobs)}] {wl} size={size} {dtype} workers={workers}", file=sys.stderr, flush=True)
         for system in systems_for(wl, workers):
-            if system == "numpy" and workers != min(j[3] for j in jobs) and wl not in ("gemm",):
+            if system == "numpy" and workers != min(j[3] for j in jobs) and wl not in ("gemm",) + tuple(ORDER):
                 continue  # numpy is single-process: measure it once per size
             rec = measure(system, wl, size, dtype, workers, runs, sys.executable)
             if rec:

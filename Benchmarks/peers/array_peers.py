@@ -194,6 +194,8 @@ def numpy_op(op, d):
         "power": lambda: np.power(x, d.get("y", x)), "minimum": lambda: np.minimum(x, d.get("y", x)),
         "maximum": lambda: np.maximum(x, d.get("y", x)), "astype": lambda: x.astype(np.int32),
         "transpose": lambda: np.ascontiguousarray(x.T),
+        "median": lambda: np.median(x), "quantile": lambda: np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95]),
+        "sort": lambda: np.sort(x),
     }[op]
 
 

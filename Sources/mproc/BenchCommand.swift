@@ -102,6 +102,8 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case queue, pipe
     /// `x[x > 0]` on normal data: half the elements selected, compacted into a new array.
     case filter
+    /// Order statistics and sorting: np.median, np.quantile of 5 quantiles at once, np.sort.
+    case median, quantile, sort
 
     var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) }
 }
@@ -198,6 +200,9 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
         case .seedMeanOfMeans:
             let x = try vector()
             return { _ = try x.strided(by: 5).meanOfMeans() }
+        case .median: let x = try vector(); return { _ = try x.median() }
+        case .quantile: let x = try vector(); return { _ = try x.quantile([0.05, 0.25, 0.5, 0.75, 0.95]) }
+        case .sort: let x = try vector(); return { _ = try x.sorted() }
         case .poolStart, .taskOverhead, .mapOverhead, .queue, .pipe:
             throw CLIError("\(workload.rawValue) is a task workload")
         case .gemm:

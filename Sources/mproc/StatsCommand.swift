@@ -8,6 +8,8 @@ struct StatsCommand: ParsableCommand {
         discussion: """
             Statistics: \(Statistic.allCases.map(\.rawValue).joined(separator: ", ")).
             Plain statistics propagate NaN; the nan* variants skip NaN values (numpy's rules).
+            Order statistics (exact): median, pNN (percentile: p99, p99.9), qX (quantile: q0.25), and nanmedian, \
+            nanpNN, nanqX; --quantile-method picks numpy's method for pNN and qX.
             Examples:
               mproc stats datasets/sensors.h5:/readings/temperature
               mproc stats datasets/sensors.npy --axis 0 --ops mean,std,min,max
@@ -44,6 +46,9 @@ struct StatsCommand: ParsableCommand {
     /// The most --repeat accepts: each run keeps its time, and more runs than this is a typo, not a benchmark.
     static let maxRepeat = 1_000_000
 
+    @Option(name: .long, help: "numpy's method for pNN and qX ops: linear (default), lower, higher, nearest, midpoint, inverted_cdf, ...")
+    var quantileMethod: String = "linear"
+
     @OptionGroup var workerOptions: WorkerOptions
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
@@ -66,6 +71,10 @@ struct StatsCommand: ParsableCommand {
         if let `where` {
             do { _ = try WhereExpression(parsing: `where`) } catch let error as CLIError { throw ValidationError(error.description) }
         }
+        _ = try OrderOp.parseList(ops)
+        if QuantileMethod(name: quantileMethod) == nil {
+            throw ValidationError("unknown --quantile-method '\(quantileMethod)'; choose from \(QuantileMethod.allCases.map(\.name).joined(separator: ","))")
+        }
         if dtype != "auto", DType(name: dtype) == nil { throw ValidationError("unknown --dtype '\(dtype)'") }
     }
 
@@ -73,7 +82,7 @@ struct StatsCommand: ParsableCommand {
         guard let ops else { return Statistic.summary }
         let names = ops.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--ops is empty") }
-        return try names.map { name in
+        return try names.filter { !OrderOp.isOrderOp($0) }.map { name in
             guard let s = Statistic(name: name) else {
                 throw ValidationError(
                     "unknown statistic '\(name)'; choose from \(Statistic.allCases.map(\.rawValue).joined(separator: ","))")
@@ -122,12 +131,22 @@ struct StatsCommand: ParsableCommand {
         var times: [Duration] = []
         var whole: Statistics?
         var perAxis: AxisStatistics?
+        let orderOps = try OrderOp.parseList(ops)
+        var orders = OrderResults()
         for _ in 0..<`repeat` {
             let start = clock.now
-            if let axis {
+            let mask = try filter.map { try $0.mask(for: array) }
+            if !orderOps.isEmpty {
+                // Order statistics of the selected elements: the selection compacted first (numpy's x[mask]).
+                let source = try mask.map { try array.filter($0) } ?? array
+                orders = try OrderResults.compute(orderOps, of: source, axis: axis, method: QuantileMethod(name: quantileMethod) ?? .linear)
+            }
+            if !orderOps.isEmpty && statistics.isEmpty {
+                // Order ops only: no moments pass.
+            } else if let axis {
                 perAxis = try array.statistics(statistics, axis: axis, ddof: ddof)
-            } else if let filter {
-                whole = try array.statistics(statistics, where: try filter.mask(for: array), ddof: ddof)
+            } else if let mask {
+                whole = try array.statistics(statistics, where: mask, ddof: ddof)
             } else {
                 whole = try array.statistics(statistics, ddof: ddof)
             }
@@ -136,16 +155,15 @@ struct StatsCommand: ParsableCommand {
         return StatsReport(
             input: spec.description, dtype: E.dtype, shape: array.shape, byteCount: array.byteCount,
             workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: perAxis,
-            loadTime: loadTime, computeTimes: times)
+            loadTime: loadTime, computeTimes: times, orders: orders)
     }
 }
 
-/// Column `j` of a 2-D table as a strided view (offset `j`, stride the column count), without a copy.
+/// Column `j` of a 2-D table as a view without a copy, with the command line's wording for a bad `--column`.
 func columnView<E: SharedElement>(_ table: SharedArray<E>, _ j: Int, of spec: InputSpec) throws -> SharedArray<E> {
     guard table.rank == 2 else { throw CLIError("\(spec): --column \(j) needs a 2-D table; this one has shape \(table.shape)") }
     guard j < table.shape[1] else {
         throw CLIError("\(spec): --column \(j) is out of range; the table has \(table.shape[1]) columns (0..<\(table.shape[1]))")
     }
-    if table.count == 0 { return try table.flattened().slice(0..<0) }
-    return try table.flattened().strided(from: j, by: table.shape[1])
+    return try table.column(j)
 }

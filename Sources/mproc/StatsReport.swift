@@ -14,6 +14,8 @@ struct StatsReport {
     let perAxis: AxisStatistics?
     let loadTime: Duration
     let computeTimes: [Duration]
+    /// Order statistics (`median`, `p99`, ...), named as typed.
+    var orders = OrderResults()
 
     var computeMedian: Duration { computeTimes.sorted()[computeTimes.count / 2] }
 
@@ -53,6 +55,7 @@ struct StatsReport {
             }
             if n > maxRows { lines.append("(\(n) \(label)s; --json prints all)") }
         }
+        lines += orders.tableLines(withHeader: whole == nil)
         lines.append("")
         var timing = "load \(formatMilliseconds(loadTime)) ms · compute \(formatMilliseconds(computeMedian)) ms"
         if computeTimes.count > 1 { timing += " (median of \(computeTimes.count))" }
@@ -75,6 +78,7 @@ struct StatsReport {
                 fields.append((s.rawValue, "[" + values.map { jsonNumber($0, integer: s.isInteger) }.joined(separator: ",") + "]"))
             }
         }
+        fields += orders.jsonFields()
         fields.append(("load_ms", jsonNumber(loadTime.milliseconds, integer: false)))
         fields.append(("elapsed_ms", jsonNumber(computeMedian.milliseconds, integer: false)))
         fields.append(("runs_ms", "[" + computeTimes.map { jsonNumber($0.milliseconds, integer: false) }.joined(separator: ",") + "]"))
