@@ -119,6 +119,7 @@ func withArray<R>(_ values: [Double], dtype: DType, pool: WorkerPool, _ body: (A
 struct AnyAnalysisArray {
     let scan: (ScanOperation, _ numpyDType: Bool) throws -> (values: [Double], integers: [Int64]?)
     let rolling: (Int, RollingStatistic, Int) throws -> [Double]
+    let groupBy: ([Double], DType, Int) throws -> GroupedStatistics
 
     init<E: SharedElement>(_ x: SharedArray<E>) {
         scan = { op, numpyDType in
@@ -135,6 +136,11 @@ struct AnyAnalysisArray {
             }
         }
         rolling = { window, statistic, ddof in try x.rolling(window).compute(statistic, ddof: ddof).toArray() }
+        groupBy = { keys, keyType, ddof in
+            keyType == .int64
+                ? try x.groupBy(keys: try SharedArray<Int64>(keys.map { Int64($0) }, on: x.pool), ddof: ddof)
+                : try x.groupBy(keys: try SharedArray<Int32>(keys.map { Int32($0) }, on: x.pool), ddof: ddof)
+        }
     }
 }
 
