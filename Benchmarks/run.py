@@ -33,6 +33,8 @@ MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
 SEED = ["seed-mean-of-means"]
 TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
+# Analysis workloads, against numpy only, at the sizes (rows for corrcoef, with 16 columns).
+ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20}
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
            "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
@@ -90,12 +92,17 @@ def plan(quick, cores, sizes=None):
         jobs.append(("pool-start", 1, "float64", w))
         jobs.append(("task-overhead", 5000 if quick else 20000, "float64", w))
         jobs.append(("map-overhead", 100000 if quick else 1000000, "float64", w))
+    for w in workers:
+        for wl, size in ANALYSIS.items():
+            jobs.append((wl, size >> 3 if quick else size, "float64", w))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
     jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
     return jobs, runs
 
 
 def systems_for(workload, workers):
+    if workload in ANALYSIS:
+        return ["mproc", "numpy"]
     if workload == "gemm":
         return ["mproc", "numpy"]
     if workload in ("queue", "pipe"):

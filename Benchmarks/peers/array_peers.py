@@ -151,6 +151,10 @@ def make_data(op, n, dtype):
         return {"x": rng.random(n).astype(dtype)}
     if op == "gemm":
         return {"x": rng.random((n, n)).astype(dtype), "y": rng.random((n, n)).astype(dtype)}
+    if op == "corrcoef":
+        return {"x": rng.standard_normal((n, 16)).astype(dtype)}
+    if op == "groupby":
+        return {"x": rng.standard_normal(n).astype(dtype), "keys": rng.integers(0, 1000, n)}
     data = {"x": rng.standard_normal(n).astype(dtype)}
     if op in ("dot", "axpy"):
         data["y"] = rng.standard_normal(n).astype(dtype)
@@ -169,7 +173,16 @@ def numpy_op(op, d):
         "random": lambda: np.random.default_rng(7).standard_normal(x.size),
         "seed-mean-of-means": lambda: np.mean([np.mean(x[i::5]) for i in range(5)]),
         "gemm": lambda: x @ d["y"],
+        "cumsum": lambda: np.cumsum(x),
+        "groupby": lambda: bincount_sum_mean(d["keys"], x),
+        "corrcoef": lambda: np.corrcoef(x, rowvar=False),
     }[op]
+
+
+def bincount_sum_mean(keys, x):
+    """Group-by sum and mean the numpy way: weighted and plain bincount."""
+    sums = np.bincount(keys, weights=x)
+    return sums, sums / np.bincount(keys)
 
 
 def ranges(n, pieces):

@@ -20,13 +20,7 @@ struct ComomentReduction<Element: SharedElement>: ChunkReduction {
         let comoments = means + k
         let centred = ChunkScratch.take(bytes: rows * k * 8).assumingMemoryBound(to: Double.self)
         defer { ChunkScratch.giveBack(UnsafeMutableRawPointer(centred)) }
-        switch KernelType(Element.self) {
-        case .float64: centre(chunk.elements.retyped(Double.self), rows: rows, columns: k, means: means, into: centred)
-        case .float32: centre(chunk.elements.retyped(Float.self), rows: rows, columns: k, means: means, into: centred)
-        case .int64: centre(chunk.elements.retyped(Int64.self), rows: rows, columns: k, means: means, into: centred)
-        case .int32: centre(chunk.elements.retyped(Int32.self), rows: rows, columns: k, means: means, into: centred)
-        case .other: centre(chunk.elements, rows: rows, columns: k, means: means, into: centred)
-        }
+        centre(UnsafeRawPointer(chunk.elements.baseAddress!), dtype: Element.dtype, rows: rows, columns: k, means: means, into: centred)
         partial[0] = Double(rows)
         // C = Xcᵀ Xc: dimensions are at most the chunk's rows and columns, checked against Int32 by the caller.
         cblas_dgemm(
@@ -59,6 +53,22 @@ struct ComomentReduction<Element: SharedElement>: ChunkReduction {
         }
         for j in 0..<k { a[1 + j] = a[1 + j] + delta[j] * (nb / n) }
         a[0] = n
+    }
+}
+
+/// ``centre(_:rows:columns:means:into:)`` dispatched outside generic code, so each type's loop is specialised.
+private func centre(
+    _ x: UnsafeRawPointer, dtype: DType, rows: Int, columns k: Int, means: UnsafeMutablePointer<Double>,
+    into out: UnsafeMutablePointer<Double>
+) {
+    func run<E: SharedElement>(_: E.Type) {
+        centre(UnsafeBufferPointer(start: x.assumingMemoryBound(to: E.self), count: rows * k), rows: rows, columns: k, means: means, into: out)
+    }
+    switch dtype {
+    case .float64: run(Double.self)
+    case .float32: run(Float.self)
+    case .int64: run(Int64.self)
+    default: run(Int32.self)  // the element types of arrays; int16 and uint8 are load-time types only
     }
 }
 

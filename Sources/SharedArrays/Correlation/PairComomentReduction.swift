@@ -5,14 +5,8 @@ struct PairComomentReduction<Element: SharedElement>: ChunkReduction {
     var identity: Double { 0 }
 
     func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Double>) {
-        let y = chunk.second(as: Element.self)
-        switch KernelType(Element.self) {
-        case .float64: pairComoments(chunk.elements.retyped(Double.self), y.retyped(Double.self), into: partial)
-        case .float32: pairComoments(chunk.elements.retyped(Float.self), y.retyped(Float.self), into: partial)
-        case .int64: pairComoments(chunk.elements.retyped(Int64.self), y.retyped(Int64.self), into: partial)
-        case .int32: pairComoments(chunk.elements.retyped(Int32.self), y.retyped(Int32.self), into: partial)
-        case .other: pairComoments(chunk.elements, y, into: partial)
-        }
+        guard let x = chunk.elements.baseAddress, let y = chunk.second(as: Element.self).baseAddress else { return }
+        pairComoments(UnsafeRawPointer(x), UnsafeRawPointer(y), count: chunk.elements.count, dtype: Element.dtype, into: partial)
     }
 
     func merge(_ a: UnsafeMutableBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) {
@@ -31,6 +25,20 @@ struct PairComomentReduction<Element: SharedElement>: ChunkReduction {
         a[1] = a[1] + dx * (b[0] / n)
         a[2] = a[2] + dy * (b[0] / n)
         a[0] = n
+    }
+}
+
+/// Dispatched outside generic code, so each type's loop is specialised.
+private func pairComoments(_ x: UnsafeRawPointer, _ y: UnsafeRawPointer, count: Int, dtype: DType, into p: UnsafeMutableBufferPointer<Double>) {
+    func run<E: SharedElement>(_: E.Type) {
+        pairComoments(UnsafeBufferPointer(start: x.assumingMemoryBound(to: E.self), count: count),
+                      UnsafeBufferPointer(start: y.assumingMemoryBound(to: E.self), count: count), into: p)
+    }
+    switch dtype {
+    case .float64: run(Double.self)
+    case .float32: run(Float.self)
+    case .int64: run(Int64.self)
+    default: run(Int32.self)  // the element types of arrays; int16 and uint8 are load-time types only
     }
 }
 

@@ -59,7 +59,7 @@ func foldGroups<K: FixedWidthInteger, V: SharedElement>(
         let slot = p + Int(g)
         slot.pointee.count &+= 1
         slot.pointee.sum += v.asDouble
-        if isInteger { slot.pointee.integerSum &+= Int64(truncatingIfNeeded: v.asInteger) }
+        if isInteger { slot.pointee.integerSum &+= v.asInteger }
     }
     guard !needs.isEmpty else { return }
     let means = UnsafeMutablePointer<Double>.allocate(capacity: partials.count)

@@ -6,11 +6,8 @@ struct KeyRangeReduction<Element: SharedElement>: ChunkReduction {
     var identity: Range { Range(min: .max, max: .min) }
 
     func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Range>) {
-        switch Element.dtype {
-        case .int64: partial[0] = keyRange(chunk.elements.retyped(Int64.self))
-        case .int32: partial[0] = keyRange(chunk.elements.retyped(Int32.self))
-        default: break  // refused before the job
-        }
+        guard let base = chunk.elements.baseAddress else { return }
+        partial[0] = keyRange(UnsafeRawPointer(base), count: chunk.elements.count, dtype: Element.dtype)
     }
 
     func merge(_ a: UnsafeMutableBufferPointer<Range>, _ b: UnsafeBufferPointer<Range>) {
@@ -22,6 +19,15 @@ struct KeyRangeReduction<Element: SharedElement>: ChunkReduction {
 struct KeyRange: BitwiseCopyable, Sendable {
     var min: Int64
     var max: Int64
+}
+
+/// Dispatched outside generic code so that each key type's loop is specialised.
+private func keyRange(_ keys: UnsafeRawPointer, count: Int, dtype: DType) -> KeyRange {
+    switch dtype {
+    case .int64: keyRange(UnsafeBufferPointer(start: keys.assumingMemoryBound(to: Int64.self), count: count))
+    case .int32: keyRange(UnsafeBufferPointer(start: keys.assumingMemoryBound(to: Int32.self), count: count))
+    default: KeyRange(min: .max, max: .min)  // refused before the job
+    }
 }
 
 private func keyRange<K: FixedWidthInteger>(_ keys: UnsafeBufferPointer<K>) -> KeyRange {
