@@ -52,14 +52,28 @@ func foldGroups<K: FixedWidthInteger, V: SharedElement>(
     let groups = UInt64(partials.count)
     let p = partials.baseAddress!
     let isInteger = !V.dtype.isFloatingPoint
+    // Counts and sums in separate dense arrays while folding: 16 bytes per group stay in L1 for a thousand
+    // groups, where the 48-byte partials would not.
+    let scratch = UnsafeMutableRawPointer.allocate(byteCount: partials.count * 24, alignment: 64)
+    defer { scratch.deallocate() }
+    let counts = scratch.bindMemory(to: Int64.self, capacity: partials.count)
+    counts.initialize(repeating: 0, count: partials.count)
+    let sums = (scratch + partials.count * 8).bindMemory(to: Double.self, capacity: partials.count)
+    sums.initialize(repeating: 0, count: partials.count)
+    let integerSums = (scratch + partials.count * 16).bindMemory(to: Int64.self, capacity: partials.count)
+    integerSums.initialize(repeating: 0, count: partials.count)
     for i in 0..<keys.count {
         let g = UInt64(bitPattern: Int64(keys[i]) &- base)
         guard g < groups else { continue }
         let v = values[i]
-        let slot = p + Int(g)
-        slot.pointee.count &+= 1
-        slot.pointee.sum += v.asDouble
-        if isInteger { slot.pointee.integerSum &+= v.asInteger }
+        counts[Int(g)] &+= 1
+        sums[Int(g)] += v.asDouble
+        if isInteger { integerSums[Int(g)] &+= v.asInteger }
+    }
+    for g in 0..<partials.count {
+        p[g].count &+= counts[g]
+        p[g].sum += sums[g]
+        p[g].integerSum &+= integerSums[g]
     }
     guard !needs.isEmpty else { return }
     let means = UnsafeMutablePointer<Double>.allocate(capacity: partials.count)
