@@ -88,10 +88,19 @@ extension SharedArray {
     }
 
     /// The group-by reduction of this array's values over `keys` shifted by `base`, on a grid coarse enough
-    /// that chunks times groups stays within ``groupSlotBudget``.
+    /// that chunks times groups stays within ``groupSlotBudget``: with many groups there are few chunks, so
+    /// the fold runs on fewer workers (from 2^15 groups on, at most 8 chunks).
     private func reduceGroups<Key: SharedElement>(_ keys: SharedArray<Key>, base: Int64, groups: Int, needs: GroupNeeds) throws
         -> [GroupPartial]
     {
+        // Partials (48 bytes a group) plus a worker's fold scratch (24 bytes a group), per chunk: refuse
+        // clearly what memory cannot hold rather than be killed part way.
+        let perChunk = CheckedSize.product(groups, MemoryLayout<GroupPartial>.stride + 24) ?? Int.max
+        if let available = SharedMemory.availableMemory(), perChunk > available / 4 {
+            throw ArrayError(
+                "groupBy: \(groups) groups need \(perChunk >> 20) MiB of partials per chunk, more than a quarter of the "
+                    + "\(available >> 20) MiB of memory available")
+        }
         let standard = ChunkPlan(count: count, elementSize: 8)
         let maximumChunks = Swift.max(1, Self.groupSlotBudget / Swift.max(groups, 1))
         let plan = standard.chunkCount <= maximumChunks ? standard
