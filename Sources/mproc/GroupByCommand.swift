@@ -89,6 +89,10 @@ struct GroupByCommand: ParsableCommand {
     static func json(_ g: GroupedStatistics, _ statistics: [GroupStatistic]) -> String {
         var fields = [("keys", "[" + g.keys.map(String.init).joined(separator: ",") + "]")]
         for s in statistics {
+            if s == .sum, let exact = g.integerSums {
+                fields.append((s.rawValue, "[" + exact.map(String.init).joined(separator: ",") + "]"))
+                continue
+            }
             fields.append((s.rawValue, "[" + (g[s] ?? []).map { jsonNumber($0, integer: s == .count) }.joined(separator: ",") + "]"))
         }
         return "{" + fields.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
@@ -98,7 +102,10 @@ struct GroupByCommand: ParsableCommand {
         let header = ["key"] + statistics.map(\.rawValue)
         var rows = [header]
         for (i, key) in g.keys.enumerated() {
-            rows.append([String(key)] + statistics.map { formatValue(g[$0]?[i], integer: $0 == .count) })
+            rows.append([String(key)] + statistics.map { s in
+                if s == .sum, let exact = g.integerSums { return String(exact[i]) }
+                return formatValue(g[s]?[i], integer: s == .count)
+            })
         }
         let widths = header.indices.map { c in rows.map { $0[c].count }.max() ?? 0 }
         return rows.map { row in

@@ -20,6 +20,9 @@ public struct GroupedStatistics: Sendable, Equatable {
     public let counts: [Int]
     /// The statistics computed, one value per key each (`count` as Double too).
     public let values: [GroupStatistic: [Double]]
+    /// For integer values with `sum` asked for: numpy's exact, wrapping int64 sums (``values`` holds them
+    /// rounded to Double).
+    public let integerSums: [Int64]?
 
     /// The values of `statistic`, or nil when it was not asked for.
     public subscript(_ statistic: GroupStatistic) -> [Double]? { values[statistic] }

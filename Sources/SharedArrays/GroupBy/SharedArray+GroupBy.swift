@@ -4,7 +4,8 @@ extension SharedArray {
     /// Statistics of this array's values grouped by `keys` (an int64 or int32 array of the same length):
     /// per distinct key, ascending, the `statistics` asked for, with numpy's semantics for each group (a
     /// NaN in a group makes its sum, mean, var, std, min, max and median NaN; `ddof` as in `np.var`).
-    /// Results are float64; `sum` of integer values is numpy's exact (wrapping) int64 sum.
+    /// Results are float64; for integer values ``GroupedStatistics/integerSums`` also holds numpy's exact
+    /// (wrapping) int64 sums.
     ///
     /// Keys whose range is small next to the length (like `np.bincount`) get one partial slot per key in
     /// the range; other keys are first mapped to dense indices (distinct keys per chunk, merged, then a
@@ -42,7 +43,9 @@ extension SharedArray {
         -> GroupedStatistics
     {
         guard count > 0 else {
-            return GroupedStatistics(keys: [], counts: [], values: Dictionary(uniqueKeysWithValues: statistics.map { ($0, []) }))
+            return GroupedStatistics(
+                keys: [], counts: [], values: Dictionary(uniqueKeysWithValues: statistics.map { ($0, []) }),
+                integerSums: !Element.dtype.isFloatingPoint && statistics.contains(.sum) ? [] : nil)
         }
         let range = try keys.reduce(KeyRangeReduction<Key>())[0]
         let span = range.max.subtractingReportingOverflow(range.min)
@@ -84,7 +87,9 @@ extension SharedArray {
             case .median: values[.median] = medians(groups: partials.count, groupOf: groupOf).indicesOf(present)
             }
         }
-        return GroupedStatistics(keys: present.map { groupKeys[$0] }, counts: present.map { Int(partials[$0].count) }, values: values)
+        return GroupedStatistics(
+            keys: present.map { groupKeys[$0] }, counts: present.map { Int(partials[$0].count) }, values: values,
+            integerSums: isInteger && statistics.contains(.sum) ? present.map { partials[$0].integerSum } : nil)
     }
 
     /// The group-by reduction of this array's values over `keys` shifted by `base`, on a grid coarse enough
