@@ -39,6 +39,8 @@ TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
 # Order statistics and sorting: at 2^27 float64 on every core, against numpy only.
 ORDER = ["median", "quantile", "sort"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
+# Analysis workloads, against numpy only, at the sizes (rows for corrcoef, with 16 columns).
+ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20}
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
            "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
@@ -102,13 +104,16 @@ def plan(quick, cores, sizes=None):
         jobs.append(("map-overhead", 100000 if quick else 1000000, "float64", w))
     for wl in ORDER:
         jobs.append((wl, 1 << 24 if quick else 1 << 27, "float64", cores))
+    for w in workers:
+        for wl, size in ANALYSIS.items():
+            jobs.append((wl, size >> 3 if quick else size, "float64", w))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
     jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
     return jobs, runs
 
 
 def systems_for(workload, workers):
-    if workload == "gemm" or workload in UFUNCS:
+    if workload == "gemm" or workload in UFUNCS or workload in ANALYSIS:
         return ["mproc", "numpy"]
     if workload in ORDER:
         return ["mproc", "numpy"]

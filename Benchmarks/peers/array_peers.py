@@ -166,6 +166,10 @@ def make_data(op, n, dtype):
     if op == "transpose":
         rows = 1 << ((n.bit_length() - 1) // 2)
         return {"x": rng.standard_normal((rows, n // rows)).astype(dtype)}
+    if op == "corrcoef":
+        return {"x": rng.standard_normal((n, 16)).astype(dtype)}
+    if op == "groupby":
+        return {"x": rng.standard_normal(n).astype(dtype), "keys": rng.integers(0, 1000, n)}
     data = {"x": rng.standard_normal(n).astype(dtype)}
     if op == "filter":
         data["threshold"] = np.median(data["x"])  # half the elements selected
@@ -196,7 +200,16 @@ def numpy_op(op, d):
         "transpose": lambda: np.ascontiguousarray(x.T),
         "median": lambda: np.median(x), "quantile": lambda: np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95]),
         "sort": lambda: np.sort(x),
+        "cumsum": lambda: np.cumsum(x),
+        "groupby": lambda: bincount_sum_mean(d["keys"], x),
+        "corrcoef": lambda: np.corrcoef(x, rowvar=False),
     }[op]
+
+
+def bincount_sum_mean(keys, x):
+    """Group-by sum and mean the numpy way: weighted and plain bincount."""
+    sums = np.bincount(keys, weights=x)
+    return sums, sums / np.bincount(keys)
 
 
 def ranges(n, pieces):

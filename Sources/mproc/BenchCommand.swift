@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "The workload.")
     var workload: BenchWorkload
 
-    @Option(name: .long, help: "Elements (or n for gemm, n x n matrices; rows for colstats with 8 columns).")
+    @Option(name: .long, help: "Elements (or n for gemm, n x n matrices; rows for colstats with 8 columns, corrcoef with 16).")
     var size: String = "2^24"
 
     @Option(name: .long, help: "float64 or float32.")
@@ -104,6 +104,8 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case filter
     /// Order statistics and sorting: np.median, np.quantile of 5 quantiles at once, np.sort.
     case median, quantile, sort
+    /// Analysis: cumulative sum; group-by sum and mean over 1,000 keys; correlation matrix of `size` x 16.
+    case cumsum, groupby, corrcoef
 
     var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) }
 }
@@ -209,6 +211,16 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
             let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)
             let b = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 2, on: pool)
             return { _ = try a.matmul(b) }
+        case .cumsum: let x = try vector(); return { _ = try x.cumsum() }
+        case .groupby:
+            let x = try vector()
+            let keys = try SharedArray<Int64>(zeros: [n], on: pool)
+            let k = keys.unsafeElementPointer
+            for i in 0..<n { k[i] = Int64(truncatingIfNeeded: (UInt64(i) &* 0x9E37_79B9_7F4A_7C15) >> 40) % 1000 }
+            return { _ = try x.groupBy(keys: keys, [.sum, .mean]) }
+        case .corrcoef:
+            let table = try SharedArray<Element>.random(.normal(mean: 0, std: 1), shape: [n, 16], seed: 4, on: pool)
+            return { _ = try table.corrcoef() }
         }
     }
 }

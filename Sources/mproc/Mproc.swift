@@ -12,7 +12,8 @@ struct Mproc: ParsableCommand {
             Arrays are loaded into shared memory and reduced by persistent worker processes, one per core
             by default. Results do not depend on the number of workers.
             """,
-        subcommands: [StatsCommand.self, GenCommand.self, InfoCommand.self, CleanupCommand.self, BenchCommand.self, BatchCommand.self, MapCommand.self, SortCommand.self],
+        subcommands: [StatsCommand.self, GenCommand.self, InfoCommand.self, CleanupCommand.self, BenchCommand.self, BatchCommand.self, MapCommand.self,
+                      SortCommand.self, ScanCommand.self, GroupByCommand.self, CorrCommand.self],
         defaultSubcommand: nil
     )
 

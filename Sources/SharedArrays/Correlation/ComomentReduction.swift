@@ -1,0 +1,91 @@
+import COpenBLAS
+
+/// The co-moments of a table's `columns` columns as a ``ChunkReduction`` over whole-row chunks: a chunk
+/// folds to (rows, column means, the `columns x columns` matrix of summed products of deviations from
+/// those means), the centred block multiplied by its transpose with one BLAS `dgemm`; partials merge
+/// exactly by Chan's rule, `C = Ca + Cb + δδᵀ · na·nb / n` with `δ = mean_b - mean_a`.
+///
+/// Slots: `[rows, mean_0 ..< mean_k, C row-major]`, `1 + k + k²` Doubles.
+struct ComomentReduction<Element: SharedElement>: ChunkReduction {
+    var columns: Int
+
+    var slotCount: Int { 1 + columns + columns * columns }
+    var identity: Double { 0 }
+
+    func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Double>) {
+        let k = columns
+        let rows = chunk.elements.count / k
+        guard rows > 0 else { return }
+        let means = partial.baseAddress! + 1
+        let comoments = means + k
+        let centred = ChunkScratch.take(bytes: rows * k * 8).assumingMemoryBound(to: Double.self)
+        defer { ChunkScratch.giveBack(UnsafeMutableRawPointer(centred)) }
+        centre(UnsafeRawPointer(chunk.elements.baseAddress!), dtype: Element.dtype, rows: rows, columns: k, means: means, into: centred)
+        partial[0] = Double(rows)
+        // C = Xcᵀ Xc: dimensions are at most the chunk's rows and columns, checked against Int32 by the caller.
+        cblas_dgemm(
+            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(rows), 1.0, centred, Int32(k), centred,
+            Int32(k), 0.0, comoments, Int32(k))
+        // gemm need not round C[i][j] and C[j][i] alike: keep the upper triangle, so C is exactly symmetric.
+        for i in 0..<k {
+            for j in 0..<i { comoments[i * k + j] = comoments[j * k + i] }
+        }
+    }
+
+    func merge(_ a: UnsafeMutableBufferPointer<Double>, _ b: UnsafeBufferPointer<Double>) {
+        let k = columns
+        let na = a[0]
+        let nb = b[0]
+        guard nb > 0 else { return }
+        guard na > 0 else {
+            for i in 0..<a.count { a[i] = b[i] }
+            return
+        }
+        let n = na + nb
+        let weight = na * nb / n
+        var delta = [Double](repeating: 0, count: k)
+        for j in 0..<k { delta[j] = b[1 + j] - a[1 + j] }
+        for i in 0..<k {
+            for j in 0..<k {
+                let s = 1 + k + i * k + j
+                a[s] = a[s] + b[s] + delta[i] * delta[j] * weight
+            }
+        }
+        for j in 0..<k { a[1 + j] = a[1 + j] + delta[j] * (nb / n) }
+        a[0] = n
+    }
+}
+
+/// ``centre(_:rows:columns:means:into:)`` dispatched outside generic code, so each type's loop is specialised.
+private func centre(
+    _ x: UnsafeRawPointer, dtype: DType, rows: Int, columns k: Int, means: UnsafeMutablePointer<Double>,
+    into out: UnsafeMutablePointer<Double>
+) {
+    func run<E: SharedElement>(_: E.Type) {
+        centre(UnsafeBufferPointer(start: x.assumingMemoryBound(to: E.self), count: rows * k), rows: rows, columns: k, means: means, into: out)
+    }
+    switch dtype {
+    case .float64: run(Double.self)
+    case .float32: run(Float.self)
+    case .int64: run(Int64.self)
+    default: run(Int32.self)  // the element types of arrays; int16 and uint8 are load-time types only
+    }
+}
+
+/// Column means of a `rows x columns` block into `means`, and the block minus them into `out` (Double).
+private func centre<E: SharedElement>(
+    _ x: UnsafeBufferPointer<E>, rows: Int, columns k: Int, means: UnsafeMutablePointer<Double>, into out: UnsafeMutablePointer<Double>
+) {
+    means.update(repeating: 0, count: k)
+    for r in 0..<rows {
+        let row = r * k
+        for j in 0..<k { means[j] += x[row + j].asDouble }
+    }
+    // Divide (numpy's mean), not multiply by 1/rows: a constant column's mean is then exact and its
+    // deviations exactly 0.
+    for j in 0..<k { means[j] /= Double(rows) }
+    for r in 0..<rows {
+        let row = r * k
+        for j in 0..<k { out[row + j] = x[row + j].asDouble - means[j] }
+    }
+}
