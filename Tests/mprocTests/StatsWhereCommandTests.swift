@@ -132,4 +132,30 @@ final class StatsWhereCommandTests: XCTestCase {
         XCTAssertNotEqual(withAxis.status, 0)
         XCTAssertTrue(withAxis.stderr.contains("cannot be combined"), withAxis.stderr)
     }
+
+    /// Regression: order statistics (median, percentiles, quantiles) used to ignore `--where` and `--column`
+    /// when the two branches met; they must describe the selected elements of the selected column.
+    func testOrderStatisticsHonourWhereAndColumn() throws {
+        var runs: [[String: Double]] = []
+        for workers in ["1", "2", "3"] {
+            let result = try CLI.run([
+                "stats", "datasets/sensors.npy", "--column", "3", "--where", "x > 2 & x < 9",
+                "--ops", "count,median,p90,q0.25", "--json", "--workers", workers,
+            ])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let json = try XCTUnwrap(result.json, result.stdout)
+            runs.append(json.compactMapValues { ($0 as? NSNumber)?.doubleValue }.filter { ["count", "median", "p90", "q0.25"].contains($0.key) })
+        }
+        for run in runs.dropFirst() { XCTAssertEqual(run, runs[0], "results differ between worker counts") }
+        guard
+            let expected = try CLI.numpy("""
+                a = np.load('datasets/sensors.npy')[:, 3]
+                s = a[(a > 2) & (a < 9)]
+                print(json.dumps({'count': len(s), 'median': float(np.median(s)), 'p90': float(np.percentile(s, 90)),
+                                  'q0.25': float(np.quantile(s, 0.25))}))
+                """)
+        else { throw XCTSkip("python3 with numpy is needed for the reference values") }
+        XCTAssertEqual(runs[0].keys.sorted(), expected.keys.sorted())
+        for (key, value) in expected { XCTAssertEqual(runs[0][key], value, key) }
+    }
 }
