@@ -4,6 +4,7 @@ dask, on the same workloads, sizes and machine, in one interleaved run, with the
 
     python3 Benchmarks/run.py --quick          # a few minutes
     python3 Benchmarks/run.py                  # the full grid (sizes up to 2^28, workers 1..cores)
+    python3 Benchmarks/run.py --only median,sort --sizes 2^27 --workers 2 --merge   # refresh a few workloads
 
 `make bench` / `make bench-quick` build mproc (release), create Benchmarks/.venv with the peers' packages
 from PyPI, and run this with that interpreter. Writes Benchmarks/results/latest.json (one record per
@@ -259,6 +260,8 @@ def main():
     p.add_argument("--no-readme", action="store_true")
     p.add_argument("--sizes", help="comma-separated element counts (2^27 style accepted) instead of the plan's")
     p.add_argument("--workers", help="comma-separated worker counts instead of the plan's")
+    p.add_argument("--merge", action="store_true",
+                   help="keep the records of the existing latest.json that this run does not measure again")
     a = p.parse_args()
     if not os.path.exists(MPROC):
         sys.exit("build first: swift build -c release --product mproc")
@@ -294,6 +297,15 @@ def main():
         for w in sorted({j[3] for j in jobs}):
             if w != r["workers"]:
                 records.append(dict(r, workers=w))
+    latest = os.path.join(a.out, "latest.json")
+    if a.merge and os.path.exists(latest):
+        # Records of workloads not measured now stay (a partial re-run refreshes only what it measured).
+        measured = {(r["workload"], r["size"], r["dtype"], r["workers"]) for r in records}
+        with open(latest) as f:
+            old = json.load(f)
+        kept = [r for r in old.get("records", []) if (r["workload"], r["size"], r["dtype"], r["workers"]) not in measured]
+        records = kept + records
+        bandwidth = {**old.get("bandwidth", {}), **bandwidth}
     results = {"machine": machine(), "bandwidth": bandwidth, "quick": a.quick, "records": records}
     with open(os.path.join(a.out, "latest.json"), "w") as f:
         json.dump(results, f, indent=1)
