@@ -4,7 +4,7 @@
 /// arrays the result keeps the element type: `abs`, `negate`, `square`, `sign` and integral `scale`, `offset`
 /// and `pow` are exact wrapping integer arithmetic, `floor`, `ceil` and `round` are the identity, and the
 /// others are computed in Double and truncated toward zero (numpy would return float64: use
-/// ``SharedArray/astype(_:unchecked:)`` first for that).
+/// ``SharedArray/astype(_:unchecked:timeout:)`` first for that).
 ///
 /// ```swift
 /// let op = UnaryOp(parsing: "clip:0:1")!   // .clip(lower: 0, upper: 1)
