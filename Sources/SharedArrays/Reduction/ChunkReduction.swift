@@ -32,7 +32,8 @@ public protocol ChunkReduction: BitwiseCopyable, Sendable {
     var slotCount: Int { get }
     /// The value of every slot of a fresh partial: the identity of ``merge(_:_:)``.
     var identity: Slot { get }
-    /// Folds `chunk` into `partial`, which holds ``identity`` in every slot on entry.
+    /// Folds `chunk` into `partial`, which holds ``identity`` in every slot on entry (or earlier chunks'
+    /// folds when the reduction ``foldAccumulates``).
     func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Slot>)
     /// `a = a ⊕ b`, where `a` covers the earlier elements (ties go to `a`, so "first occurrence" holds).
     func merge(_ a: UnsafeMutableBufferPointer<Slot>, _ b: UnsafeBufferPointer<Slot>)
