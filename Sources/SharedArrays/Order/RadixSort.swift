@@ -1,18 +1,101 @@
-/// Stable least-significant-digit radix sorts of 64-bit keys (alone or with a 64-bit payload), 11 bits a
-/// pass, for one sample-sort bucket. One read computes every digit's histogram; digits on which all keys
-/// agree are skipped, so all-equal keys cost one read and no move. A bucket too big for the cache (one
-/// heavy digit of the sample sort) is first split by its highest varying digit (a stable MSD pass), and
-/// each part is then sorted in cache.
+/// Stable radix sorts of 64-bit keys (alone, or moving a 64-bit payload with them) for one sample-sort
+/// bucket.
+///
+/// A bucket that fits in cache is sorted least-significant digit first, 11 bits a pass: one read computes
+/// every digit's histogram, and digits on which all keys agree are skipped (all-equal keys cost one read
+/// and no move). A bigger bucket (one heavy key digit of the sample sort) is first split on its highest
+/// varying bits into parts of about 2^15 keys (a stable most-significant-digit pass), and each part is
+/// then sorted in cache. Tiny parts are insertion-sorted.
 enum RadixSort {
     private static let digitBits = 11
     private static let radix = 1 << 11
     private static let passes = 6
+    /// Keys above which a bucket is split before its LSD passes.
+    private static let inCache = 1 << 17
+    /// Keys per part the split aims at.
+    private static let partBits = 15
 
-    /// The digit positions on which the keys differ, with each one's exclusive prefix offsets
-    /// (`radix` per pass, pass-major).
-    private static func plan(_ keys: UnsafePointer<UInt64>, _ n: Int) -> (passes: [Int], offsets: [Int]) {
-        var counts = [Int](repeating: 0, count: passes * radix)
-        counts.withUnsafeMutableBufferPointer { c in
+    /// Sorts `keys[0..<n]` ascending; `scratch` holds `n` keys. Returns whether anything moved.
+    @discardableResult
+    static func sort(_ keys: UnsafeMutablePointer<UInt64>, _ n: Int, scratch: UnsafeMutablePointer<UInt64>) -> Bool {
+        sortRange(keys, nil, n, scratch, nil)
+    }
+
+    /// Sorts `keys[0..<n]` ascending and moves `values` with them, keeping the order of equal keys.
+    /// The scratch buffers hold `n` each.
+    static func sort(
+        _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>, _ n: Int,
+        scratchKeys: UnsafeMutablePointer<UInt64>, scratchValues: UnsafeMutablePointer<Int64>
+    ) {
+        _ = sortRange(keys, values, n, scratchKeys, scratchValues)
+    }
+
+    private static func sortRange(
+        _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
+        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?
+    ) -> Bool {
+        if n < 2 { return false }
+        if n <= 48 { return insertionSort(keys, values, n) }
+        if n > inCache {
+            var lo = UInt64.max
+            var hi = UInt64.min
+            for i in 0..<n {
+                lo = Swift.min(lo, keys[i])
+                hi = Swift.max(hi, keys[i])
+            }
+            if lo == hi { return false }
+            let highest = 63 - (lo ^ hi).leadingZeroBitCount
+            if highest >= digitBits {
+                split(keys, values, n, scratch, scratchValues, highest: highest)
+                return true
+            }
+        }
+        return leastSignificantFirst(keys, values, n, scratch, scratchValues)
+    }
+
+    /// The stable MSD pass into the scratch buffers, each part sorted there, then copied back.
+    private static func split(
+        _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
+        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?, highest: Int
+    ) {
+        let bits = Swift.max(1, Swift.min(digitBits, (Int.bitWidth - n.leadingZeroBitCount) - partBits))
+        let shift = UInt64(highest + 1 - bits)
+        let mask = UInt64((1 << bits) - 1)
+        var starts = [Int](repeating: 0, count: (1 << bits) + 1)
+        for i in 0..<n { starts[Int((keys[i] >> shift) & mask) + 1] += 1 }
+        for d in 0..<(1 << bits) { starts[d + 1] += starts[d] }
+        var position = Array(starts.dropLast())
+        position.withUnsafeMutableBufferPointer { pos in
+            if let values, let scratchValues {
+                for i in 0..<n {
+                    let d = Int((keys[i] >> shift) & mask)
+                    scratch[pos[d]] = keys[i]
+                    scratchValues[pos[d]] = values[i]
+                    pos[d] += 1
+                }
+            } else {
+                for i in 0..<n {
+                    let d = Int((keys[i] >> shift) & mask)
+                    scratch[pos[d]] = keys[i]
+                    pos[d] += 1
+                }
+            }
+        }
+        for d in 0..<(1 << bits) where starts[d + 1] - starts[d] > 1 {
+            let s = starts[d]
+            _ = sortRange(scratch + s, scratchValues.map { $0 + s }, starts[d + 1] - s, keys + s, values.map { $0 + s })
+        }
+        keys.update(from: scratch, count: n)
+        if let values, let scratchValues { values.update(from: scratchValues, count: n) }
+    }
+
+    /// LSD passes over the digits on which the keys differ.
+    private static func leastSignificantFirst(
+        _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
+        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?
+    ) -> Bool {
+        var offsets = [Int](repeating: 0, count: passes * radix)
+        offsets.withUnsafeMutableBufferPointer { c in
             for i in 0..<n {
                 let k = keys[i]
                 for p in 0..<passes { c[p * radix + Int((k >> UInt64(p * digitBits)) & UInt64(radix - 1))] += 1 }
@@ -23,112 +106,37 @@ enum RadixSort {
             var running = 0
             var constant = false
             for d in 0..<radix {
-                let c = counts[p * radix + d]
+                let c = offsets[p * radix + d]
                 if c == n { constant = true }
-                counts[p * radix + d] = running
+                offsets[p * radix + d] = running
                 running += c
             }
             if !constant { needed.append(p) }
         }
-        return (needed, counts)
-    }
-
-    /// Keys above which a bucket is split by an MSD pass before the LSD passes.
-    private static let inCache = 1 << 17
-
-    /// Sorts `keys[0..<n]` ascending; `scratch` holds `n` keys. Returns whether anything moved.
-    @discardableResult
-    static func sort(_ keys: UnsafeMutablePointer<UInt64>, _ n: Int, scratch: UnsafeMutablePointer<UInt64>) -> Bool {
-        if n < 2 { return false }
-        let (needed, offsets) = plan(keys, n)
         if needed.isEmpty { return false }
-        if n > inCache, let top = needed.last, needed.count > 1 {
-            // Split by the highest varying digit into `scratch`, sort each part there (with the matching
-            // range of `keys` as its scratch), and copy back.
-            let shift = UInt64(top * digitBits)
-            var position = Array(offsets[top * radix..<(top + 1) * radix])
-            position.withUnsafeMutableBufferPointer { pos in
-                for i in 0..<n {
-                    let k = keys[i]
-                    let d = Int((k >> shift) & UInt64(radix - 1))
-                    scratch[pos[d]] = k
-                    pos[d] += 1
-                }
-            }
-            for d in 0..<radix {
-                let start = offsets[top * radix + d]
-                let end = d + 1 < radix ? offsets[top * radix + d + 1] : n
-                if end - start > 1 { sort(scratch + start, end - start, scratch: keys + start) }
-            }
-            keys.update(from: scratch, count: n)
-            return true
-        }
-        var src = keys
-        var dst = scratch
+        var (srcK, dstK) = (keys, scratch)
+        var (srcV, dstV) = (values, scratchValues)
         var position = [Int](repeating: 0, count: radix)
         for p in needed {
             let shift = UInt64(p * digitBits)
             for d in 0..<radix { position[d] = offsets[p * radix + d] }
             position.withUnsafeMutableBufferPointer { pos in
-                for i in 0..<n {
-                    let k = src[i]
-                    let d = Int((k >> shift) & UInt64(radix - 1))
-                    dst[pos[d]] = k
-                    pos[d] += 1
-                }
-            }
-            swap(&src, &dst)
-        }
-        if src != keys { keys.update(from: src, count: n) }
-        return true
-    }
-
-    /// Sorts `keys[0..<n]` ascending and moves `values` with them, keeping the order of equal keys.
-    /// The scratch buffers hold `n` each.
-    static func sort(
-        _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>, _ n: Int,
-        scratchKeys: UnsafeMutablePointer<UInt64>, scratchValues: UnsafeMutablePointer<Int64>
-    ) {
-        if n < 2 { return }
-        let (needed, offsets) = plan(keys, n)
-        if needed.isEmpty { return }
-        if n > inCache, let top = needed.last, needed.count > 1 {
-            let shift = UInt64(top * digitBits)
-            var position = Array(offsets[top * radix..<(top + 1) * radix])
-            position.withUnsafeMutableBufferPointer { pos in
-                for i in 0..<n {
-                    let k = keys[i]
-                    let at = pos[Int((k >> shift) & UInt64(radix - 1))]
-                    scratchKeys[at] = k
-                    scratchValues[at] = values[i]
-                    pos[Int((k >> shift) & UInt64(radix - 1))] = at + 1
-                }
-            }
-            for d in 0..<radix {
-                let start = offsets[top * radix + d]
-                let end = d + 1 < radix ? offsets[top * radix + d + 1] : n
-                if end - start > 1 {
-                    sort(scratchKeys + start, scratchValues + start, end - start, scratchKeys: keys + start, scratchValues: values + start)
-                }
-            }
-            keys.update(from: scratchKeys, count: n)
-            values.update(from: scratchValues, count: n)
-            return
-        }
-        var (srcK, srcV) = (keys, values)
-        var (dstK, dstV) = (scratchKeys, scratchValues)
-        var position = [Int](repeating: 0, count: radix)
-        for p in needed {
-            let shift = UInt64(p * digitBits)
-            for d in 0..<radix { position[d] = offsets[p * radix + d] }
-            position.withUnsafeMutableBufferPointer { pos in
-                for i in 0..<n {
-                    let k = srcK[i]
-                    let d = Int((k >> shift) & UInt64(radix - 1))
-                    let at = pos[d]
-                    dstK[at] = k
-                    dstV[at] = srcV[i]
-                    pos[d] = at + 1
+                if let sv = srcV, let dv = dstV {
+                    for i in 0..<n {
+                        let k = srcK[i]
+                        let d = Int((k >> shift) & UInt64(radix - 1))
+                        let at = pos[d]
+                        dstK[at] = k
+                        dv[at] = sv[i]
+                        pos[d] = at + 1
+                    }
+                } else {
+                    for i in 0..<n {
+                        let k = srcK[i]
+                        let d = Int((k >> shift) & UInt64(radix - 1))
+                        dstK[pos[d]] = k
+                        pos[d] += 1
+                    }
                 }
             }
             swap(&srcK, &dstK)
@@ -136,7 +144,29 @@ enum RadixSort {
         }
         if srcK != keys {
             keys.update(from: srcK, count: n)
-            values.update(from: srcV, count: n)
+            if let values, let srcV { values.update(from: srcV, count: n) }
         }
+        return true
+    }
+
+    /// A stable insertion sort for a handful of keys.
+    private static func insertionSort(_ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int) -> Bool {
+        var moved = false
+        for i in 1..<n {
+            let k = keys[i]
+            let v = values?[i]
+            var j = i
+            while j > 0 && keys[j - 1] > k {
+                keys[j] = keys[j - 1]
+                if let values { values[j] = values[j - 1] }
+                j -= 1
+            }
+            if j != i {
+                keys[j] = k
+                if let values, let v { values[j] = v }
+                moved = true
+            }
+        }
+        return moved
     }
 }
