@@ -15,10 +15,22 @@ enum RadixSort {
     /// Keys per part the split aims at.
     private static let partBits = 15
 
-    /// Sorts `keys[0..<n]` ascending; `scratch` holds `n` keys. Returns whether anything moved.
-    @discardableResult
-    static func sort(_ keys: UnsafeMutablePointer<UInt64>, _ n: Int, scratch: UnsafeMutablePointer<UInt64>) -> Bool {
-        sortRange(keys, nil, n, scratch, nil)
+    /// Where a sort left its keys (and payload).
+    enum Placement {
+        /// Nothing moved: the keys were in order.
+        case unchanged
+        /// Sorted, in the keys' own buffer.
+        case inKeys
+        /// Sorted, in the scratch buffer (the caller copies or reads them from there).
+        case inScratch
+    }
+
+    /// Sorts `keys[0..<n]` ascending into `keys` or `scratch` (which holds `n` keys): the returned
+    /// placement says which. `range` is the smallest and largest key when the caller knows them.
+    static func sort(
+        _ keys: UnsafeMutablePointer<UInt64>, _ n: Int, scratch: UnsafeMutablePointer<UInt64>, range: (UInt64, UInt64)? = nil
+    ) -> Placement {
+        sortRange(keys, nil, n, scratch, nil, range: range)
     }
 
     /// Sorts `keys[0..<n]` ascending and moves `values` with them, keeping the order of equal keys.
@@ -27,33 +39,37 @@ enum RadixSort {
         _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>, _ n: Int,
         scratchKeys: UnsafeMutablePointer<UInt64>, scratchValues: UnsafeMutablePointer<Int64>
     ) {
-        _ = sortRange(keys, values, n, scratchKeys, scratchValues)
+        if sortRange(keys, values, n, scratchKeys, scratchValues, range: nil) == .inScratch {
+            keys.update(from: scratchKeys, count: n)
+            values.update(from: scratchValues, count: n)
+        }
     }
 
     private static func sortRange(
         _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
-        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?
-    ) -> Bool {
-        if n < 2 { return false }
-        if n <= 48 { return insertionSort(keys, values, n) }
+        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?, range: (UInt64, UInt64)?
+    ) -> Placement {
+        if n < 2 { return .unchanged }
+        if n <= 48 { return insertionSort(keys, values, n) ? .inKeys : .unchanged }
         if n > inCache {
-            var lo = UInt64.max
-            var hi = UInt64.min
-            for i in 0..<n {
-                lo = Swift.min(lo, keys[i])
-                hi = Swift.max(hi, keys[i])
+            var (lo, hi) = range ?? (UInt64.max, UInt64.min)
+            if range == nil {
+                for i in 0..<n {
+                    lo = Swift.min(lo, keys[i])
+                    hi = Swift.max(hi, keys[i])
+                }
             }
-            if lo == hi { return false }
+            if lo == hi { return .unchanged }
             let highest = 63 - (lo ^ hi).leadingZeroBitCount
             if highest >= digitBits {
                 split(keys, values, n, scratch, scratchValues, highest: highest)
-                return true
+                return .inScratch
             }
         }
         return leastSignificantFirst(keys, values, n, scratch, scratchValues)
     }
 
-    /// The stable MSD pass into the scratch buffers, each part sorted there, then copied back.
+    /// The stable MSD pass into the scratch buffers, and each part sorted there.
     private static func split(
         _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
         _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?, highest: Int
@@ -82,18 +98,20 @@ enum RadixSort {
             }
         }
         for d in 0..<(1 << bits) where starts[d + 1] - starts[d] > 1 {
-            let s = starts[d]
-            _ = sortRange(scratch + s, scratchValues.map { $0 + s }, starts[d + 1] - s, keys + s, values.map { $0 + s })
+            let (s, m) = (starts[d], starts[d + 1] - starts[d])
+            // A part sorted into its own scratch (this call's keys) comes back; it is in cache.
+            if sortRange(scratch + s, scratchValues.map { $0 + s }, m, keys + s, values.map { $0 + s }, range: nil) == .inScratch {
+                (scratch + s).update(from: keys + s, count: m)
+                if let values, let scratchValues { (scratchValues + s).update(from: values + s, count: m) }
+            }
         }
-        keys.update(from: scratch, count: n)
-        if let values, let scratchValues { values.update(from: scratchValues, count: n) }
     }
 
-    /// LSD passes over the digits on which the keys differ.
+    /// LSD passes over the digits on which the keys differ; the result is where the last pass wrote.
     private static func leastSignificantFirst(
         _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
         _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?
-    ) -> Bool {
+    ) -> Placement {
         var offsets = [Int](repeating: 0, count: passes * radix)
         offsets.withUnsafeMutableBufferPointer { c in
             for i in 0..<n {
@@ -113,7 +131,7 @@ enum RadixSort {
             }
             if !constant { needed.append(p) }
         }
-        if needed.isEmpty { return false }
+        if needed.isEmpty { return .unchanged }
         var (srcK, dstK) = (keys, scratch)
         var (srcV, dstV) = (values, scratchValues)
         var position = [Int](repeating: 0, count: radix)
@@ -142,11 +160,7 @@ enum RadixSort {
             swap(&srcK, &dstK)
             swap(&srcV, &dstV)
         }
-        if srcK != keys {
-            keys.update(from: srcK, count: n)
-            if let values, let srcV { values.update(from: srcV, count: n) }
-        }
-        return true
+        return srcK == keys ? .inKeys : .inScratch
     }
 
     /// A stable insertion sort for a handful of keys.
