@@ -30,7 +30,7 @@ enum RadixSort {
     static func sort(
         _ keys: UnsafeMutablePointer<UInt64>, _ n: Int, scratch: UnsafeMutablePointer<UInt64>, range: (UInt64, UInt64)? = nil
     ) -> Placement {
-        sortRange(keys, nil, n, scratch, nil, range: range)
+        sortRange(keys, nil, n, scratch, nil, range: range, bits: 64)
     }
 
     /// Sorts `keys[0..<n]` ascending and moves `values` with them, keeping the order of equal keys.
@@ -39,7 +39,7 @@ enum RadixSort {
         _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>, _ n: Int,
         scratchKeys: UnsafeMutablePointer<UInt64>, scratchValues: UnsafeMutablePointer<Int64>
     ) {
-        if sortRange(keys, values, n, scratchKeys, scratchValues, range: nil) == .inScratch {
+        if sortRange(keys, values, n, scratchKeys, scratchValues, range: nil, bits: 64) == .inScratch {
             keys.update(from: scratchKeys, count: n)
             values.update(from: scratchValues, count: n)
         }
@@ -47,11 +47,14 @@ enum RadixSort {
 
     private static func sortRange(
         _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
-        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?, range: (UInt64, UInt64)?
+        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?, range: (UInt64, UInt64)?,
+        bits: Int
     ) -> Placement {
+        // `bits`: only the keys' lowest `bits` bits can differ.
+        var bits = bits
         if n < 2 { return .unchanged }
         if n <= 48 { return insertionSort(keys, values, n) ? .inKeys : .unchanged }
-        if n > inCache {
+        if n > inCache || range != nil {
             var (lo, hi) = range ?? (UInt64.max, UInt64.min)
             if range == nil {
                 for i in 0..<n {
@@ -61,12 +64,13 @@ enum RadixSort {
             }
             if lo == hi { return .unchanged }
             let highest = 63 - (lo ^ hi).leadingZeroBitCount
-            if highest >= digitBits {
+            if n > inCache && highest >= digitBits {
                 split(keys, values, n, scratch, scratchValues, highest: highest)
                 return .inScratch
             }
+            bits = Swift.min(bits, highest + 1)
         }
-        return leastSignificantFirst(keys, values, n, scratch, scratchValues)
+        return leastSignificantFirst(keys, values, n, scratch, scratchValues, passCount: Swift.max(1, (bits + digitBits - 1) / digitBits))
     }
 
     /// The stable MSD pass into the scratch buffers, and each part sorted there.
@@ -100,7 +104,8 @@ enum RadixSort {
         for d in 0..<(1 << bits) where starts[d + 1] - starts[d] > 1 {
             let (s, m) = (starts[d], starts[d + 1] - starts[d])
             // A part sorted into its own scratch (this call's keys) comes back; it is in cache.
-            if sortRange(scratch + s, scratchValues.map { $0 + s }, m, keys + s, values.map { $0 + s }, range: nil) == .inScratch {
+            let sorted = sortRange(scratch + s, scratchValues.map { $0 + s }, m, keys + s, values.map { $0 + s }, range: nil, bits: Int(shift))
+            if sorted == .inScratch {
                 (scratch + s).update(from: keys + s, count: m)
                 if let values, let scratchValues { (scratchValues + s).update(from: values + s, count: m) }
             }
@@ -110,8 +115,9 @@ enum RadixSort {
     /// LSD passes over the digits on which the keys differ; the result is where the last pass wrote.
     private static func leastSignificantFirst(
         _ keys: UnsafeMutablePointer<UInt64>, _ values: UnsafeMutablePointer<Int64>?, _ n: Int,
-        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?
+        _ scratch: UnsafeMutablePointer<UInt64>, _ scratchValues: UnsafeMutablePointer<Int64>?, passCount: Int
     ) -> Placement {
+        let passes = Swift.min(passCount, Self.passes)
         var offsets = [Int](repeating: 0, count: passes * radix)
         offsets.withUnsafeMutableBufferPointer { c in
             for i in 0..<n {
