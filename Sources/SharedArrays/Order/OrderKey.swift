@@ -10,8 +10,6 @@
 ///   (`UInt64.max`). Stable argsorts, and NaN counts (the keys whose top 16 bits are all ones), use it.
 protocol OrderKey {
     associatedtype Element: SharedElement
-    /// Significant bits of the key (64 or 32).
-    static var keyBits: Int { get }
     /// The value key, left-aligned.
     static func value(_ x: Element) -> UInt64
     /// The element whose value key is `key`.
@@ -28,7 +26,6 @@ protocol OrderKey {
 // positive one; a NaN is recognised by its magnitude and chosen with a conditional move.
 
 enum Float64Key: OrderKey {
-    static var keyBits: Int { 64 }
     private static let infinity: UInt64 = 0x7FF0_0000_0000_0000
     @inline(__always) private static func flip(_ bits: UInt64) -> UInt64 {
         bits ^ (UInt64(bitPattern: Int64(bitPattern: bits) >> 63) | (1 << 63))
@@ -56,7 +53,6 @@ enum Float64Key: OrderKey {
 }
 
 enum Float32Key: OrderKey {
-    static var keyBits: Int { 32 }
     private static let infinity: UInt32 = 0x7F80_0000
     @inline(__always) private static func flip(_ bits: UInt32) -> UInt64 {
         UInt64(bits ^ (UInt32(bitPattern: Int32(bitPattern: bits) >> 31) | (1 << 31))) << 32
@@ -84,7 +80,6 @@ enum Float32Key: OrderKey {
 }
 
 enum Int64Key: OrderKey {
-    static var keyBits: Int { 64 }
     @inline(__always) static func value(_ x: Int64) -> UInt64 { UInt64(bitPattern: x) ^ (1 << 63) }
     @inline(__always) static func element(_ key: UInt64) -> Int64 { Int64(bitPattern: key ^ (1 << 63)) }
     @inline(__always) static func rank(_ x: Int64) -> UInt64 { value(x) }
@@ -92,7 +87,6 @@ enum Int64Key: OrderKey {
 }
 
 enum Int32Key: OrderKey {
-    static var keyBits: Int { 32 }
     @inline(__always) static func value(_ x: Int32) -> UInt64 { UInt64(UInt32(bitPattern: x) ^ (1 << 31)) << 32 }
     @inline(__always) static func element(_ key: UInt64) -> Int32 {
         Int32(bitPattern: UInt32(truncatingIfNeeded: key >> 32) ^ (1 << 31))

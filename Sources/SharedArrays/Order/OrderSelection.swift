@@ -27,8 +27,12 @@ extension SharedArray {
         return results
     }
 
-    /// Keys below this many in one digit are gathered; more are narrowed by another histogram pass.
-    private var gatherLimit: Int { Swift.max(1 << 18, count >> 6) }
+    /// Keys up to this many in one digit are gathered; more are narrowed by another histogram pass. A
+    /// gather pass reads the data once for every digit, a narrowing pass once per digit: gathering a few
+    /// million keys and selecting among them serially is the cheaper way.
+    private var gatherLimit: Int { Swift.max(1 << 18, count >> 4) }
+    /// Keys one gather pass collects at most (the largest digits beyond it are narrowed instead).
+    private var gatherTotalLimit: Int { Swift.max(1 << 20, count >> 2) }
 
     private func resolveRanks(
         prefixBits: Int, prefix: UInt64, counts: [Int64], wanted: [(slot: Int, rank: Int)], into results: inout [UInt64]
@@ -47,12 +51,19 @@ extension SharedArray {
         }
         let childBits = prefixBits + 16
         var gathered: [Int] = []
+        // The smallest digits are gathered first, within the total limit.
+        var gatheredKeys = 0
+        var narrowed: Set<Int> = []
+        for digit in byDigit.keys.sorted(by: { (counts[$0], $0) < (counts[$1], $1) }) {
+            let c = Int(counts[digit])
+            if c > gatherLimit || gatheredKeys + c > gatherTotalLimit { narrowed.insert(digit) } else { gatheredKeys += c }
+        }
         for (digit, ranks) in byDigit.sorted(by: { $0.key < $1.key }) {
             let childPrefix = prefix << 16 | UInt64(digit)
             if childBits >= keyBits {
                 // Every bit of the key is fixed: the digit is the answer.
                 for w in ranks { results[w.slot] = childPrefix << UInt64(64 - childBits) }
-            } else if Int(counts[digit]) > gatherLimit {
+            } else if narrowed.contains(digit) {
                 let sub = try keyHistogram(prefixBits: childBits, prefix: childPrefix)
                 try resolveRanks(prefixBits: childBits, prefix: childPrefix, counts: sub, wanted: ranks, into: &results)
             } else {

@@ -166,10 +166,21 @@ private func sortElements<K: OrderKey>(
     _ spare: UnsafeMutablePointer<UInt64>
 ) {
     let x = base.assumingMemoryBound(to: K.Element.self) + start
-    for i in 0..<n { keys[i] = K.value(x[i]) }
-    if RadixSort.sort(keys, n, scratch: spare) {
-        for i in 0..<n { x[i] = K.element(keys[i]) }
+    var lo = UInt64.max
+    var hi = UInt64.min
+    for i in 0..<n {
+        let k = K.value(x[i])
+        keys[i] = k
+        lo = Swift.min(lo, k)
+        hi = Swift.max(hi, k)
     }
+    let sorted: UnsafeMutablePointer<UInt64>
+    switch RadixSort.sort(keys, n, scratch: spare, range: (lo, hi)) {
+    case .unchanged: return
+    case .inKeys: sorted = keys
+    case .inScratch: sorted = spare
+    }
+    for i in 0..<n { x[i] = K.element(sorted[i]) }
 }
 
 /// A bucket's scratch memory: reused chunk scratch for cache-sized buckets, a private allocation (freed
