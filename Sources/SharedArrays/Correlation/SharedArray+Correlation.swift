@@ -61,9 +61,13 @@ extension SharedArray {
         guard rows > 0 else {
             return (0, Array(repeating: .nan, count: columns), Array(repeating: Array(repeating: 0, count: columns), count: columns))
         }
-        // Whole rows per chunk, about the default chunk bytes, never more rows than BLAS's 32-bit count.
+        // Whole rows per chunk: about the default chunk bytes, at least 4 rows per column (so a chunk's
+        // k x k partial is small next to its data), few enough chunks that all partials together stay
+        // within 2^24 Doubles, and never more rows than BLAS's 32-bit count.
         let rowBytes = columns * MemoryLayout<Element>.stride
-        let rowsPerChunk = Swift.min(Swift.max(1, ChunkPlan.defaultTargetBytes / rowBytes), Int(Int32.max))
+        let partialBudget = (rows / Swift.max(1, (1 << 24) / (columns * columns + columns + 1))) + 1
+        let rowsPerChunk = Swift.min(
+            Swift.max(1, ChunkPlan.defaultTargetBytes / rowBytes, 4 * columns, partialBudget), Int(Int32.max))
         let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride, alignment: columns,
                              targetBytes: rowsPerChunk * rowBytes)
         let slots = try table.reduce(ComomentReduction<Element>(columns: columns), plan: plan, timeout: timeout)

@@ -31,11 +31,25 @@ private func keyRange(_ keys: UnsafeRawPointer, count: Int, dtype: DType) -> Key
 }
 
 private func keyRange<K: FixedWidthInteger>(_ keys: UnsafeBufferPointer<K>) -> KeyRange {
-    var lo = K.max
-    var hi = K.min
-    for k in keys {
-        lo = k < lo ? k : lo
-        hi = k > hi ? k : hi
+    // Two independent (min, max) chains, so that one chain's compare-and-select latency does not bound the
+    // loop (the default x86-64 target has no 64-bit integer SIMD min/max); more chains spill registers.
+    guard let p = keys.baseAddress else { return KeyRange(min: .max, max: .min) }
+    var (lo0, lo1) = (K.max, K.max)
+    var (hi0, hi1) = (K.min, K.min)
+    let n = keys.count
+    var i = 0
+    while i &+ 2 <= n {
+        let a = p[i]
+        let b = p[i &+ 1]
+        lo0 = a < lo0 ? a : lo0
+        hi0 = a > hi0 ? a : hi0
+        lo1 = b < lo1 ? b : lo1
+        hi1 = b > hi1 ? b : hi1
+        i &+= 2
     }
-    return KeyRange(min: Int64(lo), max: Int64(hi))
+    if i < n {
+        lo0 = Swift.min(lo0, p[i])
+        hi0 = Swift.max(hi0, p[i])
+    }
+    return KeyRange(min: Int64(Swift.min(lo0, lo1)), max: Int64(Swift.max(hi0, hi1)))
 }

@@ -5,8 +5,8 @@ extension SharedArray {
     ///
     /// A parallel two-pass scan: each chunk's total (a reduction on the chunk grid), the totals combined in
     /// chunk order in the parent, then each chunk scanned from the total before it. Integer results are
-    /// exactly numpy's. Floating-point results are numpy's for the first chunk (64 Ki elements of float64)
-    /// and then differ by rounding only: numpy adds one element at a time from the start, while a chunk here
+    /// exactly numpy's. Floating-point results are numpy's, bit for bit, for the first chunk (256 KiB of
+    /// output: 32 Ki float64 values) and then differ by rounding only: numpy adds one element at a time from the start, while a chunk here
     /// starts from the sum of the chunks before it, each summed in four chains. The result is the same, bit
     /// for bit, for any number of workers.
     ///
