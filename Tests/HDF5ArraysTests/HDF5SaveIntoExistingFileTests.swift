@@ -26,7 +26,7 @@ final class HDF5SaveIntoExistingFileTests: XCTestCase {
     private func path(_ name: String) -> String { directory + "/" + name }
 
     /// A file with chunked + gzip data, nested groups, attributes on the root, groups and datasets, an empty
-    /// group, a scalar, a soft link and a second hard link to one dataset.
+    /// group, a scalar, a soft link, a second hard link to one dataset and an object reference to it.
     static let makeBase = """
         import h5py, numpy as np
         with h5py.File('base.h5', 'w') as f:
@@ -43,6 +43,7 @@ final class HDF5SaveIntoExistingFileTests: XCTestCase {
             f['scalar'] = 7.25
             f['soft'] = h5py.SoftLink('/a')
             f['hard'] = f['g/b']
+            f.attrs['ref'] = f['g/b'].ref
         """
 
     private static var fingerprintScript: String {
@@ -81,6 +82,7 @@ final class HDF5SaveIntoExistingFileTests: XCTestCase {
         XCTAssertEqual(try h5py("f['/results/x'][()].ravel().tolist() == [i * 0.5 - 7 for i in range(3000)]"), "True")
         XCTAssertEqual(try h5py("f['/results/x'].shape, int(f['/results/x'].attrs['run'])"), "(1000, 3) 42")
         XCTAssertEqual(mode(path("base.h5")), 0o640, "the file keeps its permission bits")
+        XCTAssertEqual(try h5py("f[f.attrs['ref']].name, f[f.attrs['ref']][()].sum()"), "/g/b 1770", "references still resolve")
         // A third, in the root group next to the others: the second stays too.
         let before2 = try fingerprint(path("base.h5"))
         try SharedArray<Int32>([5, 6, 7], on: pool).save(hdf5: path("base.h5"), dataset: "third")
