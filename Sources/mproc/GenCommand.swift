@@ -14,7 +14,7 @@ struct GenCommand: ParsableCommand {
               mproc gen table.npy --shape 1000000,8 --distribution uniform
             """)
 
-    @Argument(help: "OUT.npy, or OUT.h5[:/dataset] (default dataset /data).")
+    @Argument(help: "OUT.npy, or OUT.h5[:/dataset] (default dataset /data; an existing HDF5 file keeps its other datasets).")
     var output: String
 
     @Option(name: .long, help: "Number of elements of a 1-D array (suffixes k, M, G and powers like 2^27 are accepted).")
@@ -35,7 +35,7 @@ struct GenCommand: ParsableCommand {
     @Option(name: .long, help: "HDF5 only: gzip level 1-9 (default: no compression).")
     var gzip: Int?
 
-    @Flag(name: .long, help: "Replace the output file if it exists.")
+    @Flag(name: .long, help: "Replace the output .npy file, or the HDF5 dataset (the file's other contents are kept), if it exists.")
     var force = false
 
     @OptionGroup var workerOptions: WorkerOptions
@@ -75,7 +75,12 @@ struct GenCommand: ParsableCommand {
         if isNpy, dataset != nil { throw CLIError("\(path): a .npy file has no datasets") }
         // A symbolic link, directory, FIFO or device at the output is refused, --force or not.
         try AtomicOutputFile.checkDestination(path)
-        if !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
+        if isNpy {
+            if !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
+        } else {
+            // Into an HDF5 file: its other contents are kept; only an existing dataset of that name needs --force.
+            _ = try suggestingForce { try HDF5DatasetOutput(file: path, dataset: dataset ?? "/data", overwrite: force) }
+        }
         guard let bytes = CheckedSize.byteCount(shape: shape, elementSize: type.byteSize) else {
             throw CLIError("gen: \(shape.count == 1 ? "--count \(shape[0])" : "--shape \(shape[0]),\(shape[1])") of \(type.rawValue) is "
                 + "\(CheckedSize.describeBytes(shape: shape, elementSize: type.byteSize)), more than can be addressed")
@@ -121,7 +126,9 @@ struct GenCommand: ParsableCommand {
                 "seed": Int(exactly: seed).map { .int($0) } ?? .string(String(seed)),
             ]
             if let gzip { attributes["gzip_level"] = .int(gzip) }
-            try array.save(hdf5: path, dataset: dataset ?? "/data", gzipLevel: gzip, attributes: attributes)
+            try suggestingForce {
+                try array.save(hdf5: path, dataset: dataset ?? "/data", gzipLevel: gzip, attributes: attributes, overwrite: force)
+            }
         }
     }
 }

@@ -36,7 +36,7 @@ struct MapCommand: ParsableCommand {
     @Option(name: .long, help: "Output type: float64 or float32 (default: float32 for float32 input, else float64).")
     var dtype: String?
 
-    @Flag(name: .long, help: "Replace the output dataset (or a non-HDF5 output file) if it exists.")
+    @Flag(name: .long, help: "Replace the output dataset if it exists (the file's other contents are kept).")
     var force = false
 
     @Flag(name: .shortAndLong, help: "Print nothing on success.")
@@ -73,15 +73,13 @@ struct MapCommand: ParsableCommand {
         do {
             let limit = try sizeLimitOptions.limit()
             result = try timeoutOption.bounding {
-                try HDF5Transform.map(
-                    UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
-                    dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force,
-                    limit: limit, on: pool)
+                try suggestingForce {
+                    try HDF5Transform.map(
+                        UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
+                        dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force,
+                        limit: limit, on: pool)
+                }
             }
-        } catch let error as ArrayIOError where error.reason.hasSuffix("(overwrite: true replaces it)") {
-            progress.finish()
-            let what = error.reason.replacingSuffix(" (overwrite: true replaces it)", with: "; pass --force to replace it")
-            throw CLIError(ArrayIOError(error.kind, path: error.path, dataset: error.dataset, what).description)
         } catch {
             progress.finish()
             throw error

@@ -13,7 +13,7 @@ struct ScanCommand: ParsableCommand {
             numpy's: int32 (and int16, uint8) sums and products become int64; everything else keeps its type.
             Floating-point sums agree with numpy's to rounding (see the library's cumsum), integers exactly.
             The output is written to a temporary file beside it and renamed when complete; an existing
-            OUTPUT (an HDF5 file is replaced as a whole) is replaced only with --force.
+            OUTPUT is replaced only with --force (in an HDF5 file only that dataset: the file's other contents are kept).
             Examples:
               mproc scan prices.npy running.npy --op cumsum
               mproc scan run.h5:/power peak.h5:/running_max --op cummax
@@ -103,8 +103,9 @@ struct OutputSpec: CustomStringConvertible {
 
     var description: String { dataset.map { "\(path):\($0)" } ?? path }
 
-    /// Writes `array` through the library's atomic writers (temporary file beside it, then rename).
+    /// Writes `array` through the library's atomic writers (temporary file beside it, then rename). An existing
+    /// output was refused before unless --force, so an existing dataset is replaced here.
     func save<E: SharedElement>(_ array: SharedArray<E>) throws {
-        if let dataset { try array.save(hdf5: path, dataset: dataset) } else { try array.save(npy: path) }
+        if let dataset { try array.save(hdf5: path, dataset: dataset, overwrite: true) } else { try array.save(npy: path) }
     }
 }

@@ -100,7 +100,8 @@ private struct SortTarget {
         if let dataset {
             try array.save(
                 hdf5: path, dataset: dataset,
-                attributes: ["operation": .string(argsort ? "argsort" : "sort"), "source": .string(input), "tool": .string("mproc sort")])
+                attributes: ["operation": .string(argsort ? "argsort" : "sort"), "source": .string(input), "tool": .string("mproc sort")],
+                overwrite: true)  // an existing output was refused before, unless --force
         } else {
             try array.save(npy: path)
         }

@@ -7,9 +7,9 @@ import SharedArrays
 ///
 /// The workers read the source's hyperslabs in parallel into shared memory and apply the operation there;
 /// this process, the only writer, writes the result (chunked, optionally shuffle + gzip) to a temporary
-/// file that is renamed over the output only when complete. When the output file exists, its other
-/// contents are kept: the temporary file starts as a copy of it. An existing dataset is replaced only
-/// with `overwrite: true`, so an existing output is never left half-written or silently replaced.
+/// file that is renamed over the output only when complete (``HDF5DatasetOutput``). When the output file
+/// exists, its other contents are kept: the temporary file starts as a copy of it. An existing dataset is
+/// replaced only with `overwrite: true`, so an existing output is never left half-written or silently replaced.
 ///
 /// ```swift
 /// try HDF5Transform.map(.sqrt, file: "run.h5", dataset: "/power", to: "out.h5", dataset: "/amplitude", on: pool)
@@ -67,34 +67,14 @@ public enum HDF5Transform {
         if let gzipLevel, !(1...9).contains(gzipLevel) {
             throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputDataset, "gzip level \(gzipLevel) is not in 1...9")
         }
-        let outputName = HDF5.normalized(outputDataset)
-        guard outputName != "/" else {
-            throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputName, "the output needs a dataset name")
-        }
-        do {
-            try AtomicOutputFile.checkDestination(outputFile)
-        } catch let error as OutputFileError {
-            throw ArrayIOError(error)
-        }
-        let existing = try outputState(outputFile, dataset: outputName)
-        if existing == .hasDataset && !overwrite {
-            throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputName,
-                               "exists (overwrite: true replaces it)")
-        }
-        if existing == .notHDF5 && !overwrite {
-            throw ArrayIOError(.invalidArgument, path: outputFile,
-                               "exists and is not an HDF5 file (overwrite: true replaces it)")
-        }
-        try HDF5BatchSummaryFile.checkWritable(outputFile)
+        let output = try HDF5DatasetOutput(file: outputFile, dataset: outputDataset, overwrite: overwrite)
+        let outputName = output.dataset
         let attributes: [(name: String, value: HDF5AttributeValue)] = [
             ("operation", .string(op.description)), ("source_file", .string(absolutePath(file))),
             ("source_dataset", .string(info.path)), ("tool", .string(HDF5Batch.toolName)),
             ("tool_version", .string(HDF5Batch.toolVersion)),
         ]
-        let plan = WritePlan(
-            file: outputFile, dataset: outputName, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes,
-            appendTo: existing == .missing || existing == .notHDF5 ? nil : outputFile,
-            replace: existing == .hasDataset)
+        let plan = WritePlan(output: output, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes)
         let times: (Duration, Duration, Duration)
         switch target {
         case .float32: times = try transform(Float.self, op, file: file, dataset: info.path, plan: plan, pool: pool)
@@ -105,34 +85,13 @@ public enum HDF5Transform {
             attributes: attributes, loadTime: times.0, computeTime: times.1, writeTime: times.2)
     }
 
-    private enum OutputState { case missing, notHDF5, hdf5, hasDataset }
-
-    private static func outputState(_ path: String, dataset: String) throws -> OutputState {
-        guard let status = try? FileSystem.status(of: path) else { return .missing }
-        if status.kind == .directory {
-            throw ArrayIOError(.invalidArgument, path: path, "is a directory; give a file name for the output")
-        }
-        HDF5.prepare()
-        guard H5Fis_hdf5(path) > 0 else { return .notHDF5 }
-        let fileID = try HDF5.openFile(path)
-        defer { H5Fclose(fileID) }
-        var prefix = ""
-        for part in HDF5.components(dataset) {
-            prefix += "/" + part
-            if H5Lexists(fileID, prefix, mp_h5p_default()) <= 0 { return .hdf5 }
-        }
-        return .hasDataset
-    }
-
     private struct WritePlan {
-        var file: String
-        var dataset: String
+        var output: HDF5DatasetOutput
         var shape: [Int]
         var gzipLevel: Int?
         var attributes: [(name: String, value: HDF5AttributeValue)]
-        /// The existing file whose contents the output keeps.
-        var appendTo: String?
-        var replace: Bool
+        var file: String { output.file }
+        var dataset: String { output.dataset }
     }
 
     private static func transform<E: SharedElement>(
@@ -146,38 +105,20 @@ public enum HDF5Transform {
         try array.apply(op)
         let compute = clock.now - start
         start = clock.now
-        do {
-            try AtomicOutputFile.write(to: plan.file) { output in
-                let writer: HDF5Writer
-                if let source = plan.appendTo {
-                    // The existing file's bytes go into the new private file through its descriptor, so its
-                    // other datasets are kept and no name in the directory is opened for writing.
-                    try output.copyContents(of: source)
-                    writer = try HDF5Writer(appendingIn: output)
-                    if plan.replace { try writer.remove(plan.dataset) }
-                } else {
-                    writer = try HDF5Writer(creatingIn: output)
-                }
-                let count = plan.shape.reduce(1, *)
-                let chunked = !plan.shape.isEmpty && count > 0
-                let rowBytes = Swift.max(1, plan.shape.dropFirst().reduce(1, *) * E.dtype.byteSize)
-                try writer.createDataset(
-                    plan.dataset, dtype: E.dtype, shape: plan.shape,
-                    chunkRows: chunked ? Swift.max(1, (1 << 20) / rowBytes) : nil,
-                    gzipLevel: chunked ? plan.gzipLevel : nil, shuffle: chunked && plan.gzipLevel != nil)
-                if count > 0 {
-                    try writer.writeElements(
-                        dataset: plan.dataset, range: 0..<count, from: UnsafeRawPointer(array.unsafeElementPointer),
-                        dtype: E.dtype)
-                }
-                for (name, value) in plan.attributes { try writer.setAttribute(name: name, value: value, on: plan.dataset) }
-                try writer.close()
+        try plan.output.write { writer in
+            let count = plan.shape.reduce(1, *)
+            let chunked = !plan.shape.isEmpty && count > 0
+            let rowBytes = Swift.max(1, plan.shape.dropFirst().reduce(1, *) * E.dtype.byteSize)
+            try writer.createDataset(
+                plan.dataset, dtype: E.dtype, shape: plan.shape,
+                chunkRows: chunked ? Swift.max(1, (1 << 20) / rowBytes) : nil,
+                gzipLevel: chunked ? plan.gzipLevel : nil, shuffle: chunked && plan.gzipLevel != nil)
+            if count > 0 {
+                try writer.writeElements(
+                    dataset: plan.dataset, range: 0..<count, from: UnsafeRawPointer(array.unsafeElementPointer),
+                    dtype: E.dtype)
             }
-        } catch let error as ArrayIOError {
-            // Name the output, not its temporary file, and say plainly when the disk is full.
-            throw ArrayIOError(error.kind, path: plan.file, dataset: error.dataset ?? plan.dataset, plainWriteFailure(error.reason))
-        } catch let error as OutputFileError {
-            throw ArrayIOError(error)
+            for (name, value) in plan.attributes { try writer.setAttribute(name: name, value: value, on: plan.dataset) }
         }
         return (load, compute, clock.now - start)
     }

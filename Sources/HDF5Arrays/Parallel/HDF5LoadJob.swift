@@ -72,30 +72,34 @@ extension SharedArray {
         return result
     }
 
-    /// Writes the array as `dataset` of a new HDF5 file at `file` (chunked, optionally gzip), with
-    /// attributes; written through an ``AtomicOutputFile`` (a new file beside `file`, renamed over it only when
-    /// complete; a symbolic link or other non-regular file at `file` is refused).
-    public func save(hdf5 file: String, dataset: String, gzipLevel: Int? = nil, attributes: [String: HDF5AttributeValue] = [:]) throws {
+    /// Writes the array as `dataset` of the HDF5 file `file` (chunked, optionally gzip), with attributes on
+    /// the dataset. A missing file is created; an existing HDF5 file keeps every other dataset, group and
+    /// attribute, and an existing `dataset` is replaced only with `overwrite: true` (otherwise an error).
+    /// Written through ``HDF5DatasetOutput``: a private copy beside `file`, renamed over it only when
+    /// complete, so an interrupted save leaves `file` as it was; a symbolic link, a non-regular file or a
+    /// file that is not HDF5 at `file` is refused and left untouched.
+    ///
+    /// ```swift
+    /// try mean.save(hdf5: "run42.h5", dataset: "/summary/mean")   // the file's other datasets stay
+    /// ```
+    public func save(hdf5 file: String, dataset: String, gzipLevel: Int? = nil,
+                     attributes: [String: HDF5AttributeValue] = [:], overwrite: Bool = false) throws {
+        let output = try HDF5DatasetOutput(file: file, dataset: dataset, overwrite: overwrite)
         let contiguous = isContiguous ? self : try copy()
-        do {
-            try AtomicOutputFile.write(to: file) { output in
-                let writer = try HDF5Writer(creatingIn: output)
-                let rowLength = shape.count > 1 ? shape[1] : 1
-                let chunkRows = Swift.max(1, Swift.min(shape[0], (1 << 20) / Swift.max(1, rowLength * MemoryLayout<Element>.stride)))
-                try writer.createDataset(
-                    dataset, dtype: Element.dtype, shape: shape, chunkRows: count > 0 ? chunkRows : nil, gzipLevel: gzipLevel)
-                if count > 0 {
-                    try writer.writeElements(
-                        dataset: dataset, range: 0..<count, from: UnsafeRawPointer(contiguous.unsafeElementPointer),
-                        dtype: Element.dtype)
-                }
-                for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
-                    try writer.setAttribute(name: name, value: value, on: dataset)
-                }
-                try writer.close()
+        try output.write { writer in
+            let rowLength = shape.count > 1 ? shape[1] : 1
+            let chunkRows = Swift.max(1, Swift.min(shape[0], (1 << 20) / Swift.max(1, rowLength * MemoryLayout<Element>.stride)))
+            try writer.createDataset(
+                output.dataset, dtype: Element.dtype, shape: shape, chunkRows: count > 0 ? chunkRows : nil,
+                gzipLevel: gzipLevel)
+            if count > 0 {
+                try writer.writeElements(
+                    dataset: output.dataset, range: 0..<count, from: UnsafeRawPointer(contiguous.unsafeElementPointer),
+                    dtype: Element.dtype)
             }
-        } catch let error as OutputFileError {
-            throw ArrayIOError(error)
+            for (name, value) in attributes.sorted(by: { $0.key < $1.key }) {
+                try writer.setAttribute(name: name, value: value, on: output.dataset)
+            }
         }
     }
 }

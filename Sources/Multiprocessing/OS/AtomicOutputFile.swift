@@ -32,6 +32,8 @@ public final class AtomicOutputFile {
     /// The temporary file's device and inode, for processes that reopen it by name.
     public let identity: FileIdentity
     private var state = State.open
+    /// The permission bits of the file ``copyContents(of:)`` copied, which ``commit()`` keeps.
+    private var copiedPermissions: mode_t?
 
     private enum State { case open, committed, discarded }
 
@@ -129,12 +131,15 @@ public final class AtomicOutputFile {
         }
     }
 
-    /// Fills the temporary file with a copy of the regular file at `source` (opened without following
-    /// a symbolic link), so an update keeps what the existing output held.
+    /// Fills the temporary file with a copy of the regular file at `source` (opened read-only, without
+    /// following a symbolic link), so an update keeps what the existing output held; ``commit()`` then
+    /// gives the output `source`'s permission bits (`rwx` for owner, group, others) instead of the default.
     public func copyContents(of source: String) throws {
         guard state == .open else { throw finishedError() }
         let input = try Self.openRegularFile(source, reportingAs: source)
         defer { _ = system_close(input) }
+        var info = stat()
+        if system_fstat(input, &info) == 0 { copiedPermissions = info.st_mode & 0o777 }
         let size = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { buffer.deallocate() }
@@ -154,7 +159,8 @@ public final class AtomicOutputFile {
 
     // MARK: - Finishing
 
-    /// Makes the output visible: fsync, mode `0666 & ~umask`, rename over ``destination``, fsync of the
+    /// Makes the output visible: fsync, mode `0666 & ~umask` (or the copied file's, see
+    /// ``copyContents(of:)``), rename over ``destination``, fsync of the
     /// directory. On failure before the rename the temporary file is removed and the error thrown.
     public func commit() throws {
         guard state == .open else { throw finishedError() }
@@ -166,7 +172,7 @@ public final class AtomicOutputFile {
                 throw writeError(error, "fsync failed")
             }
             do {
-                try descriptor.setPermissions(UInt32(0o666 & ~Self.currentUmask()))
+                try descriptor.setPermissions(UInt32(copiedPermissions ?? (0o666 & ~Self.currentUmask())))
             } catch {
                 throw writeError(error, "cannot set the file's mode")
             }

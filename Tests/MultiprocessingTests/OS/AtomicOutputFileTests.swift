@@ -160,6 +160,22 @@ final class AtomicOutputFileTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("other.bin")))
     }
 
+    func testCopyContentsKeepsTheCopiedFilesPermissionBits() throws {
+        try "existing".write(toFile: path("old.bin"), atomically: false, encoding: .utf8)
+        for permissions: mode_t in [0o640, 0o604, 0o400] {
+            XCTAssertEqual(chmod(path("old.bin"), permissions), 0)
+            try AtomicOutputFile.write(to: path("old.bin")) { output in
+                try output.copyContents(of: path("old.bin"))
+                try output.write(Array("updated".utf8))
+                try output.resize(to: 7)
+            }
+            var info = stat()
+            XCTAssertEqual(stat(path("old.bin"), &info), 0)
+            XCTAssertEqual(info.st_mode & 0o777, permissions)
+            XCTAssertEqual(contents(path("old.bin")), "updated")
+        }
+    }
+
     func testReopenForWritingChecksTheIdentity() throws {
         let output = try AtomicOutputFile(destination: path("out.bin"))
         defer { output.discard() }
