@@ -6,12 +6,12 @@ struct CorrCommand: ParsableCommand {
         commandName: "corr",
         abstract: "The correlation (or, with --cov, covariance) matrix of a 2-D table's columns.",
         discussion: """
-            Rows are observations and columns variables, like np.corrcoef(x, rowvar=False) and
-            np.cov(x, rowvar=False, ddof=1). A NaN or infinity in a column makes its row and column NaN
+            Rows are observations and columns variables, like np.corrcoef(x, rowvar=False) and \
+            np.cov(x, rowvar=False, ddof=1). A NaN or infinity in a column makes its row and column NaN \
             (null in JSON); a constant column has no correlation (NaN).
             Examples:
               mproc corr table.npy
-              mproc corr datasets/sensors.h5:/channels --cov --json
+              mproc corr datasets/sensors.h5:/readings/table --cov --json
             """)
 
     @Argument(help: "INPUT.npy or INPUT.h5:/dataset, a 2-D table.")

@@ -7,8 +7,8 @@ struct GroupByCommand: ParsableCommand {
         commandName: "groupby",
         abstract: "Per-key statistics of VALUES grouped by the integer KEYS beside them.",
         discussion: """
-            Statistics: count, sum, mean, var, std, min, max, median (numpy's semantics per group: a NaN
-            makes the group's value NaN; --ddof as in np.var). Keys are listed ascending. KEYS must be an
+            Statistics: count, sum, mean, var, std, min, max, median (numpy's semantics per group: a NaN \
+            makes the group's value NaN; --ddof as in np.var). Keys are listed ascending. KEYS must be an \
             integer array (int64, int32, int16 or uint8) of the same length as VALUES.
             Examples:
               mproc groupby hour.npy temperature.npy --ops count,mean,std

@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import SharedArrays
 
 extension StartMethod: ExpressibleByArgument {}
@@ -21,7 +24,21 @@ struct Mproc: ParsableCommand {
     /// before any argument parsing.
     static func main() {
         WorkerPool.runSpawnedWorkerIfRequested()
+        requireStartupHeadroom()
         main(nil)
+    }
+
+    /// Address space mproc needs free at start: HDF5's initialisation and the Swift runtime allocate without
+    /// a way to report failure, so under a tight `ulimit -v` they crashed with a trace instead of an error.
+    static let startupHeadroom = 8 << 20
+
+    /// Ends the process with one line when less than ``startupHeadroom`` of address space is left.
+    static func requireStartupHeadroom() {
+        guard !SystemMemory.canReserveAddressSpace(bytes: startupHeadroom) else { return }
+        let message = "mproc: out of memory: fewer than \(startupHeadroom >> 20) MiB of address space are free "
+            + "(see ulimit -v); nothing was done\n"
+        _ = message.withCString { write(2, $0, strlen($0)) }
+        Glibc.exit(1)
     }
 }
 

@@ -8,11 +8,11 @@ struct ScanCommand: ParsableCommand {
         commandName: "scan",
         abstract: "Write the cumulative sum, product, minimum or maximum of an array (numpy's cumsum family).",
         discussion: """
-            Operations: cumsum, cumprod, cummin, cummax, nancumsum (NaN counts as 0), nancumprod (NaN counts as 1).
-            A 2-D table is scanned flattened, row after row, like numpy without an axis. The output type is
-            numpy's: int32 (and int16, uint8) sums and products become int64; everything else keeps its type.
-            Floating-point sums agree with numpy's to rounding (see the library's cumsum), integers exactly.
-            The output is written to a temporary file beside it and renamed when complete; an existing
+            Operations: cumsum, cumprod, cummin, cummax, nancumsum (NaN counts as 0), nancumprod (NaN counts as 1). \
+            A 2-D table is scanned flattened, row after row, like numpy without an axis. The output type is \
+            numpy's: int32 (and int16, uint8) sums and products become int64; everything else keeps its type. \
+            Floating-point sums agree with numpy's to rounding (see the library's cumsum), integers exactly. \
+            The output is written to a temporary file beside it and renamed when complete; an existing \
             OUTPUT is replaced only with --force (in an HDF5 file only that dataset: the file's other contents are kept).
             Examples:
               mproc scan prices.npy running.npy --op cumsum

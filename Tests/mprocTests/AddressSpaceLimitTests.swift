@@ -40,6 +40,17 @@ final class AddressSpaceLimitTests: XCTestCase {
         XCTAssertEqual(stats.json?["count"] as? Int, (try CLI.run(["stats", "datasets/sensors.npy", "--json"])).json?["count"] as? Int)
     }
 
+    /// Regression: just above the limit at which the program loads, HDF5's initialisation (in `info`, or opening
+    /// an HDF5 input) dereferenced a failed malloc and the Swift runtime trapped on a failed allocation, each with
+    /// a crash trace. mproc now checks for headroom at start: every limit near the edge works or is one line.
+    func testLimitsNearTheLoadEdgeNeverCrashInHDF5OrTheRuntime() throws {
+        for kib in stride(from: 100_000, through: 124_000, by: 4_000) {
+            assertFinishesOrFailsClearly(try runLimited(kib, "info"), "info under ulimit -v \(kib)")
+            let h5 = try runLimited(kib, "stats datasets/sensors.h5:/readings/temperature --json")
+            assertFinishesOrFailsClearly(h5, "stats of an HDF5 dataset under ulimit -v \(kib)")
+        }
+    }
+
     /// OpenBLAS's gemm maps a 128 MiB working buffer and retries a failed mmap forever: under a limit that
     /// leaves no room for it, the product runs in plain C loops instead.
     func testMatrixProductUnderAnAddressSpaceLimitDoesNotHang() throws {

@@ -16,4 +16,16 @@ public enum SystemMemory {
         let (bytes, overflow) = pages.multipliedReportingOverflow(by: pageSize)
         return overflow ? nil : bytes
     }
+
+    /// Whether `bytes` of address space can still be mapped: a `PROT_NONE` reservation is made and released at
+    /// once (it counts against `ulimit -v` but uses no memory). A process checks this before it starts work,
+    /// so that a tight limit is one clear error, not a library's unchecked `malloc` failing later.
+    /// The corresponding C functions are `mmap` and `munmap`.
+    public static func canReserveAddressSpace(bytes: Int) -> Bool {
+        guard bytes > 0 else { return true }
+        guard let region = system_mmap(bytes, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1),
+              region != MAP_FAILED else { return false }
+        _ = system_munmap(region, bytes)
+        return true
+    }
 }
