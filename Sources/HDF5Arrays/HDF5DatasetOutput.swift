@@ -88,8 +88,15 @@ public struct HDF5DatasetOutput: Sendable {
 
     /// Checks the HDF5 file at `path` (the output or its private copy; errors name ``file``) and returns
     /// whether ``dataset`` exists there and may be replaced.
+    /// The HDF5 calls run in a forked child: HDF5 itself can crash on a damaged file, and that must be an
+    /// error naming the file, not the end of the process (see `HDF5.isolated`).
     @discardableResult
     private func checkExisting(openingAs path: String) throws -> Bool {
+        let output = self
+        return try HDF5.isolated(file: file) { try output.checkExistingInProcess(openingAs: path) }
+    }
+
+    private func checkExistingInProcess(openingAs path: String) throws -> Bool {
         HDF5.prepare()
         guard H5Fis_hdf5(path) > 0 else {
             throw ArrayIOError(.invalidArgument, path: file,

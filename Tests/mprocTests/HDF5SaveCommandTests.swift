@@ -109,6 +109,22 @@ final class HDF5SaveCommandTests: XCTestCase {
         XCTAssertEqual(try hiddenFiles(dir), [])
     }
 
+    func testADamagedFileOnWhichHDF5CrashesIsOneClearErrorAndLeftAsItWas() throws {
+        let dir = try TemporaryDirectory()
+        let damaged = dir.file("damaged.h5")
+        try FileManager.default.copyItem(atPath: CLI.root + "/Tests/Fixtures/hdf5_library_crash_group_heap.h5", toPath: damaged)
+        let bytes = FileManager.default.contents(atPath: damaged)
+        for command in [["gen", damaged + ":/x", "--count", "5", "--force"],
+                        ["map", "datasets/sensors.h5:/readings/pressure", "--op", "sqrt", "--out", damaged + ":/x"]] {
+            let r = try CLI.run(command)
+            XCTAssertEqual(r.status, 1, "\(command): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(damaged): damaged file: HDF5 crashed (signal 11, SIGSEGV)"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: damaged), bytes)
+        XCTAssertEqual(try hiddenFiles(dir), [])
+    }
+
     func testSortAndScanWithForceReplaceOnlyTheirDataset() throws {
         let dir = try TemporaryDirectory()
         try makeBase(in: dir)
