@@ -19,6 +19,20 @@ int mp_memfd_create(const char *name, int cloexec) {
     return (int)syscall(SYS_memfd_create, name, cloexec ? MFD_CLOEXEC : 0);
 }
 
+int64_t mp_copy_file_range(int in, int64_t *in_offset, int out, int64_t *out_offset, uint64_t length) {
+#ifdef SYS_copy_file_range
+    loff_t from = (loff_t)*in_offset, to = (loff_t)*out_offset;
+    long copied = syscall(SYS_copy_file_range, in, &from, out, &to, (size_t)length, 0u);
+    *in_offset = (int64_t)from;
+    *out_offset = (int64_t)to;
+    return (int64_t)copied;
+#else
+    (void)in; (void)in_offset; (void)out; (void)out_offset; (void)length;
+    errno = ENOSYS;
+    return -1;
+#endif
+}
+
 int mp_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns) {
     struct timespec ts, *tsp = NULL;
     if (timeout_ns >= 0) {

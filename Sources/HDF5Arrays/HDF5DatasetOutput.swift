@@ -17,11 +17,13 @@ import SharedArrays
 /// leave the private `.NAME.<16 hex digits>.tmp` behind; no writer ever reuses that name, so it is safe
 /// to delete).
 ///
-/// Why a byte copy rather than copying each object into a fresh file (`H5Ocopy`): with the byte copy every
-/// other object stays where it was, byte for byte, so everything about it is kept — root attributes, hard
-/// links shared by several names, object references (file addresses), committed types, external and soft
-/// links, the user block and the file's format version — which per-object copies do not all keep. Its cost: replacing a dataset leaves the old data's space
-/// unused in the file (HDF5 does not reuse it across sessions); `h5repack` reclaims it.
+/// Why a byte copy rather than copying each object into a fresh file (`H5Ocopy`): with the byte copy every other
+/// object stays where it was, byte for byte, so everything about it is kept — root attributes, hard links shared
+/// by several names, object references (file addresses), committed types, external and soft links, the user block
+/// and the file's format version — which per-object copies do not all keep. Its costs: the whole file is copied
+/// (in the kernel, see ``AtomicOutputFile/copyContents(of:)``), and when a dataset is replaced, HDF5 reuses the
+/// old data's space for the new one in the same session but the part left over stays unused in the file (HDF5 does
+/// not keep free space across sessions); `h5repack` reclaims it.
 ///
 /// ```swift
 /// let output = try HDF5DatasetOutput(file: "run.h5", dataset: "/mean", overwrite: false)
@@ -88,8 +90,15 @@ public struct HDF5DatasetOutput: Sendable {
 
     /// Checks the HDF5 file at `path` (the output or its private copy; errors name ``file``) and returns
     /// whether ``dataset`` exists there and may be replaced.
+    /// The HDF5 calls run in a forked child: HDF5 itself can crash on a damaged file, and that must be an
+    /// error naming the file, not the end of the process (see `HDF5.isolated`).
     @discardableResult
     private func checkExisting(openingAs path: String) throws -> Bool {
+        let output = self
+        return try HDF5.isolated(file: file) { try output.checkExistingInProcess(openingAs: path) }
+    }
+
+    private func checkExistingInProcess(openingAs path: String) throws -> Bool {
         HDF5.prepare()
         guard H5Fis_hdf5(path) > 0 else {
             throw ArrayIOError(.invalidArgument, path: file,

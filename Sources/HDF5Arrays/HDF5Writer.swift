@@ -8,8 +8,9 @@ import SystemPackage
 ///
 /// Serial HDF5 cannot have several processes write one file, so the writer lives in a single process; workers
 /// fill shared memory and the owning process writes it out. ``init(creatingIn:)`` writes into an
-/// ``AtomicOutputFile`` (the safe way to replace an output); ``init(path:)`` creates (or truncates) the regular
-/// file at exactly the path given. File locking is off,
+/// ``AtomicOutputFile`` (the safe way to replace an output; ``HDF5DatasetOutput`` is the safe way to add or
+/// replace one dataset of an existing file); ``init(path:)`` creates (or truncates) the regular file at exactly
+/// the path given, and ``init(appendingTo:)`` changes a file in place. File locking is off,
 /// so other processes may read datasets while the file is open. Not `Sendable`.
 public final class HDF5Writer {
     /// The file being written, as given.
@@ -25,8 +26,9 @@ public final class HDF5Writer {
         try self.init(opening: file.pathForLibraries ?? path, reportingAs: path, create: true, holding: file)
     }
 
-    /// Opens the existing HDF5 file at `path` to add (or, after ``remove(_:)``, replace) datasets. A symbolic
-    /// link at `path` is refused, never written through.
+    /// Opens the existing HDF5 file at `path` to add (or, after ``remove(_:)``, replace) datasets, in place: a
+    /// process killed meanwhile can leave the file damaged (``HDF5DatasetOutput`` cannot). A symbolic link at
+    /// `path` is refused, never written through.
     public convenience init(appendingTo path: String) throws {
         let file = try Self.openRegularFile(path, creating: false)
         try self.init(opening: file.pathForLibraries ?? path, reportingAs: path, create: false, holding: file)

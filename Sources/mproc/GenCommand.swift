@@ -75,12 +75,7 @@ struct GenCommand: ParsableCommand {
         if isNpy, dataset != nil { throw CLIError("\(path): a .npy file has no datasets") }
         // A symbolic link, directory, FIFO or device at the output is refused, --force or not.
         try AtomicOutputFile.checkDestination(path)
-        if isNpy {
-            if !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
-        } else {
-            // Into an HDF5 file: its other contents are kept; only an existing dataset of that name needs --force.
-            _ = try suggestingForce { try HDF5DatasetOutput(file: path, dataset: dataset ?? "/data", overwrite: force) }
-        }
+        if isNpy, !force, fileExists(path) { throw CLIError("\(path) exists; pass --force to replace it") }
         guard let bytes = CheckedSize.byteCount(shape: shape, elementSize: type.byteSize) else {
             throw CLIError("gen: \(shape.count == 1 ? "--count \(shape[0])" : "--shape \(shape[0]),\(shape[1])") of \(type.rawValue) is "
                 + "\(CheckedSize.describeBytes(shape: shape, elementSize: type.byteSize)), more than can be addressed")
@@ -90,6 +85,11 @@ struct GenCommand: ParsableCommand {
         }
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
+        if !isNpy {
+            // Into an HDF5 file: its other contents are kept; only an existing dataset of that name needs
+            // --force. Checked before generating (and after the fork: no HDF5 state reaches the workers).
+            _ = try suggestingForce { try HDF5DatasetOutput(file: path, dataset: dataset ?? "/data", overwrite: force) }
+        }
         let progress = Progress(enabled: isTerminal(2))
         let clock = ContinuousClock()
         let start = clock.now

@@ -8,7 +8,8 @@ struct SortCommand: ParsableCommand {
         abstract: "Sort an array (ascending, NaN last), or write the stable argsort indices, in parallel.",
         discussion: """
             The output is a new file (.npy, or FILE.h5[:/dataset], default dataset /data), written beside its \
-            final name and renamed over it when complete. A 2-D input is sorted flattened (np.sort(a, axis=None)). \
+            final name and renamed over it when complete; an existing one needs --force, and in an existing \
+            HDF5 file only that dataset is replaced. A 2-D input is sorted flattened (np.sort(a, axis=None)). \
             --argsort writes int64 indices like np.argsort(a, axis=None, kind="stable"). The result is the same \
             for any number of workers.
             Examples:

@@ -109,6 +109,38 @@ final class HDF5SaveCommandTests: XCTestCase {
         XCTAssertEqual(try hiddenFiles(dir), [])
     }
 
+    func testADamagedFileOnWhichHDF5CrashesIsOneClearErrorAndLeftAsItWas() throws {
+        let dir = try TemporaryDirectory()
+        let damaged = dir.file("damaged.h5")
+        try FileManager.default.copyItem(atPath: CLI.root + "/Tests/Fixtures/hdf5_library_crash_group_heap.h5", toPath: damaged)
+        let bytes = FileManager.default.contents(atPath: damaged)
+        for command in [["gen", damaged + ":/x", "--count", "5", "--force"],
+                        ["map", "datasets/sensors.h5:/readings/pressure", "--op", "sqrt", "--out", damaged + ":/x"]] {
+            let r = try CLI.run(command)
+            XCTAssertEqual(r.status, 1, "\(command): \(r.stderr)")
+            XCTAssertTrue(r.stderr.contains("\(damaged): damaged file: HDF5 crashed (signal 11, SIGSEGV)"), r.stderr)
+            XCTAssertEqual(r.stderr.split(separator: "\n").count, 1, r.stderr)
+        }
+        XCTAssertEqual(FileManager.default.contents(atPath: damaged), bytes)
+        XCTAssertEqual(try hiddenFiles(dir), [])
+    }
+
+    func testSortAndScanWithForceReplaceOnlyTheirDataset() throws {
+        let dir = try TemporaryDirectory()
+        try makeBase(in: dir)
+        let base = dir.file("base.h5")
+        let kept = try fingerprint(base, excluding: ["/data"], in: dir.path)
+        for command in [["sort", base + ":/readings/a", base + ":/data"], ["scan", base + ":/readings/a", base + ":/data", "--op", "cummax"]] {
+            let refused = try CLI.run(command)
+            XCTAssertEqual(refused.status, 1, "\(command)")
+            let forced = try CLI.run(command + ["--force", "-w", "2"])
+            XCTAssertEqual(forced.status, 0, forced.stderr)
+            XCTAssertEqual(try fingerprint(base, excluding: ["/data"], in: dir.path), kept, "\(command)")
+        }
+        XCTAssertEqual(try h5py("np.array_equal(f['/data'][()], np.maximum.accumulate(f['/readings/a'][()]))", base, in: dir.path), "True")
+        XCTAssertEqual(try hiddenFiles(dir), [])
+    }
+
     /// A real `kill -9` while `mproc gen` writes a 256 MiB dataset into the file (the private copy has grown
     /// past the original: the copy is done and the dataset is half written). The original is untouched and
     /// h5py reads it; the private copy left behind is ignored by the next write, which succeeds.

@@ -14,6 +14,10 @@ int mp_memfd_create(const char *name, int cloexec);
 int mp_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
 /// Wakes up to count waiters on word; returns the number woken or -1.
 int mp_futex_wake(uint32_t *word, int count);
+/// copy_file_range(in, in_offset, out, out_offset, length, 0) (Linux 4.5+): copies in the kernel, sharing
+/// extents where the file system can, advancing both offsets. Returns bytes copied (0 at the end of the
+/// input) or -1 with errno (ENOSYS, EXDEV, EINVAL, EOPNOTSUPP: not possible here; copy another way).
+int64_t mp_copy_file_range(int in, int64_t *in_offset, int out, int64_t *out_offset, uint64_t length);
 /// prctl(PR_SET_PDEATHSIG, sig).
 int mp_set_parent_death_signal(int sig);
 /// prctl(PR_SET_NAME, name): the name `ps` and `top` show for this process.

@@ -134,19 +134,42 @@ public final class AtomicOutputFile {
     /// Fills the temporary file with a copy of the regular file at `source` (opened read-only, without
     /// following a symbolic link), so an update keeps what the existing output held; ``commit()`` then
     /// gives the output `source`'s permission bits (`rwx` for owner, group, others) instead of the default.
+    /// The bytes are copied in the kernel (`copy_file_range`, which shares extents on file systems that can)
+    /// and through a buffer where that is not possible.
     public func copyContents(of source: String) throws {
         guard state == .open else { throw finishedError() }
         let input = try Self.openRegularFile(source, reportingAs: source)
         defer { _ = system_close(input) }
         var info = stat()
-        if system_fstat(input, &info) == 0 { copiedPermissions = info.st_mode & 0o777 }
+        if case .failure(let error) = nothingOrErrno({ system_fstat(input, &info) }) {
+            throw OutputFileError(.systemCall, path: source, "cannot inspect: \(error)", errno: error)
+        }
+        copiedPermissions = info.st_mode & 0o777
+        var inputOffset: Int64 = 0, outputOffset: Int64 = 0
+        kernelCopy: while true {
+            let copied = valueOrErrno {
+                system_copy_file_range(input, &inputOffset, descriptor.rawValue, &outputOffset, 1 << 30)
+            }
+            switch copied {
+            case .success(0): break kernelCopy
+            case .success: continue
+            case .failure(.noFunction), .failure(.improperLink), .failure(Errno.invalidArgument), .failure(.notSupported),
+                 .failure(.badFileDescriptor):
+                break kernelCopy
+            case .failure(let error): throw writeError(error, "copying \(source) failed")
+            }
+        }
+        // Whatever the kernel did not copy (not supported here, or a file system that stops early).
+        guard inputOffset == outputOffset else {
+            throw writeError(.ioError, "copying \(source) went out of step at byte \(inputOffset)")
+        }
         let size = 1 << 20
         let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 64)
         defer { buffer.deallocate() }
-        var offset = 0
+        var offset = Int(inputOffset)
         while true {
             let n: Int
-            switch valueOrErrno({ system_read(input, buffer, size) }) {
+            switch valueOrErrno({ system_pread(input, buffer, size, off_t(offset)) }) {
             case .success(let count): n = count
             case .failure(let error):
                 throw OutputFileError(.systemCall, path: source, "cannot read: \(error)", errno: error)

@@ -54,6 +54,11 @@ internal func system_read(_ fd: Int32, _ buffer: UnsafeMutableRawPointer?, _ cou
     read(fd, buffer, count)
 }
 
+internal func system_copy_file_range(_ input: Int32, _ inputOffset: inout Int64, _ output: Int32,
+                                      _ outputOffset: inout Int64, _ length: UInt64) -> Int64 {
+    mp_copy_file_range(input, &inputOffset, output, &outputOffset, length)
+}
+
 internal func system_ftruncate(_ fd: Int32, _ length: off_t) -> Int32 { ftruncate(fd, length) }
 
 internal func system_realpath(_ path: UnsafePointer<CChar>) -> UnsafeMutablePointer<CChar>? { realpath(path, nil) }

@@ -160,6 +160,22 @@ final class AtomicOutputFileTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("other.bin")))
     }
 
+    func testCopyContentsCopiesEveryByteInTheKernelOrThroughABuffer() throws {
+        // Same file system (copy_file_range in the kernel) and from /dev/shm (tmpfs: another file system, which
+        // the kernel may refuse, so the buffered copy runs); an odd size across several buffer lengths.
+        let bytes = (0..<(3 << 20) + 12_345).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) }
+        let shm = "/dev/shm/atomic-output-copy-test-\(getpid())"
+        defer { unlink(shm) }
+        for source in [path("source.bin"), shm] {
+            XCTAssertTrue(FileManager.default.createFile(atPath: source, contents: Data(bytes)))
+            try AtomicOutputFile.write(to: path("copy.bin")) { try $0.copyContents(of: source) }
+            XCTAssertEqual(FileManager.default.contents(atPath: path("copy.bin")), Data(bytes), source)
+        }
+        XCTAssertTrue(FileManager.default.createFile(atPath: path("empty.bin"), contents: Data()))
+        try AtomicOutputFile.write(to: path("copy.bin")) { try $0.copyContents(of: path("empty.bin")) }
+        XCTAssertEqual(FileManager.default.contents(atPath: path("copy.bin")), Data())
+    }
+
     func testCopyContentsKeepsTheCopiedFilesPermissionBits() throws {
         try "existing".write(toFile: path("old.bin"), atomically: false, encoding: .utf8)
         for permissions: mode_t in [0o640, 0o604, 0o400] {
