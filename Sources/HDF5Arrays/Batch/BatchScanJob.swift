@@ -130,7 +130,7 @@ struct FileScanner {
                 return .skipped
             }
             emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern,
-                            message: "dataset has type \(info.typeDescription), not a number", info: info))
+                            message: info.notNumericReason ?? "", info: info))
             return .failed
         }
         let dtype = MomentStreaming.computeType(for: stored)
