@@ -58,8 +58,8 @@ public final class HDF5DatasetReader {
             let info = try field.map { try whole.selecting(field: $0, file: file) } ?? whole
             guard info.dtype != nil else { throw info.notNumericError(file: file) }
             element = try HDF5ElementRead(dataset: datasetID, field: field, path: file, name: info.path)
-            try HDF5FilterAvailability.check(dataset: datasetID, path: file, name: info.path, includingOptional: false)
             storage = try HDF5StorageCheck(file: fileID, dataset: datasetID, path: file, name: info.path, info: info)
+            try HDF5FilterAvailability.check(dataset: datasetID, path: file, name: info.path, includingOptional: false)
             spaceID = H5Dget_space(datasetID)
             guard spaceID >= 0 else {
                 throw ArrayIOError(.ioFailure, path: file, dataset: info.path,

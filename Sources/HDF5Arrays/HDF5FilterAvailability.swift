@@ -10,9 +10,9 @@ import SharedArrays
 /// this names the filter and its id instead, and says how to add it.
 enum HDF5FilterAvailability {
     /// Throws when a filter the open dataset has is not available; `path` and `name` are for the message.
-    /// - Parameter includingOptional: also check filters marked optional (h5py marks every plugin filter so).
-    ///   A chunk written while an optional filter failed is stored without it, so a reader checks them only
-    ///   once a read failed; the filters HDF5 always applies are checked before any read.
+    /// - Parameter includingOptional: refuse a missing filter marked optional (h5py marks every plugin filter
+    ///   so) in any case. Otherwise such a filter is refused only when the first stored chunk went through it:
+    ///   a chunk written while an optional filter was missing is stored without it, and reads fine.
     static func check(dataset: hid_t, path: String, name: String, includingOptional: Bool) throws {
         let dcpl = H5Dget_create_plist(dataset)
         guard dcpl >= 0 else {
@@ -31,7 +31,8 @@ enum HDF5FilterAvailability {
             var config: UInt32 = 0
             let id = H5Pget_filter2(dcpl, index, &flags, &valueCount, &values, nameBuffer.count, &nameBuffer, &config)
             let optional = flags & UInt32(H5Z_FLAG_OPTIONAL) != 0
-            guard id >= 0, includingOptional || !optional, H5Zfilter_avail(id) <= 0 else { continue }
+            guard id >= 0, H5Zfilter_avail(id) <= 0 else { continue }
+            if optional && !includingOptional && !firstChunkApplies(filter: index, dataset: dataset) { continue }
             let reported = nameBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             missing.append(HDF5.filterLabel(id, reported: reported))
         }
@@ -43,6 +44,23 @@ enum HDF5FilterAvailability {
             .unsupportedType, path: path, dataset: name,
             "compressed with \(missing.joined(separator: " and ")), which this HDF5 cannot decode (plugin \(searched)); "
                 + "install the filter's HDF5 plugin and set HDF5_PLUGIN_PATH to the directory holding it")
+    }
+
+    /// Whether the dataset's first stored chunk went through filter number `index` of its pipeline (its
+    /// filter mask bit is clear); false when no chunk is stored or the chunk index cannot be read.
+    private static func firstChunkApplies(filter index: UInt32, dataset: hid_t) -> Bool {
+        let space = H5Dget_space(dataset)
+        guard space >= 0 else { return false }
+        defer { H5Sclose(space) }
+        var chunks: hsize_t = 0
+        guard H5Dget_num_chunks(dataset, space, &chunks) >= 0, chunks > 0 else { return false }
+        let rank = Int(max(H5Sget_simple_extent_ndims(space), 1))
+        var offset = [hsize_t](repeating: 0, count: rank)
+        var mask: UInt32 = 0
+        var address: haddr_t = 0
+        var size: hsize_t = 0
+        guard H5Dget_chunk_info(dataset, space, 0, &offset, &mask, &address, &size) >= 0 else { return false }
+        return index >= 32 || mask & (1 << index) == 0
     }
 
     /// The directories HDF5 searches for filter plugins, in order.
