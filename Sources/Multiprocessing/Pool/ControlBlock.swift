@@ -111,13 +111,7 @@ struct WorkerSlot {
 
     /// Stores `message`; one longer than the slot holds is cut at the last space that fits and ends in "...".
     func setErrorMessage(_ message: String) {
-        var utf8 = Array(message.utf8)
-        if utf8.count > ControlBlock.errorCapacity - 1 {
-            let room = ControlBlock.errorCapacity - 5
-            var cut = utf8[..<room].lastIndex(of: UInt8(ascii: " ")) ?? room
-            while cut > 0 && utf8[cut] & 0xC0 == 0x80 { cut -= 1 }  // never inside a UTF-8 character
-            utf8 = Array(utf8[..<cut]) + Array(" ...".utf8)
-        }
+        var utf8 = MessageTruncation.utf8(message, capacity: ControlBlock.errorCapacity - 1)
         utf8.append(0)
         utf8.withUnsafeBytes { (base + 96).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
