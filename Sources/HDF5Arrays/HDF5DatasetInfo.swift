@@ -62,6 +62,24 @@ public struct HDF5DatasetInfo: Sendable, Equatable, Codable {
         self.field = field
     }
 
+    private enum CodingKeys: String, CodingKey {
+        case path, shape, dtype, typeDescription, layout, chunkShape, filters, fields, field
+    }
+
+    /// Decodes a description; one encoded before compound fields were described has none.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            path: try container.decode(String.self, forKey: .path), shape: try container.decode([Int].self, forKey: .shape),
+            dtype: try container.decodeIfPresent(DType.self, forKey: .dtype),
+            typeDescription: try container.decode(String.self, forKey: .typeDescription),
+            layout: try container.decode(Layout.self, forKey: .layout),
+            chunkShape: try container.decodeIfPresent([Int].self, forKey: .chunkShape),
+            filters: try container.decode([String].self, forKey: .filters),
+            fields: try container.decodeIfPresent([Field].self, forKey: .fields) ?? [],
+            field: try container.decodeIfPresent(String.self, forKey: .field))
+    }
+
     /// The number of elements (1 for a scalar dataset); `Int.max` when the declared shape has more
     /// elements than an `Int` holds (such a dataset is refused by every ``SizeLimit``, before any read).
     public var count: Int { CheckedSize.elementCount(shape) ?? .max }

@@ -121,6 +121,21 @@ final class HDF5NumericTypesTests: XCTestCase {
         XCTAssertEqual(listed?.fields, table.fields)
     }
 
+    func testDescriptionsRoundTripAndOlderOnesWithoutFieldsDecode() throws {
+        let table = HDF5DatasetInfo(
+            path: "/t", shape: [3], dtype: nil, typeDescription: "compound", layout: .chunked, chunkShape: [2],
+            filters: ["blosc"], fields: [.init(name: "a", typeDescription: "float64 little-endian", dtype: .float64)])
+        let selected = try table.selecting(field: "a", file: "f.h5")
+        for info in [table, selected] {
+            XCTAssertEqual(try JSONDecoder().decode(HDF5DatasetInfo.self, from: JSONEncoder().encode(info)), info)
+        }
+        let older = #"{"path":"/x","shape":[2],"dtype":"float64","typeDescription":"float64 little-endian","layout":"contiguous","filters":[]}"#
+        let decoded = try JSONDecoder().decode(HDF5DatasetInfo.self, from: Data(older.utf8))
+        XCTAssertEqual(decoded.fields, [])
+        XCTAssertNil(decoded.field)
+        XCTAssertEqual(decoded.dtype, .float64)
+    }
+
     func testLoadsEveryTypeAndFieldAsH5pyReadsThemOnOneTwoAndThreeWorkers() throws {
         try makeFixture()
         let cases: [(dataset: String, field: String?, reference: String)] = [
