@@ -169,6 +169,37 @@ final class HDF5NumericTypesTests: XCTestCase {
         }
     }
 
+    /// The batch's own read path (streamed, large datasets split into pieces) gives the loaded array's bits.
+    func testBatchReadsTheTypesAsTheLoadDoesOnOneTwoAndThreeWorkers() throws {
+        try makeFixture()
+        let statistics: [Statistic] = [.sum, .mean, .var, .min, .max, .argmax]
+        var batch = HDF5Batch(inputs: [file], datasets: ["/**"], statistics: statistics)
+        batch.smallDatasetBytes = 1 << 20  // the 1.3 M-element datasets are split into pieces
+        batch.pieceBytes = 2 << 20
+        var runs: [[String: Statistics]] = []
+        for workers in 1...3 {
+            let pool = try WorkerPool(workers: workers)
+            defer { pool.shutdown() }
+            let summary = try batch.run(on: pool)
+            XCTAssertTrue(summary.failures.isEmpty, summary.failures.description)
+            XCTAssertEqual(Set(summary.records.filter { $0.status == .skipped }.compactMap(\.dataset)),
+                           ["/table", "/strings", "/fixed_strings", "/ragged", "/refs"])
+            runs.append(Dictionary(uniqueKeysWithValues: summary.results.map { ($0.dataset!, $0.statistics!) }))
+            if workers == 2 {
+                let loaded: [(String, Statistics)] = [
+                    ("/enum16", try SharedArray<Int32>.load(hdf5: file, dataset: "/enum16", on: pool).statistics(statistics)),
+                    ("/bools", try SharedArray<Int32>.load(hdf5: file, dataset: "/bools", on: pool).statistics(statistics)),
+                    ("/f16", try SharedArray<Float>.load(hdf5: file, dataset: "/f16", on: pool).statistics(statistics)),
+                    ("/bits32", try SharedArray<Int64>.load(hdf5: file, dataset: "/bits32", on: pool).statistics(statistics)),
+                    ("/bits16_be", try SharedArray<Int32>.load(hdf5: file, dataset: "/bits16_be", on: pool).statistics(statistics)),
+                ]
+                for (name, expected) in loaded { XCTAssertEqual(runs.last?[name], expected, name) }
+            }
+        }
+        XCTAssertEqual(runs[0], runs[1])
+        XCTAssertEqual(runs[1], runs[2])
+    }
+
     func testRangeReadsSplitAcrossRowsWidenBitfieldsInPlace() throws {
         try makeFixture()
         let expected = try expectedInt64("bits16_be")
