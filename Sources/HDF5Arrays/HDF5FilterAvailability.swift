@@ -36,7 +36,7 @@ enum HDF5FilterAvailability {
             let reported = nameBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             missing.append(HDF5.filterLabel(id, reported: reported))
         }
-        HDF5.prepare()  // H5Zfilter_avail leaves the failed plugin search on the error stack
+        H5Eclear2(0)  // H5E_DEFAULT: the failed plugin searches are not the caller's error
         guard !missing.isEmpty else { return }
         let directories = pluginSearchPath()
         let searched = directories.isEmpty ? "no plugin directory is set" : "not found in \(directories.joined(separator: ":"))"
