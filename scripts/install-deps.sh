@@ -13,6 +13,15 @@ if ! pkg-config --exists openblas hdf5-serial 2>/dev/null || ! ldconfig -p | gre
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev libhdf5-dev pkg-config libdeflate0 >/dev/null
 fi
 
+# HDF5 filter plugins for Debian's serial HDF5: LZ4 and BZip2 (hdf5-filter-plugin), blosc
+# (hdf5-filter-plugin-blosc-serial), bitshuffle and h5py's LZF (bitshuffle). They go to
+# /usr/lib/<arch>/hdf5/serial/plugins, the directory the library searches by default (HDF5_PLUGIN_PATH unset).
+if ! dpkg -s hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle >/dev/null 2>&1; then
+    echo "installing hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle ..."
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle >/dev/null
+fi
+
 # Tools the notebooks' shell cells and runner use: ps/pgrep (procps), ss (iproute2), taskset (util-linux),
 # stdbuf (coreutils).
 missing=""
@@ -28,4 +37,9 @@ fi
 if ! python3 -c "import numpy, h5py" 2>/dev/null; then
     echo "installing numpy h5py (PyPI) ..."
     python3 -m pip install --quiet --disable-pip-version-check numpy h5py
+fi
+# hdf5plugin: h5py writes the blosc, lz4, bitshuffle, zstd and blosc2 test files with it.
+if ! python3 -c "import hdf5plugin" 2>/dev/null; then
+    echo "installing hdf5plugin (PyPI) ..."
+    python3 -m pip install --quiet --disable-pip-version-check hdf5plugin
 fi

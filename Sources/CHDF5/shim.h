@@ -36,6 +36,10 @@ static inline hid_t mp_h5t_native_int8(void) { H5open(); return H5T_NATIVE_INT8;
 static inline hid_t mp_h5t_native_uint16(void) { H5open(); return H5T_NATIVE_UINT16; }
 static inline hid_t mp_h5t_native_uint32(void) { H5open(); return H5T_NATIVE_UINT32; }
 static inline hid_t mp_h5t_native_uint64(void) { H5open(); return H5T_NATIVE_UINT64; }
+static inline hid_t mp_h5t_native_b8(void) { H5open(); return H5T_NATIVE_B8; }
+static inline hid_t mp_h5t_native_b16(void) { H5open(); return H5T_NATIVE_B16; }
+static inline hid_t mp_h5t_native_b32(void) { H5open(); return H5T_NATIVE_B32; }
+static inline hid_t mp_h5t_native_b64(void) { H5open(); return H5T_NATIVE_B64; }
 // Little-endian standard file types, so files written here are the same on every host.
 static inline hid_t mp_h5t_ieee_f64le(void) { H5open(); return H5T_IEEE_F64LE; }
 static inline hid_t mp_h5t_ieee_f32le(void) { H5open(); return H5T_IEEE_F32LE; }

@@ -40,21 +40,26 @@ public final class HDF5DatasetReader {
     private var scratch: UnsafeMutableRawPointer?
     private var scratchBytes = 0
 
-    /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers and that its
-    /// compact or contiguous storage holds the declared size inside the file (see ``HDF5StorageCheck``).
-    public init(file: String, dataset: String) throws {
+    /// How an element is read: the stored class decides whether HDF5 converts straight to the target.
+    private let element: HDF5ElementRead
+
+    /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers (or, with
+    /// `field`, that it is compound with that numeric member), that every filter it needs is available, and
+    /// that its compact or contiguous storage holds the declared size inside the file (see
+    /// ``HDF5StorageCheck``).
+    public init(file: String, dataset: String, field: String? = nil) throws {
         self.file = file
         let fileID = try HDF5.openFile(file)
         var datasetID: hid_t = -1
         var spaceID: hid_t = -1
         do {
             datasetID = try HDF5.openDataset(file: fileID, path: file, dataset: dataset)
-            let info = try HDF5.info(dataset: datasetID, name: HDF5.normalized(dataset), path: file)
-            guard info.dtype != nil else {
-                throw ArrayIOError(.unsupportedType, path: file, dataset: info.path,
-                                   "dataset has type \(info.typeDescription), not a number")
-            }
+            let whole = try HDF5.info(dataset: datasetID, name: HDF5.normalized(dataset), path: file)
+            let info = try field.map { try whole.selecting(field: $0, file: file) } ?? whole
+            guard info.dtype != nil else { throw info.notNumericError(file: file) }
+            element = try HDF5ElementRead(dataset: datasetID, field: field, path: file, name: info.path)
             storage = try HDF5StorageCheck(file: fileID, dataset: datasetID, path: file, name: info.path, info: info)
+            try HDF5FilterAvailability.check(dataset: datasetID, path: file, name: info.path, includingOptional: false)
             spaceID = H5Dget_space(datasetID)
             guard spaceID >= 0 else {
                 throw ArrayIOError(.ioFailure, path: file, dataset: info.path,
@@ -97,10 +102,14 @@ public final class HDF5DatasetReader {
                                "element range \(range.lowerBound)..<\(range.upperBound) is outside the dataset's \(count) elements (shape \(info.shape))")
         }
         if range.isEmpty { return }
-        let memoryType = HDF5.memoryType(target)
+        let memory = try element.memoryType(for: target)
+        defer { memory.close() }
+        let memoryType = memory.id
         if info.shape.isEmpty {
             // A scalar dataset: the range is 0..<1.
-            guard H5Dread(datasetID, memoryType, mp_h5s_all(), mp_h5s_all(), mp_h5p_default(), destination) >= 0 else {
+            guard H5Dread(datasetID, memoryType, mp_h5s_all(), mp_h5s_all(), mp_h5p_default(), destination) >= 0,
+                memory.widen(destination, count: 1, to: target)
+            else {
                 throw readFailure(range: range, target: target)
             }
             return
@@ -122,7 +131,8 @@ public final class HDF5DatasetReader {
             guard memorySpace >= 0 else { throw readFailure(range: range, target: target) }
             defer { H5Sclose(memorySpace) }
             let offset = (box.flatStart - range.lowerBound) * target.byteSize
-            guard H5Dread(datasetID, memoryType, memorySpace, spaceID, mp_h5p_default(), destination + offset) >= 0
+            guard H5Dread(datasetID, memoryType, memorySpace, spaceID, mp_h5p_default(), destination + offset) >= 0,
+                memory.widen(destination + offset, count: box.elements, to: target)
             else {
                 throw readFailure(range: range, target: target)
             }
@@ -193,8 +203,15 @@ public final class HDF5DatasetReader {
         return pointer
     }
 
+    /// The error for a failed read: a filter HDF5 has no plugin for, named, or HDF5's reason.
     private func readFailure(range: Range<Int>, target: DType) -> ArrayIOError {
-        ArrayIOError(.ioFailure, path: file, dataset: info.path,
-                     "reading elements \(range.lowerBound)..<\(range.upperBound) as \(target.rawValue) failed\(HDF5.lastErrorSuffix())")
+        let reason = HDF5.lastErrorSuffix()
+        do {
+            try HDF5FilterAvailability.check(dataset: datasetID, path: file, name: info.path, includingOptional: true)
+        } catch let error as ArrayIOError {
+            return error
+        } catch {}
+        return ArrayIOError(.ioFailure, path: file, dataset: info.path,
+                     "reading elements \(range.lowerBound)..<\(range.upperBound) as \(target.rawValue) failed\(reason)")
     }
 }

@@ -70,9 +70,10 @@ extension HDF5 {
 
     /// Opens a reader on `dataset` in a forked child, which checks compact and contiguous storage against the
     /// declared size, and returns the dataset's description: the parent's check before a load.
-    static func checkedDatasetInfo(file: String, dataset: String) throws -> HDF5DatasetInfo {
+    /// With `field`, the description of that compound member's values.
+    static func checkedDatasetInfo(file: String, dataset: String, field: String? = nil) throws -> HDF5DatasetInfo {
         try isolated(file: file) {
-            let reader = try HDF5DatasetReader(file: file, dataset: dataset)
+            let reader = try HDF5DatasetReader(file: file, dataset: dataset, field: field)
             defer { reader.close() }
             return reader.info
         }

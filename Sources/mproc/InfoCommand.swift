@@ -8,12 +8,18 @@ import Glibc
 
 struct InfoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "info", abstract: "Show cores, shared memory, BLAS and HDF5 of this machine.")
+        commandName: "info",
+        abstract: "Show cores, shared memory, BLAS and HDF5 of this machine, or the datasets of an HDF5 file.")
+
+    @Argument(help: ArgumentHelp("An HDF5 file: list its datasets (type, shape, storage, filters, compound fields).",
+                                 valueName: "FILE"))
+    var file: String?
 
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
     func run() throws {
+        if let file { return try describe(file: file) }
         let free = SharedMemory.freeSpace() ?? 0
         var fs = statvfs()
         let total = statvfs("/dev/shm", &fs) == 0 ? Int(fs.f_blocks) * Int(fs.f_frsize) : 0
@@ -32,12 +38,50 @@ struct InfoCommand: ParsableCommand {
             ("blas", blas, jsonString(blas)),
             ("blas_threads_in_workers", "1", "1"),
             ("hdf5", HDF5.libraryVersion, jsonString(HDF5.libraryVersion)),
+            ("hdf5_plugin_path", HDF5.pluginDirectories.joined(separator: ":"),
+             jsonString(HDF5.pluginDirectories.joined(separator: ":"))),
         ]
         if json {
             print("{" + fields.map { "\(jsonString($0.0)): \($0.2)" }.joined(separator: ", ") + "}")
         } else {
             let width = fields.map(\.0.count).max() ?? 0
             for (name, text, _) in fields { print(name.replacingUnderscores().padding(width) + "  " + text) }
+        }
+    }
+}
+
+extension InfoCommand {
+    /// Lists the datasets of an HDF5 file, one line each (compound fields on the lines below).
+    func describe(file: String) throws {
+        let datasets = try HDF5.listDatasets(file: file)
+        if json {
+            let items = datasets.map { info -> String in
+                let fields = info.fields.map {
+                    "{\"name\": \(jsonString($0.name)), \"type\": \(jsonString($0.typeDescription)), "
+                        + "\"dtype\": \($0.dtype.map { jsonString($0.rawValue) } ?? "null")}"
+                }
+                return "{\"path\": \(jsonString(info.path)), \"type\": \(jsonString(info.typeDescription)), "
+                    + "\"dtype\": \(info.dtype.map { jsonString($0.rawValue) } ?? "null"), "
+                    + "\"shape\": [\(info.shape.map(String.init).joined(separator: ", "))], "
+                    + "\"layout\": \(jsonString(info.layout.rawValue)), "
+                    + "\"filters\": [\(info.filters.map(jsonString).joined(separator: ", "))], "
+                    + "\"fields\": [\(fields.joined(separator: ", "))]}"
+            }
+            print("[" + items.joined(separator: ", ") + "]")
+            return
+        }
+        if datasets.isEmpty { print("\(file): no datasets") }
+        for info in datasets {
+            let shape = "[" + info.shape.map(String.init).joined(separator: " x ") + "]"
+            let loads = info.dtype.map { "reads as \($0.rawValue)" } ?? (info.fields.isEmpty ? "not numeric" : "choose a field")
+            var storage = info.layout.rawValue
+            if let chunks = info.chunkShape { storage += " " + chunks.map(String.init).joined(separator: "x") }
+            if !info.filters.isEmpty { storage += ", " + info.filters.joined(separator: "+") }
+            print("\(info.path)  \(info.typeDescription)  \(shape)  \(loads)  \(storage)")
+            for field in info.fields {
+                let fieldLoads = field.dtype.map { "reads as \($0.rawValue) with --field \(field.name)" } ?? "not numeric"
+                print("    field \(field.name)  \(field.typeDescription)  \(fieldLoads)")
+            }
         }
     }
 }

@@ -34,6 +34,10 @@ struct StatsCommand: ParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Reduce column J of a 2-D table.", valueName: "J"))
     var column: Int?
 
+    @Option(name: .long, help: ArgumentHelp(
+        "Read this numeric field of a compound (table) HDF5 dataset.", valueName: "NAME"))
+    var field: String?
+
     @Option(name: .long, help: "Delta degrees of freedom for var and std (numpy's ddof).")
     var ddof: Int = 0
 
@@ -92,7 +96,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let spec = try InputSpec(parsing: input)
+        let spec = try InputSpec(parsing: input, field: field)
         let statistics = try parsedStatistics()
         let fileType = try spec.fileDType()
         let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype)!

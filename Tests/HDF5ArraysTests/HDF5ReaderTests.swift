@@ -138,6 +138,7 @@ final class HDF5ReaderTests: XCTestCase {
         let widened: [(String, DType, String)] = [
             ("/u32", .int64, "uint32 little-endian"), ("/u16_be", .int32, "uint16 big-endian"),
             ("/i8", .int16, "int8"), ("/f16", .float32, "float16 little-endian"),
+            ("/bools", .uint8, "bool (enum of int8 FALSE=0, TRUE=1)"),
             ("/chunked_f32", .float32, "float32 little-endian"), ("/i64", .int64, "int64 little-endian"),
         ]
         for (name, dtype, description) in widened {
@@ -146,7 +147,7 @@ final class HDF5ReaderTests: XCTestCase {
             XCTAssertEqual(info.typeDescription, description, name)
         }
         let notNumbers: [(String, String)] = [("/strings", "string"), ("/fixed_strings", "string"),
-                                              ("/compound", "compound"), ("/bools", "enum")]
+                                              ("/compound", "compound")]
         for (name, description) in notNumbers {
             let info = try HDF5.datasetInfo(file: file, dataset: name)
             XCTAssertNil(info.dtype, name)
@@ -288,7 +289,7 @@ final class HDF5ReaderTests: XCTestCase {
         assertError(.unsupportedType, [file + ":/strings: dataset has type string", "not a number"]) {
             try HDF5.readElements(file: file, dataset: "/strings", range: 0..<2, into: buffer, as: .float64)
         }
-        assertError(.unsupportedType, [file + ":/compound: dataset has type compound, not a number"]) {
+        assertError(.unsupportedType, [file + ":/compound: dataset is a compound (table) with fields a (float64 little-endian), b (int32 little-endian)", "--field"]) {
             try HDF5.readElements(file: file, dataset: "/compound", range: 0..<1, into: buffer, as: .float64)
         }
         assertError(.invalidArgument, [file + ":/grid2d", "995..<1000", "901 elements", "[53, 17]"]) {

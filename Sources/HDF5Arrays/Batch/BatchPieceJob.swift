@@ -1,3 +1,4 @@
+import Multiprocessing
 import SharedArrays
 
 /// A dataset too large for one worker, split into pieces of whole ``ChunkPlan`` chunks.
@@ -59,7 +60,7 @@ struct PieceLayout: BitwiseCopyable {
     }
     func setMessage(_ base: UnsafeMutableRawPointer, piece: Int, _ text: String) {
         let area = base + messagesOffset + piece * Self.messageBytes
-        let utf8 = Array(text.utf8.prefix(Self.messageBytes - 8))
+        let utf8 = MessageTruncation.utf8(text, capacity: Self.messageBytes - 8)
         area.storeBytes(of: utf8.count, as: Int.self)
         utf8.withUnsafeBytes { (area + 8).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }

@@ -129,8 +129,11 @@ struct FileScanner {
                                 message: "type \(info.typeDescription) is not a number", info: info))
                 return .skipped
             }
-            emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern,
-                            message: "dataset has type \(info.typeDescription), not a number", info: info))
+            // A batch reads whole datasets: a compound's fields are named, and where one can be read.
+            let message = info.fields.isEmpty
+                ? info.notNumericReason ?? ""
+                : "dataset is a compound (table) with fields \(info.fieldList), not a number; the batch reads no fields (mproc stats FILE:\(info.path) --field NAME reads one)"
+            emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern, message: message, info: info))
             return .failed
         }
         let dtype = MomentStreaming.computeType(for: stored)

@@ -54,10 +54,7 @@ public enum HDF5Transform {
         on pool: WorkerPool
     ) throws -> Result {
         let info = try HDF5.datasetInfo(file: file, dataset: dataset)
-        guard let stored = info.dtype else {
-            throw ArrayIOError(.unsupportedType, path: file, dataset: info.path,
-                               "dataset has type \(info.typeDescription), not a number")
-        }
+        guard let stored = info.dtype else { throw info.notNumericError(file: file) }
         let target = dtype ?? (stored == .float32 ? .float32 : .float64)
         guard target == .float64 || target == .float32 else {
             throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputDataset,

@@ -6,6 +6,8 @@ import Synchronization
 struct HDF5LoadJob: WorkerJob {
     var file: JobString
     var dataset: JobString
+    /// The compound member to read; empty for the whole element.
+    var field: JobString
     var serial: UInt64
     var destination: SegmentReference
     var dtype: DType
@@ -21,7 +23,9 @@ struct HDF5LoadJob: WorkerJob {
         } else {
             openReader?.reader.close()
             openReader = nil
-            reader = try HDF5DatasetReader(file: job.file.string, dataset: job.dataset.string)
+            let field = job.field.string
+            reader = try HDF5DatasetReader(
+                file: job.file.string, dataset: job.dataset.string, field: field.isEmpty ? nil : field)
             openReader = (job.serial, reader)
         }
         let range = job.plan.range(of: chunk)
@@ -33,26 +37,28 @@ struct HDF5LoadJob: WorkerJob {
 private let loadSerial = Atomic<UInt64>(1)
 
 extension SharedArray {
-    /// Loads one HDF5 dataset (contiguous, chunked or compact; gzip/shuffle; any integer or float type in
-    /// either byte order, converted to `Element`), the workers reading their own hyperslabs in parallel,
+    /// Loads one HDF5 dataset (contiguous, chunked or compact; gzip/shuffle and the filters HDF5 finds plugins
+    /// for; any integer or float type in either byte order, enums as their integer value, bitfields as
+    /// unsigned integers, converted to `Element`), the workers reading their own hyperslabs in parallel,
     /// aligned to the dataset's HDF5 chunks. N-D datasets (N > 2) are viewed as `[shape[0], rest]`.
     /// A dataset whose declared size as `Element` exceeds `limit` is refused before any read (see
     /// ``SizeLimit``).
     ///
     /// ```swift
     /// let x = try SharedArray<Double>.load(hdf5: "run42.h5", dataset: "/temperature", on: pool)
+    /// let t = try SharedArray<Double>.load(hdf5: "table.h5", dataset: "/readings", field: "pressure", on: pool)
     /// ```
-    public static func load(hdf5 file: String, dataset: String, limit: SizeLimit = .default, on pool: WorkerPool)
-        throws -> SharedArray {
+    /// - Parameter field: for a compound dataset (a table), the numeric member to load; the error for a
+    ///   compound dataset without one, or with a wrong one, lists the fields.
+    public static func load(hdf5 file: String, dataset: String, field: String? = nil, limit: SizeLimit = .default,
+                            on pool: WorkerPool) throws -> SharedArray {
         // Opening a reader checks compact and contiguous storage against the declared size before any worker
         // reads (chunks are checked as read); in a forked child, so an HDF5 crash on a damaged file is an error.
-        let info = try HDF5.checkedDatasetInfo(file: file, dataset: dataset)
-        guard info.dtype != nil else {
-            throw ArrayIOError(
-                .unsupportedType, path: file, dataset: dataset, "dataset has type \(info.typeDescription), not a number")
-        }
+        let info = try HDF5.checkedDatasetInfo(file: file, dataset: dataset, field: field)
+        guard info.dtype != nil else { throw info.notNumericError(file: file) }
         _ = try info.admittedBytes(as: Element.dtype, limit: limit, file: file)
-        guard let jobFile = JobString(file), let jobDataset = JobString(dataset) else {
+        guard let jobFile = JobString(file), let jobDataset = JobString(dataset), let jobField = JobString(field ?? "")
+        else {
             throw ArrayIOError(.invalidArgument, path: file, dataset: dataset, "path is too long")
         }
         let result = try SizeLimit.allocating(for: file, dataset: info.path) {
@@ -66,7 +72,7 @@ extension SharedArray {
             count: info.count, elementSize: MemoryLayout<Element>.stride, alignment: alignment, targetBytes: 4 << 20)
         guard plan.chunkCount > 0 else { return result }
         let job = HDF5LoadJob(
-            file: jobFile, dataset: jobDataset, serial: loadSerial.wrappingAdd(1, ordering: .relaxed).oldValue,
+            file: jobFile, dataset: jobDataset, field: jobField, serial: loadSerial.wrappingAdd(1, ordering: .relaxed).oldValue,
             destination: result.segmentReference, dtype: Element.dtype, plan: plan)
         try pool.run(job, chunks: plan.chunkCount, describeChunk: result.describe(plan))
         return result

@@ -5,7 +5,7 @@ import CMultiprocessing
 /// segments to unmap, and one slot per worker (chunk cursor, current chunk, error).
 ///
 /// Layout (bytes): 0 job sequence · 64 completion word · 128 abort · 132 shutdown · 192 job header ·
-/// 256 job type name · 512 job payload · 4096 released segments · 12288 worker slots (256 bytes each).
+/// 256 job type name · 512 job payload · 4096 released segments · 12288 worker slots (1024 bytes each).
 /// This is the only place the pool touches raw shared memory.
 struct ControlBlock: @unchecked Sendable {
     static let nameOffset = 256
@@ -15,8 +15,9 @@ struct ControlBlock: @unchecked Sendable {
     static let releaseOffset = 4096
     static let releaseCapacity = 256
     static let slotsOffset = 12288
-    static let slotSize = 256
-    static let errorCapacity = 160
+    static let slotSize = 1024
+    /// Bytes for a worker's error message (NUL included): room for a path, a dataset and HDF5's reason.
+    static let errorCapacity = slotSize - 96
 
     let base: UnsafeMutableRawPointer
 
@@ -108,8 +109,9 @@ struct WorkerSlot {
         return String(decoding: bytes[..<length], as: UTF8.self)
     }
 
+    /// Stores `message`; one longer than the slot holds is cut at the last space that fits and ends in "...".
     func setErrorMessage(_ message: String) {
-        var utf8 = Array(message.utf8.prefix(ControlBlock.errorCapacity - 1))
+        var utf8 = MessageTruncation.utf8(message, capacity: ControlBlock.errorCapacity - 1)
         utf8.append(0)
         utf8.withUnsafeBytes { (base + 96).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
     }
