@@ -41,9 +41,9 @@ TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
 ORDER = ["median", "quantile", "sort"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
 # Analysis workloads, against numpy only, at the sizes (rows for corrcoef, with 16 columns).
-ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20}
+ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20, "fsum": 1 << 27}
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
-TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
+TRAFFIC = {"fsum": 8, "sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
            "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
            "axpy": 24, "random": 8}
 TRIAD_LIKE = {"scale", "sqrt", "exp", "axpy", "random"}
