@@ -31,7 +31,7 @@ enum HDF5FilterAvailability {
             var config: UInt32 = 0
             let id = H5Pget_filter2(dcpl, index, &flags, &valueCount, &values, nameBuffer.count, &nameBuffer, &config)
             let optional = flags & UInt32(H5Z_FLAG_OPTIONAL) != 0
-            guard id >= 0, H5Zfilter_avail(id) <= 0 else { continue }
+            guard id >= 0, HDF5FloatingPointGuard.preservingEnvironment({ H5Zfilter_avail(id) }) <= 0 else { continue }
             if optional && !includingOptional && !firstChunkApplies(filter: index, dataset: dataset) { continue }
             let reported = nameBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
             missing.append(HDF5.filterLabel(id, reported: reported))

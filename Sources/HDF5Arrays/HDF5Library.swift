@@ -30,6 +30,7 @@ public enum HDF5 {
     static func prepare() {
         _ = mp_h5_open()
         mp_h5_silence_errors()
+        HDF5FloatingPointGuard.preloadPluginsOnce()
     }
 
     /// The most specific message on this thread's HDF5 error stack, or "" when empty.

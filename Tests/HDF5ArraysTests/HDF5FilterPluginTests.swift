@@ -78,6 +78,22 @@ final class HDF5FilterPluginTests: XCTestCase {
         }
     }
 
+    /// Regression: Debian's LZF plugin is built with -ffast-math; loading it set flush-to-zero and
+    /// denormals-are-zero in the reading process, so afterwards every subnormal read as zero (np.sign of
+    /// 5e-324 gave 0 in the same test run).
+    func testReadingAnLZFDatasetLeavesSubnormalArithmeticIntact() throws {
+        try makeFixture()
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        _ = try HDF5.datasetInfo(file: file, dataset: "lzf_f64")
+        _ = try SharedArray<Double>.load(hdf5: file, dataset: "/lzf_f64", on: pool)
+        let tiny = [Double.leastNonzeroMagnitude, -Double.leastNonzeroMagnitude * 3]
+        XCTAssertGreaterThan(tiny[0] * 1.0, 0, "this process flushes subnormals to zero")
+        XCTAssertEqual(tiny[1] + tiny[0], -2 * Double.leastNonzeroMagnitude)
+        let signs = try SharedArray(tiny, on: pool).map(.sign).toArray()
+        XCTAssertEqual(signs, [1, -1], "the workers flush subnormals to zero")
+    }
+
     func testAFilterWithoutAPluginIsNamedWithItsIdAndHowToAddIt() throws {
         try makeFixture()
         let pool = try WorkerPool(workers: 2)
