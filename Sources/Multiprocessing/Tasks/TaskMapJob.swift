@@ -1,51 +1,56 @@
-import Atomics
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Runs a chunk of a task map in a worker: decode each input, run the task, encode the output into the
-/// shared arena (or the error text), and mark the task's entry.
+/// Runs a chunk of a task map in a worker: takes each item's input (computed from a range, read in
+/// place from raw elements, or decoded a block at a time), runs the task, and saves the output (in place
+/// in a raw output buffer, or encoded together with the chunk's other outputs into the item table's
+/// arena). A task that throws fails its item alone; the item table records which item a dying worker held.
 struct TaskMapJob<Task: ParallelTask>: WorkerJob {
-    var inputs: SegmentReference
-    var results: SegmentReference
-    var selection: SegmentReference
-    var selected: Int
-    var chunkSize: Int
-    var arenaCapacity: Int
-    var taskCount: Int
+    var items: ItemTableReference
+    var inputs: MapInputLayout
+    /// Raw outputs (`count` elements of `Task.Output`, a plain-data type), or nil to encode them.
+    var outputs: SegmentReference?
 
     static func run(_ job: TaskMapJob, chunk: Int, context: WorkerContext) throws {
-        let inputs = try context.address(of: job.inputs)
-        let results = try context.address(of: job.results)
-        let selection = try context.address(of: job.selection).assumingMemoryBound(to: Int.self)
-        let arena = results + TaskTable.arenaStart(count: job.taskCount)
-        let pid = getpid()
-        let start = chunk * job.chunkSize
-        for position in start..<min(start + job.chunkSize, job.selected) {
-            let index = selection[position]
-            let entry = TaskTable.entry(results, index)
-            entry.pointee.pid = pid
-            TaskTable.state(results, index).store(TaskResultEntry.State.running.rawValue, ordering: .releasing)
-            let payload: [UInt8]
-            var state = TaskResultEntry.State.done
-            do {
-                let input = try BinaryDecoder().decode(Task.Input.self, from: TaskTable.input(inputs, index))
-                payload = try BinaryEncoder().encode(Task.run(input))
-            } catch {
-                state = .failed
-                payload = Array("\(String(reflecting: type(of: error)))\u{0}\(error)".utf8)
+        let table = try job.items.open(in: context)
+        var source = try MapInputReader<Task.Input>(job.inputs, context: context)
+        if let outputs = job.outputs {
+            let base = try context.address(of: outputs)
+            let stride = MemoryLayout<Task.Output>.stride
+            table.forEachItem(inChunk: chunk) { item in
+                table.begin(item)
+                do {
+                    let output = try Task.run(try source.input(item))
+                    base.storeBytes(of: output, toByteOffset: item * stride, as: Task.Output.self)
+                    table.complete(item)
+                } catch {
+                    table.fail(item, message: failureText(error))
+                }
             }
-            let offset = TaskTable.cursor(results).loadThenWrappingIncrement(by: payload.count, ordering: .relaxed)
-            if offset + payload.count <= job.arenaCapacity {
-                payload.withUnsafeBytes { (arena + offset).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-                entry.pointee.offset = offset
-                entry.pointee.length = payload.count
-            } else {
-                state = .overflow
-                entry.pointee.length = payload.count
+        } else {
+            var outputs: [Task.Output] = []
+            var ran: [Int] = []
+            outputs.reserveCapacity(table.itemCount(inChunk: chunk))
+            table.forEachItem(inChunk: chunk) { item in
+                table.begin(item)
+                do {
+                    outputs.append(try Task.run(try source.input(item)))
+                    ran.append(item)
+                    table.markRan(item)
+                } catch {
+                    table.fail(item, message: failureText(error))
+                }
             }
-            TaskTable.state(results, index).store(state.rawValue, ordering: .releasing)
-            TaskTable.finished(results).wrappingIncrement(ordering: .releasing)
+            if !ran.isEmpty {
+                // One frame for the chunk's outputs: the encoder's fixed cost is paid once per chunk.
+                do {
+                    let bytes = try BinaryEncoder().encode(outputs)
+                    bytes.withUnsafeBytes { _ = table.complete(ran, in: $0) }
+                } catch {
+                    for item in ran { table.fail(item, message: failureText(error)) }
+                }
+            }
         }
+        table.finishChunk(chunk)
     }
 }
+
+/// A task's error as the parent rebuilds it: the error's type name, a NUL, its description.
+func failureText(_ error: any Error) -> String { "\(String(reflecting: type(of: error)))\u{0}\(error)" }

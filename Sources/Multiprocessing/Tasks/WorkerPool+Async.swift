@@ -19,11 +19,11 @@ extension WorkerPool {
     /// Outputs in input order as they become available (Python's `imap`): output `i` is delivered as
     /// soon as outputs `0...i` are done. A failed task's ``TaskError`` is thrown at its position, after
     /// the outputs of the inputs before it. With `timeout`, the sequence throws
-    /// ``WorkerPoolError/timedOut(timeout:job:stuck:)`` once the whole map has run that long.
+    /// ``WorkerPoolError/Code/timedOut`` once the whole map has run that long.
     public func imap<Task: ParallelTask, Inputs: Collection>(
         _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
     ) -> AsyncThrowingStream<Task.Output, any Error> where Inputs.Element == Task.Input {
-        stream(task, over: Array(inputs), chunkSize: chunkSize, timeout: timeout, ordered: true)
+        stream(task, over: MapInputs(inputs), chunkSize: chunkSize, timeout: timeout, ordered: true)
     }
 
     /// Outputs in the order tasks finish (Python's `imap_unordered`), with each task's input index.
@@ -32,10 +32,10 @@ extension WorkerPool {
         _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
     ) -> AsyncThrowingStream<(index: Int, output: Task.Output), any Error> where Inputs.Element == Task.Input {
         AsyncThrowingStream { continuation in
-            let values = Array(inputs)
+            let values = MapInputs(inputs)
             startBackgroundThread { [self] in
                 do {
-                    _ = try mapCore(task, values: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
+                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
                         switch outcome {
                         case .success(let output): continuation.yield((index, output))
                         case .failure(let error): continuation.finish(throwing: error)
@@ -68,7 +68,7 @@ extension WorkerPool {
     }
 
     private func stream<Task: ParallelTask>(
-        _ task: Task.Type, over values: [Task.Input], chunkSize: Int?, timeout: Duration?, ordered: Bool
+        _ task: Task.Type, over values: MapInputs<Task.Input>, chunkSize: Int?, timeout: Duration?, ordered: Bool
     ) -> AsyncThrowingStream<Task.Output, any Error> {
         AsyncThrowingStream { continuation in
             startBackgroundThread { [self] in
@@ -78,7 +78,7 @@ extension WorkerPool {
                 var next = 0
                 var ended = false
                 do {
-                    _ = try mapCore(task, values: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
+                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
                         buffered[index] = outcome
                         while !ended, let ready = buffered.removeValue(forKey: next) {
                             switch ready {
