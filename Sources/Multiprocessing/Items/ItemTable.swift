@@ -49,7 +49,9 @@ public struct ItemRecord: Sendable, Equatable {
 /// ```
 public final class ItemTable: @unchecked Sendable {
     /// The number of items.
-    public let count: Int
+    public private(set) var count: Int
+    /// The most items the table can hold (see ``reset(count:)``).
+    public let capacity: Int
     private let segment: SharedMemory
     private var arena: SharedMemory
     private let layout: ItemTableLayout
@@ -62,9 +64,28 @@ public final class ItemTable: @unchecked Sendable {
             throw SharedMemoryError.invalidSize(count)
         }
         self.count = count
+        capacity = count
         segment = try SharedMemory(byteCount: bytes)
         arena = try SharedMemory(byteCount: max(arenaBytes, 64))
         layout = ItemTableLayout(base: segment.base, count: count)
+        layout.arenaCapacity = arena.byteCount
+    }
+
+    /// Makes this table one of `count` pending items (at most ``capacity``) for a new use, keeping its
+    /// memory: pages already touched (here and in the workers, which keep the table mapped) are not
+    /// zeroed and faulted in again. Returns false when `count` is over the capacity.
+    public func reset(count: Int) -> Bool {
+        guard count >= 0, count <= capacity else { return false }
+        layout.clearStates(count: count)
+        self.count = count
+        fresh = true
+        return true
+    }
+
+    /// Grows the arena to at least `bytes` (payloads of an earlier run are gone afterwards).
+    public func reserveArena(_ bytes: Int) throws {
+        guard bytes > arena.byteCount else { return }
+        arena = try SharedMemory(byteCount: bytes)
         layout.arenaCapacity = arena.byteCount
     }
 
@@ -73,7 +94,7 @@ public final class ItemTable: @unchecked Sendable {
 
     /// What a job carries to find the table in a worker.
     public var reference: ItemTableReference {
-        ItemTableReference(items: segment.reference, arena: arena.reference, count: count)
+        ItemTableReference(items: segment.reference, arena: arena.reference, count: capacity)
     }
 
     /// Sets up a run over `items` (every item when nil), `chunkSize` items per chunk, with an arena of at
@@ -83,7 +104,7 @@ public final class ItemTable: @unchecked Sendable {
         if let items, let bad = items.first(where: { $0 < 0 || $0 >= count }) {
             throw WorkerPoolError(.invalidItem, value: bad, limit: count)
         }
-        if arenaBytes > arena.byteCount { arena = try SharedMemory(byteCount: arenaBytes) }
+        try reserveArena(arenaBytes)
         layout.arenaCapacity = arena.byteCount
         layout.arenaCursor.store(0, ordering: .relaxed)
         layout.finished.store(0, ordering: .relaxed)

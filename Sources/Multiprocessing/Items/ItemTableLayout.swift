@@ -7,6 +7,7 @@ struct ItemTableLayout: @unchecked Sendable {
     static let locationStride = 24
 
     let base: UnsafeMutableRawPointer
+    /// The table's capacity: the areas' sizes, so the same offsets hold whatever number of items is in use.
     let count: Int
 
     /// Bytes for `items` items, or nil when that overflows.
@@ -74,6 +75,9 @@ struct ItemTableLayout: @unchecked Sendable {
     }
 
     func resetState(_ item: Int) { stateWord(item).store(0, ordering: .relaxed) }
+
+    /// Sets the state words of items `0..<count` to pending at once (before a run is posted).
+    func clearStates(count: Int) { (base + Self.statesOffset).initializeMemory(as: UInt8.self, repeating: 0, count: count * 8) }
 
     func record(_ item: Int) -> ItemRecord {
         let word = stateWord(item).load(ordering: .acquiring)

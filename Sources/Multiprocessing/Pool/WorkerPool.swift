@@ -60,6 +60,8 @@ public final class WorkerPool: @unchecked Sendable {
     private let initializer: (@Sendable () -> Void)?
     /// How worker processes are started.
     public let startMethod: StartMethod
+    /// Shared memory kept from one map to the next (see ``MapScratch``).
+    let mapScratch = PthreadProtected(MapScratch())
     /// The executor behind ``applyAsync(_:_:)``, made on first use.
     private let asyncExecutor = PthreadProtected<Executor?>(nil)
     private let defaultTimeout: PthreadProtected<Duration?>

@@ -10,45 +10,80 @@ struct TaskMapJob<Task: ParallelTask>: WorkerJob {
 
     static func run(_ job: TaskMapJob, chunk: Int, context: WorkerContext) throws {
         let table = try job.items.open(in: context)
-        var source = try MapInputReader<Task.Input>(job.inputs, context: context)
-        if let outputs = job.outputs {
-            let base = try context.address(of: outputs)
-            let stride = MemoryLayout<Task.Output>.stride
-            table.forEachItem(inChunk: chunk) { item in
-                table.begin(item)
-                do {
-                    let output = try Task.run(try source.input(item))
-                    base.storeBytes(of: output, toByteOffset: item * stride, as: Task.Output.self)
-                    table.complete(item)
-                } catch {
-                    table.fail(item, message: failureText(error))
-                }
-            }
+        if let outputs = job.outputs, job.inputs.kind != .encodedBlocks {
+            try runInPlace(job, outputs: outputs, chunk: chunk, table: table, context: context)
         } else {
-            var outputs: [Task.Output] = []
-            var ran: [Int] = []
-            outputs.reserveCapacity(table.itemCount(inChunk: chunk))
-            table.forEachItem(inChunk: chunk) { item in
-                table.begin(item)
-                do {
-                    outputs.append(try Task.run(try source.input(item)))
-                    ran.append(item)
-                    table.markRan(item)
-                } catch {
-                    table.fail(item, message: failureText(error))
-                }
-            }
-            if !ran.isEmpty {
-                // One frame for the chunk's outputs: the encoder's fixed cost is paid once per chunk.
-                do {
-                    let bytes = try BinaryEncoder().encode(outputs)
-                    bytes.withUnsafeBytes { _ = table.complete(ran, in: $0) }
-                } catch {
-                    for item in ran { table.fail(item, message: failureText(error)) }
-                }
-            }
+            try runEncoding(job, chunk: chunk, table: table, context: context)
         }
         table.finishChunk(chunk)
+    }
+
+    /// Plain-data inputs (or a range) and outputs: one loop, no closure and no generic helper per item,
+    /// because this code is not specialised for `Task` (it is reached through the job's type name) and
+    /// every generic call would look up type metadata again.
+    private static func runInPlace(
+        _ job: TaskMapJob, outputs: SegmentReference, chunk: Int, table: ItemTableWriter, context: WorkerContext
+    ) throws {
+        let output = try context.address(of: outputs)
+        let input = try job.inputs.segment.map { UnsafeRawPointer(try context.address(of: $0)) }
+        let inputStride = MemoryLayout<Task.Input>.stride
+        let outputStride = MemoryLayout<Task.Output>.stride
+        let isRange = job.inputs.kind == .range
+        let start = job.inputs.start
+        let layout = table.layout
+        for position in layout.positions(ofChunk: chunk) {
+            let item = layout.item(atPosition: position)
+            table.begin(item)
+            do {
+                let value: Task.Input
+                if isRange {
+                    value = unsafeBitCast(start + item, to: Task.Input.self)
+                } else if let input {
+                    value = input.load(fromByteOffset: item * inputStride, as: Task.Input.self)
+                } else {
+                    throw CodecError(.malformed, expected: "raw inputs", found: "none", offset: 0)
+                }
+                output.storeBytes(of: try Task.run(value), toByteOffset: item * outputStride, as: Task.Output.self)
+                table.complete(item)
+            } catch {
+                table.fail(item, message: failureText(error))
+            }
+        }
+    }
+
+    /// Encoded inputs or outputs: inputs decoded a block at a time, outputs encoded together as one frame
+    /// per chunk (raw outputs, when the inputs alone are encoded, are still written in place).
+    private static func runEncoding(_ job: TaskMapJob, chunk: Int, table: ItemTableWriter, context: WorkerContext) throws {
+        var source = try MapInputReader<Task.Input>(job.inputs, context: context)
+        let rawOutput = try job.outputs.map { try context.address(of: $0) }
+        var outputs: [Task.Output] = []
+        var ran: [Int] = []
+        outputs.reserveCapacity(table.itemCount(inChunk: chunk))
+        for position in table.layout.positions(ofChunk: chunk) {
+            let item = table.layout.item(atPosition: position)
+            table.begin(item)
+            do {
+                let output = try Task.run(try source.input(item))
+                if let rawOutput {
+                    rawOutput.storeBytes(of: output, toByteOffset: item * MemoryLayout<Task.Output>.stride, as: Task.Output.self)
+                    table.complete(item)
+                } else {
+                    outputs.append(output)
+                    ran.append(item)
+                    table.markRan(item)
+                }
+            } catch {
+                table.fail(item, message: failureText(error))
+            }
+        }
+        guard !ran.isEmpty else { return }
+        // One frame for the chunk's outputs: the encoder's fixed cost is paid once per chunk.
+        do {
+            let bytes = try BinaryEncoder().encode(outputs)
+            bytes.withUnsafeBytes { _ = table.complete(ran, in: $0) }
+        } catch {
+            for item in ran { table.fail(item, message: failureText(error)) }
+        }
     }
 }
 

@@ -22,7 +22,7 @@ extension WorkerPool {
     /// ``WorkerPoolError/Code/timedOut`` once the whole map has run that long.
     public func imap<Task: ParallelTask, Inputs: Collection>(
         _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
-    ) -> AsyncThrowingStream<Task.Output, any Error> where Inputs.Element == Task.Input {
+    ) -> MapOutputStream<Task.Output> where Inputs.Element == Task.Input {
         stream(task, over: MapInputs(inputs), chunkSize: chunkSize, timeout: timeout, ordered: true)
     }
 
@@ -30,20 +30,22 @@ extension WorkerPool {
     /// The sequence throws the first failed task's ``TaskError``, or the timeout as ``imap(_:over:chunkSize:timeout:)``.
     public func imapUnordered<Task: ParallelTask, Inputs: Collection>(
         _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
-    ) -> AsyncThrowingStream<(index: Int, output: Task.Output), any Error> where Inputs.Element == Task.Input {
-        AsyncThrowingStream { continuation in
-            let values = MapInputs(inputs)
+    ) -> MapOutputStream<(index: Int, output: Task.Output)> where Inputs.Element == Task.Input {
+        let values = MapInputs(inputs)
+        return MapOutputStream { continuation in
             startBackgroundThread { [self] in
+                let batch = OutputBatch(continuation)
                 do {
-                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
+                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: { _, _ in batch.flush() }) {
+                        index, outcome in
                         switch outcome {
-                        case .success(let output): continuation.yield((index, output))
-                        case .failure(let error): continuation.finish(throwing: error)
+                        case .success(let output): batch.add((index, output))
+                        case .failure(let error): batch.finish(throwing: error)
                         }
                     }
-                    continuation.finish()
+                    batch.finish(throwing: nil)
                 } catch {
-                    continuation.finish(throwing: error)
+                    batch.finish(throwing: error)
                 }
             }
         }
@@ -69,33 +71,92 @@ extension WorkerPool {
 
     private func stream<Task: ParallelTask>(
         _ task: Task.Type, over values: MapInputs<Task.Input>, chunkSize: Int?, timeout: Duration?, ordered: Bool
-    ) -> AsyncThrowingStream<Task.Output, any Error> {
-        AsyncThrowingStream { continuation in
+    ) -> MapOutputStream<Task.Output> {
+        MapOutputStream { continuation in
             startBackgroundThread { [self] in
                 // A failure is delivered at its own position, after the outputs before it (as Python's
                 // `imap` raises only when iteration reaches the failed task).
+                let batch = OutputBatch(continuation)
                 var buffered: [Int: Result<Task.Output, TaskError>] = [:]
                 var next = 0
-                var ended = false
                 do {
-                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
+                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: { _, _ in batch.flush() }) {
+                        index, outcome in
                         buffered[index] = outcome
-                        while !ended, let ready = buffered.removeValue(forKey: next) {
+                        while !batch.isFinished, let ready = buffered.removeValue(forKey: next) {
                             switch ready {
-                            case .success(let output): continuation.yield(output)
-                            case .failure(let error):
-                                continuation.finish(throwing: error)
-                                ended = true
+                            case .success(let output): batch.add(output)
+                            case .failure(let error): batch.finish(throwing: error)
                             }
                             next += 1
                         }
                     }
-                    continuation.finish()
+                    batch.finish(throwing: nil)
                 } catch {
-                    continuation.finish(throwing: error)
+                    batch.finish(throwing: error)
                 }
             }
         }
+    }
+}
+
+/// The outputs of ``WorkerPool/imap(_:over:chunkSize:timeout:)`` and
+/// ``WorkerPool/imapUnordered(_:over:chunkSize:timeout:)``: an async sequence that receives outputs a
+/// batch at a time (as chunks finish) and hands them out one by one, so iterating costs a suspension per
+/// batch, not per output.
+public struct MapOutputStream<Element: Sendable>: AsyncSequence, Sendable {
+    private let batches: AsyncThrowingStream<[Element], any Error>
+
+    init(_ produce: (AsyncThrowingStream<[Element], any Error>.Continuation) -> Void) {
+        let (stream, continuation) = AsyncThrowingStream<[Element], any Error>.makeStream()
+        produce(continuation)
+        batches = stream
+    }
+
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(batches: batches.makeAsyncIterator()) }
+
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        var batches: AsyncThrowingStream<[Element], any Error>.AsyncIterator
+        var batch: [Element] = []
+        var position = 0
+
+        public mutating func next() async throws -> Element? {
+            while position == batch.count {
+                guard let more = try await batches.next() else { return nil }
+                batch = more
+                position = 0
+            }
+            defer { position += 1 }
+            return batch[position]
+        }
+    }
+}
+
+/// Outputs collected on a map's thread and passed to a ``MapOutputStream`` a batch at a time.
+final class OutputBatch<Element: Sendable> {
+    private let continuation: AsyncThrowingStream<[Element], any Error>.Continuation
+    private var pending: [Element] = []
+    private(set) var isFinished = false
+
+    init(_ continuation: AsyncThrowingStream<[Element], any Error>.Continuation) { self.continuation = continuation }
+
+    func add(_ element: Element) {
+        guard !isFinished else { return }
+        pending.append(element)
+    }
+
+    func flush() {
+        guard !pending.isEmpty, !isFinished else { return }
+        continuation.yield(pending)
+        pending = []
+    }
+
+    /// Delivers what is pending, then ends the sequence (with `error`, when given). Later calls do nothing.
+    func finish(throwing error: (any Error)?) {
+        guard !isFinished else { return }
+        flush()
+        isFinished = true
+        continuation.finish(throwing: error)
     }
 }
 

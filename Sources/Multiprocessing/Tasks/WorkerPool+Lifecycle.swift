@@ -56,13 +56,32 @@ extension WorkerPool {
     public func starmap<Task: ParallelTask2>(
         _ task: Task.Type, over pairs: [(Task.First, Task.Second)], chunkSize: Int? = nil, timeout: Duration? = nil
     ) throws -> [Task.Output] {
-        try map(
-            StarTask<Task>.self, over: pairs.map { ArgumentPair(first: $0.0, second: $0.1) }, chunkSize: chunkSize,
-            timeout: timeout)
+        try map(StarTask<Task>.self, over: Self.argumentPairs(pairs), chunkSize: chunkSize, timeout: timeout)
     }
 }
 
 extension WorkerPool {
+    /// `pairs` as ``ArgumentPair``s. A tuple and a struct of the same two plain-data fields have the same
+    /// layout, so those are copied as bytes: this code is not specialised for the task's types, and a
+    /// generic per-element conversion would cost more than the map itself.
+    static func argumentPairs<First, Second>(_ pairs: [(First, Second)]) -> [ArgumentPair<First, Second>] {
+        typealias Pair = ArgumentPair<First, Second>
+        // A tuple places its second element at the first's size rounded up to the second's alignment.
+        let align = MemoryLayout<Second>.alignment
+        let tupleSecond = (MemoryLayout<First>.size + align - 1) / align * align
+        guard _isPOD(Pair.self), MemoryLayout<(First, Second)>.stride == MemoryLayout<Pair>.stride,
+            MemoryLayout<Pair>.offset(of: \Pair.first) == 0, MemoryLayout<Pair>.offset(of: \Pair.second) == tupleSecond
+        else { return pairs.map { ArgumentPair(first: $0.0, second: $0.1) } }
+        return [Pair](unsafeUninitializedCapacity: pairs.count) { buffer, initialized in
+            pairs.withUnsafeBytes { bytes in
+                if let source = bytes.baseAddress, let target = buffer.baseAddress {
+                    UnsafeMutableRawPointer(target).copyMemory(from: source, byteCount: bytes.count)
+                }
+            }
+            initialized = pairs.count
+        }
+    }
+
     /// Runs `Task` on `input` in the background and returns its ``Future`` at once (Python's
     /// `apply_async`: `get` is ``Future/result(timeout:)``, `wait`, `ready` is ``Future/isDone``,
     /// `successful` is ``Future/isSuccessful``). Submissions made close together run as one batch.

@@ -75,9 +75,10 @@ extension WorkerPool {
             let outputStride = max(1, MemoryLayout<Task.Output>.stride)
             let (outputBytes, tooMany) = count.multipliedReportingOverflow(by: outputStride)
             guard !tooMany else { throw SharedMemoryError.invalidSize(Int.max) }
-            let outputSegment = rawOutputs ? try SharedMemory(byteCount: outputBytes) : nil
             let arenaBytes = rawOutputs ? 64 << 10 : max(1 << 20, (inputSegment?.byteCount ?? 0) * 2 + count * 16)
-            let table = try ItemTable(count: count, arenaBytes: arenaBytes)
+            let (table, outputSegment) = try takeMapScratch(
+                count: count, arenaBytes: arenaBytes, outputBytes: rawOutputs ? outputBytes : nil)
+            defer { keepMapScratch(table, outputSegment) }
             let name = String(describing: Task.self)
             var failures: [Int: TaskError] = [:]
             var decoded: [Task.Output?] = rawOutputs ? [] : Array(repeating: nil, count: count)
