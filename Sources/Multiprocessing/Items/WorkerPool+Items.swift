@@ -21,6 +21,8 @@ extension WorkerPool {
     ///     run or reported again (e.g. the other pieces of a dataset that already failed).
     ///   - reportsDone: false to report only failed and over-limit items to `settled` (a job that writes
     ///     its results in place has nothing to read for the others).
+    ///   - doneInBatches: when given, done items are reported here, several at once (those settled in
+    ///     one look at the table), instead of one by one to `settled`.
     ///   - lost: called once per item whose worker died or was stopped while running it; may throw to end
     ///     the call.
     /// - Throws: what `lost` throws, and ``WorkerPoolError``s that concern no item (a shut-down pool, a
@@ -29,7 +31,7 @@ extension WorkerPool {
         _ table: ItemTable, items: [Int]? = nil, chunkSize: (_ pending: Int) -> Int, arenaLimit: Int = Int.max,
         chunkTimeout: Duration? = nil, describeChunk: ((_ items: [Int]) -> String)? = nil,
         job: (ItemTableReference) -> Job, whileWaiting: (() -> Void)? = nil, stillWanted: ((Int) -> Bool)? = nil,
-        reportsDone: Bool = true, settled: (_ item: Int, _ record: ItemRecord) -> Void,
+        reportsDone: Bool = true, doneInBatches: (([Int]) -> Void)? = nil, settled: (_ item: Int, _ record: ItemRecord) -> Void,
         lost: (_ item: Int, _ record: ItemRecord, _ cause: WorkerPoolError) throws -> Void
     ) throws {
         // The pool calls `whileWaiting` from this thread during `run`: the closures never outlive this call.
@@ -37,14 +39,14 @@ extension WorkerPool {
             try runPasses(
                 table, items: items, chunkSize: chunkSize, arenaLimit: arenaLimit, chunkTimeout: chunkTimeout,
                 describeChunk: describeChunk, job: job, whileWaiting: whileWaiting, stillWanted: stillWanted,
-                reportsDone: reportsDone, settled: settled, lost: lost)
+                reportsDone: reportsDone, doneInBatches: doneInBatches, settled: settled, lost: lost)
         }
     }
 
     private func runPasses<Job: WorkerJob>(
         _ table: ItemTable, items: [Int]?, chunkSize: (Int) -> Int, arenaLimit: Int, chunkTimeout: Duration?,
         describeChunk: (([Int]) -> String)?, job: (ItemTableReference) -> Job, whileWaiting: (() -> Void)?,
-        stillWanted: ((Int) -> Bool)?, reportsDone: Bool, settled: @escaping (Int, ItemRecord) -> Void, lost: (Int, ItemRecord, WorkerPoolError) throws -> Void
+        stillWanted: ((Int) -> Bool)?, reportsDone: Bool, doneInBatches: (([Int]) -> Void)?, settled: @escaping (Int, ItemRecord) -> Void, lost: (Int, ItemRecord, WorkerPoolError) throws -> Void
     ) throws {
         var pending: [Int]? = items
         var pendingCount = items?.count ?? table.count
@@ -56,15 +58,35 @@ extension WorkerPool {
             let chunks = try table.prepareRun(items: pending, chunkSize: size, arenaBytes: arenaBytes)
             var settledChunk = [Bool](repeating: false, count: chunks)
             var cursor = 0
+            var doneBatch: [Int] = []
+            func settleDone(_ item: Int, _ record: ItemRecord) {
+                if doneInBatches != nil { doneBatch.append(item) } else if reportsDone { settled(item, record) }
+            }
+            func reportDoneBatch() {
+                guard let doneInBatches, !doneBatch.isEmpty else { return }
+                doneInBatches(doneBatch)
+                doneBatch.removeAll(keepingCapacity: true)
+            }
             func settleFinishedChunks() {
+                // Captured variables are checked for exclusive access on every use: collect done items
+                // in a local array and hand them over once.
+                var done: [Int] = []
+                let batches = doneInBatches != nil
                 for chunk in table.finishedChunks(from: &cursor) where chunk < chunks && !settledChunk[chunk] {
                     settledChunk[chunk] = true
                     for position in table.positions(ofChunk: chunk) {
                         let item = table.item(atPosition: position)
                         let record = table.record(item)
-                        if record.state == .failed || (reportsDone && record.state == .done) { settled(item, record) }
+                        if record.state == .done {
+                            if batches { done.append(item) } else if reportsDone { settled(item, record) }
+                        } else if record.state == .failed {
+                            if !done.isEmpty { doneInBatches?(done) }
+                            done.removeAll(keepingCapacity: true)
+                            settled(item, record)
+                        }
                     }
                 }
+                if !done.isEmpty { doneInBatches?(done) }
             }
             func itemsOf(_ chunk: Int) -> [Int] { table.positions(ofChunk: chunk).map(table.item(atPosition:)) }
             var failure: WorkerPoolError?
@@ -96,9 +118,12 @@ extension WorkerPool {
                     let record = table.record(item)
                     switch record.state {
                     case .done:
-                        if reportsDone && !settledChunk[chunk] { settled(item, record) }
+                        if !settledChunk[chunk] { settleDone(item, record) }
                     case .failed:
-                        if !settledChunk[chunk] { settled(item, record) }
+                        if !settledChunk[chunk] {
+                            reportDoneBatch()
+                            settled(item, record)
+                        }
                     case .overflow:
                         if table.neededBytes(of: item) > arenaLimit {
                             settled(item, record)
@@ -107,6 +132,7 @@ extension WorkerPool {
                             again.append(item)
                         }
                     case .running:
+                        reportDoneBatch()
                         runningIn.insert(chunk)
                         lostAny = true
                         try lost(item, record, Self.cause(of: record, chunk: chunk, failure: failure, job: jobName))
@@ -115,6 +141,7 @@ extension WorkerPool {
                     }
                 }
             }
+            reportDoneBatch()
             // A chunk whose worker died (or threw, or was stopped) while no item of it was running and
             // none was finished: its items run again once; a second time, they are lost (running them
             // again would fail the same way, forever).

@@ -36,8 +36,10 @@ extension WorkerPool {
             startBackgroundThread { [self] in
                 let batch = OutputBatch(continuation)
                 do {
-                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: { _, _ in batch.flush() }) {
-                        index, outcome in
+                    _ = try mapOutcomes(
+                        task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: { _, _ in batch.flush() },
+                        onRawOutputs: { items, outputs in batch.addIndexed(items, readingFrom: outputs) }
+                    ) { index, outcome in
                         switch outcome {
                         case .success(let output): batch.add((index, output))
                         case .failure(let error): batch.finish(throwing: error)
@@ -105,7 +107,7 @@ extension WorkerPool {
 /// batch at a time (as chunks finish) and hands them out one by one, so iterating costs a suspension per
 /// batch, not per output.
 public struct MapOutputStream<Element: Sendable>: AsyncSequence, Sendable {
-    private let batches: AsyncThrowingStream<[Element], any Error>
+    @usableFromInline let batches: AsyncThrowingStream<[Element], any Error>
 
     init(_ produce: (AsyncThrowingStream<[Element], any Error>.Continuation) -> Void) {
         let (stream, continuation) = AsyncThrowingStream<[Element], any Error>.makeStream()
@@ -113,13 +115,20 @@ public struct MapOutputStream<Element: Sendable>: AsyncSequence, Sendable {
         batches = stream
     }
 
+    @inlinable
     public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(batches: batches.makeAsyncIterator()) }
 
+    /// Inlinable, so a caller's loop is specialised for its element type and takes each output of a
+    /// batch without a call into this module.
     public struct AsyncIterator: AsyncIteratorProtocol {
-        var batches: AsyncThrowingStream<[Element], any Error>.AsyncIterator
-        var batch: [Element] = []
-        var position = 0
+        @usableFromInline var batches: AsyncThrowingStream<[Element], any Error>.AsyncIterator
+        @usableFromInline var batch: [Element] = []
+        @usableFromInline var position = 0
 
+        @inlinable
+        init(batches: AsyncThrowingStream<[Element], any Error>.AsyncIterator) { self.batches = batches }
+
+        @inlinable
         public mutating func next() async throws -> Element? {
             while position == batch.count {
                 guard let more = try await batches.next() else { return nil }
@@ -129,6 +138,22 @@ public struct MapOutputStream<Element: Sendable>: AsyncSequence, Sendable {
             defer { position += 1 }
             return batch[position]
         }
+    }
+}
+
+extension OutputBatch {
+    /// Adds `(item, output)` for each item, its plain-data output read from `outputs` (one loop, so the
+    /// element type is looked up once, not per output).
+    func addIndexed<Output>(_ items: [Int], readingFrom outputs: UnsafeRawPointer) where Element == (index: Int, output: Output) {
+        let stride = MemoryLayout<Output>.stride
+        let elements = [Element](unsafeUninitializedCapacity: items.count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            for (k, item) in items.enumerated() {
+                (base + k).initialize(to: (item, outputs.load(fromByteOffset: item * stride, as: Output.self)))
+            }
+            initialized = items.count
+        }
+        add(contentsOf: elements)
     }
 }
 
@@ -143,6 +168,11 @@ final class OutputBatch<Element: Sendable> {
     func add(_ element: Element) {
         guard !isFinished else { return }
         pending.append(element)
+    }
+
+    func add(contentsOf elements: [Element]) {
+        guard !isFinished else { return }
+        if pending.isEmpty { pending = elements } else { pending.append(contentsOf: elements) }
     }
 
     func flush() {

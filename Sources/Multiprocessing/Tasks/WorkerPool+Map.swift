@@ -58,9 +58,14 @@ extension WorkerPool {
     }
 
     /// Runs a map over an ``ItemTable`` of its tasks until each has an outcome.
+    ///
+    /// With `onRawOutputs` and plain-data outputs, finished tasks are reported in batches instead (their
+    /// indices and the buffer their outputs are in, valid during the call), before each `progress` call
+    /// and before a failure's `onOutcome`: a per-task callback costs more than the task.
     func mapOutcomes<Task: ParallelTask>(
         _ task: Task.Type, inputs: MapInputs<Task.Input>, chunkSize: Int?, timeout: Duration?,
-        progress: ((Int, Int) -> Void)?, onOutcome: ((Int, Result<Task.Output, TaskError>) -> Void)?
+        progress: ((Int, Int) -> Void)?, onRawOutputs: (([Int], UnsafeRawPointer) -> Void)? = nil,
+        onOutcome: ((Int, Result<Task.Output, TaskError>) -> Void)?
     ) throws -> MapOutcomes<Task.Output> {
         if let chunkSize, chunkSize < 1 { throw WorkerPoolError.invalidChunkSize(chunkSize) }
         let count = inputs.count
@@ -108,7 +113,15 @@ extension WorkerPool {
                 frames[offset] = frame.left <= 1 ? nil : (frame.outputs, frame.left - 1)
                 return .success(frame.outputs[element])
             }
+            var doneItems: [Int] = []
+            let batchesRaw = rawOutputs && onRawOutputs != nil
+            func flushDone() {
+                guard !doneItems.isEmpty, let onRawOutputs, let outputSegment else { return }
+                onRawOutputs(doneItems, UnsafeRawPointer(outputSegment.base))
+                doneItems.removeAll(keepingCapacity: true)
+            }
             func record(_ item: Int, _ outcome: Result<Task.Output, TaskError>) {
+                if batchesRaw { flushDone() }
                 switch outcome {
                 case .success(let value): if !rawOutputs { decoded[item] = value }
                 case .failure(let error): failures[item] = error
@@ -122,7 +135,15 @@ extension WorkerPool {
                     table, chunkSize: { pending in chunkSize ?? Self.automaticChunkSize(tasks: pending, workers: workerCount) },
                     describeChunk: { items in "tasks \(items.first ?? 0)... (\(items.count) tasks)" },
                     job: { TaskMapJob<Task>(items: $0, inputs: inputLayout, outputs: outputSegment?.reference) },
-                    whileWaiting: reports ? { progress?(known, count) } : nil, reportsDone: reports || !rawOutputs,
+                    whileWaiting: reports ? {
+                        flushDone()
+                        progress?(known, count)
+                    } : nil,
+                    reportsDone: reports || !rawOutputs,
+                    doneInBatches: batchesRaw ? { items in
+                        doneItems.append(contentsOf: items)
+                        known += items.count
+                    } : nil,
                     settled: { item, itemRecord in
                         if itemRecord.state == .done {
                             record(item, output(of: item, itemRecord))
@@ -146,6 +167,7 @@ extension WorkerPool {
                 throw Self.namingTasks(error, table: table, inputs: inputs, task: name)
             }
             withExtendedLifetime(inputSegment) {}
+            flushDone()
             progress?(count, count)
             if let outputSegment {
                 let plain = [Task.Output](unsafeUninitializedCapacity: count) { buffer, initialized in
