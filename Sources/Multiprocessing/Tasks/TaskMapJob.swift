@@ -26,6 +26,10 @@ struct TaskMapJob<Task: ParallelTask>: WorkerJob {
     ) throws {
         let output = try context.address(of: outputs)
         let input = try job.inputs.segment.map { UnsafeRawPointer(try context.address(of: $0)) }
+        if job.inputs.kind == .raw, let input, let runner = Task.self as? any PlainDataChunkRunner.Type {
+            runner.runPlainChunk(inputs: input, outputs: output, table: table, chunk: chunk)
+            return
+        }
         let inputStride = MemoryLayout<Task.Input>.stride
         let outputStride = MemoryLayout<Task.Output>.stride
         let isRange = job.inputs.kind == .range

@@ -89,3 +89,33 @@ extension WorkerPool {
         executor.submit(task, input)
     }
 }
+
+/// A task that runs a whole chunk of plain-data inputs itself, in one loop (see ``StarTask``).
+protocol PlainDataChunkRunner {
+    /// Runs the items of `chunk`: inputs read from `inputs`, outputs written to `outputs`, by item index.
+    static func runPlainChunk(inputs: UnsafeRawPointer, outputs: UnsafeMutableRawPointer, table: ItemTableWriter, chunk: Int)
+}
+
+extension StarTask: PlainDataChunkRunner {
+    /// Reads each pair's two fields in place and calls the task: one loop, so the pair's type metadata is
+    /// looked up once per chunk instead of once per task (this code is not specialised for `Task`).
+    static func runPlainChunk(inputs: UnsafeRawPointer, outputs: UnsafeMutableRawPointer, table: ItemTableWriter, chunk: Int) {
+        typealias Pair = ArgumentPair<Task.First, Task.Second>
+        let pairStride = MemoryLayout<Pair>.stride
+        let secondOffset = MemoryLayout<Pair>.offset(of: \Pair.second) ?? 0
+        let outputStride = MemoryLayout<Task.Output>.stride
+        let layout = table.layout
+        for position in layout.positions(ofChunk: chunk) {
+            let item = layout.item(atPosition: position)
+            table.begin(item)
+            do {
+                let pair = inputs + item * pairStride
+                let output = try Task.run(pair.load(as: Task.First.self), pair.load(fromByteOffset: secondOffset, as: Task.Second.self))
+                outputs.storeBytes(of: output, toByteOffset: item * outputStride, as: Task.Output.self)
+                table.complete(item)
+            } catch {
+                table.fail(item, message: failureText(error))
+            }
+        }
+    }
+}
