@@ -37,6 +37,10 @@ UFUNCS = ["abs", "sign", "floor", "ceil", "round", "clip", "log1p", "expm1", "si
 SEED = ["seed-mean-of-means"]
 SELECTIONS = ["filter"]  # boolean masks: x[x > median], numpy as the peer
 TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
+# Map overheads per kind of item (plain-data pairs, imap_unordered with a chunk size, small and large
+# Codable items), against multiprocessing.Pool only.
+MAP_TASKS = {"starmap-overhead": 100000, "imap-unordered-overhead": 100000, "map-codable-small": 100000,
+             "map-codable-large": 2000}
 # Order statistics and sorting: at 2^27 float64 on every core, against numpy only.
 ORDER = ["median", "quantile", "sort"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
@@ -103,6 +107,8 @@ def plan(quick, cores, sizes=None):
         jobs.append(("pool-start", 1, "float64", w))
         jobs.append(("task-overhead", 5000 if quick else 20000, "float64", w))
         jobs.append(("map-overhead", 100000 if quick else 1000000, "float64", w))
+        for wl, size in MAP_TASKS.items():
+            jobs.append((wl, size, "float64", w))
     for wl in ORDER:
         jobs.append((wl, 1 << 24 if quick else 1 << 27, "float64", cores))
     for w in workers:
@@ -118,7 +124,7 @@ def systems_for(workload, workers):
         return ["mproc", "numpy"]
     if workload in ORDER:
         return ["mproc", "numpy"]
-    if workload in ("queue", "pipe"):
+    if workload in ("queue", "pipe") or workload in MAP_TASKS:
         return ["mproc", "multiprocessing"]
     if workload in TASKS:
         return ["mproc", "multiprocessing", "joblib"]
@@ -136,7 +142,7 @@ def measure(system, workload, size, dtype, workers, runs, python):
     if system == "mproc":
         return run_json([MPROC, "bench", workload, "--size", str(size), "--dtype", dtype, "--workers", str(workers),
                          "--runs", str(runs), "--json"])
-    script = TASK_PEERS if workload in TASKS else PEERS
+    script = TASK_PEERS if workload in TASKS or workload in MAP_TASKS else PEERS
     rec = run_json([python, script, system, workload, "--size", str(size), "--workers", str(workers),
                     "--runs", str(runs), "--dtype", dtype])
     if rec and rec.get("unsupported"):

@@ -7,6 +7,10 @@ SYSTEM: multiprocessing (Pool) or joblib (loky). WORKLOAD:
   pool-start     start a pool of W workers, run one map of W*4 trivial tasks, shut it down;
   task-overhead  N trivial tasks submitted one by one (apply_async / delayed calls), all results gathered;
   map-overhead   one chunked map of N trivial tasks (default chunk size).
+  starmap-overhead          starmap of operator.mul over N (i, i) pairs (default chunk size);
+  imap-unordered-overhead   imap_unordered of N trivial tasks with chunksize N / (4 * W), all consumed;
+  map-codable-small         map of str.upper over N short strings ("word<i>");
+  map-codable-large         map of sum over N lists of 1,000 floats.
 Prints one JSON record like `mproc bench --json`, plus per_task_us for the task workloads.
 """
 import argparse
@@ -17,6 +21,33 @@ import time
 
 def square(x):
     return x * x
+
+
+def upper(text):
+    return text.upper()
+
+
+def total(values):
+    return sum(values)
+
+
+MAP_WORKLOADS = ("starmap-overhead", "imap-unordered-overhead", "map-codable-small", "map-codable-large")
+
+
+def map_runner(pool, workload, workers, n):
+    """The body of one of MAP_WORKLOADS on a started multiprocessing pool."""
+    import operator
+    if workload == "starmap-overhead":
+        pairs = [(i, i) for i in range(n)]
+        return lambda: pool.starmap(operator.mul, pairs)
+    if workload == "imap-unordered-overhead":
+        chunk = max(1, -(-n // (4 * workers)))
+        return lambda: list(pool.imap_unordered(square, range(n), chunksize=chunk))
+    if workload == "map-codable-small":
+        words = ["word%d" % i for i in range(n)]
+        return lambda: pool.map(upper, words)
+    rows = [[float(i + j) for j in range(1000)] for i in range(n)]
+    return lambda: pool.map(total, rows)
 
 
 def pool_start(system, workers, n):
@@ -79,10 +110,14 @@ def make_runner(system, workload, workers, n):
         return (lambda: messages(workload, n)), lambda: None
     if workload == "pool-start":
         return (lambda: pool_start(system, workers, n)), lambda: None
+    if workload in MAP_WORKLOADS and system != "multiprocessing":
+        raise NotImplementedError
     if system == "multiprocessing":
         import multiprocessing as mp
         pool = mp.Pool(workers)
         pool.map(square, range(workers))
+        if workload in MAP_WORKLOADS:
+            return map_runner(pool, workload, workers, n), pool.terminate
         if workload == "task-overhead":
             return (lambda: [r.get() for r in [pool.apply_async(square, (i,)) for i in range(n)]]), pool.terminate
         return (lambda: pool.map(square, range(n))), pool.terminate

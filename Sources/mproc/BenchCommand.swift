@@ -77,7 +77,7 @@ struct BenchCommand: ParsableCommand {
                 ("runs_ms", "[" + ms.map { jsonNumber($0, integer: false) }.joined(separator: ",") + "]"),
             ]
             var all = fields
-            if [.taskOverhead, .mapOverhead, .queue, .pipe].contains(workload) {
+            if [.taskOverhead, .mapOverhead, .queue, .pipe].contains(workload) || workload.isMapWorkload {
                 all.append(("per_task_us", jsonNumber(median * 1000 / Double(n), integer: false)))
             }
             print("{" + all.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
@@ -98,6 +98,12 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case poolStart = "pool-start"
     case taskOverhead = "task-overhead"
     case mapOverhead = "map-overhead"
+    /// More map overheads: `starmap` of Int pairs, `imapUnordered` with a chunk size, and maps of small
+    /// (a short string) and large (1,000 doubles) Codable items.
+    case starmapOverhead = "starmap-overhead"
+    case imapUnorderedOverhead = "imap-unordered-overhead"
+    case mapCodableSmall = "map-codable-small"
+    case mapCodableLarge = "map-codable-large"
     /// Small messages between two processes: a shared-memory Queue, and a Pipe.
     case queue, pipe
     /// `x[x > 0]` on normal data: half the elements selected, compacted into a new array.
@@ -109,7 +115,8 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     /// The correctly rounded sum (Python's math.fsum as the peer); compare with `sum` in the same run.
     case fsum
 
-    var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) }
+    var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) || isMapWorkload }
+    var isMapWorkload: Bool { [.starmapOverhead, .imapUnorderedOverhead, .mapCodableSmall, .mapCodableLarge].contains(self) }
 }
 
 /// Sets up the data for a workload, then times it.
@@ -207,7 +214,8 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
         case .median: let x = try vector(); return { _ = try x.median() }
         case .quantile: let x = try vector(); return { _ = try x.quantile([0.05, 0.25, 0.5, 0.75, 0.95]) }
         case .sort: let x = try vector(); return { _ = try x.sorted() }
-        case .poolStart, .taskOverhead, .mapOverhead, .queue, .pipe:
+        case .poolStart, .taskOverhead, .mapOverhead, .queue, .pipe, .starmapOverhead, .imapUnorderedOverhead,
+            .mapCodableSmall, .mapCodableLarge:
             throw CLIError("\(workload.rawValue) is a task workload")
         case .gemm:
             let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)

@@ -41,7 +41,9 @@ final class WorkerPoolTests: XCTestCase {
     func testErrorThrownInAWorkerNamesPidAndChunk() throws {
         let pool = try WorkerPool(workers: 2)
         XCTAssertThrowsError(try pool.run(FailingJob(failingChunk: 7, signal: 0), chunks: 20)) { error in
-            guard case WorkerPoolError.chunkFailed(let pid, let chunk, _, let job, let message) = error else {
+            guard let error = error as? WorkerPoolError, error.code == .chunkFailed, let pid = error.pid, let chunk = error.chunk,
+                let job = error.job, let message = error.message
+            else {
                 return XCTFail("\(error)")
             }
             XCTAssertEqual(chunk, 7)
@@ -57,7 +59,9 @@ final class WorkerPoolTests: XCTestCase {
         let pool = try WorkerPool(workers: 2)
         let before = pool.workerPIDs
         XCTAssertThrowsError(try pool.run(FailingJob(failingChunk: 3, signal: SIGABRT), chunks: 10)) { error in
-            guard case WorkerPoolError.workerDied(let pid, let status, let chunk, _, _) = error else {
+            guard let error = error as? WorkerPoolError, error.code == .workerDied, let pid = error.pid, let status = error.status,
+                let chunk = error.chunk
+            else {
                 return XCTFail("\(error)")
             }
             XCTAssertTrue(before.contains(pid))

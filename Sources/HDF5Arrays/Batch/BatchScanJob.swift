@@ -7,18 +7,17 @@ import SharedArrays
 /// The first pass of a batch, one chunk per file: a worker opens the file (after the fork, as HDF5
 /// requires), lists and selects its datasets, computes the statistics of every selected dataset small
 /// enough to do in one piece, and leaves the rest (`deferred`) for ``BatchPieceJob`` to split across
-/// the workers. Every failure becomes a record in the file's ``ResultSlot``: a chunk never throws, so
-/// one bad file cannot stop the others. A worker that crashes inside HDF5 on a damaged file fails only
-/// that file (the parent runs the remaining files again).
+/// the workers. Every failure becomes a record in the file's item of the ``ItemTable`` (its payload):
+/// a chunk never throws, so one bad file cannot stop the others. A worker that crashes inside HDF5 on a
+/// damaged file fails only that file (the table runs the remaining files again).
 struct BatchScanJob: WorkerJob {
-    /// `[JobString]`: the window's file paths, one per chunk.
+    /// One item per file of the window; an item's payload is its encoded ``SlotRecord``s, flag 1 when one is deferred.
+    var items: ItemTableReference
+    /// `[JobString]`: the window's file paths, one per item.
     var files: SegmentReference
     /// `[JobString]`: the selector patterns.
     var patterns: SegmentReference
     var patternCount: Int
-    /// One ``ResultSlot`` of `slotBytes` per file.
-    var slots: SegmentReference
-    var slotBytes: Int
     var needs: UInt8
     /// Datasets up to this many bytes (in the compute type) are done here; larger ones are deferred.
     /// Negative: defer every numeric dataset.
@@ -31,17 +30,20 @@ struct BatchScanJob: WorkerJob {
         let paths = try context.address(of: job.files).assumingMemoryBound(to: JobString.self)
         let patternBase = try context.address(of: job.patterns).assumingMemoryBound(to: JobString.self)
         let selectors = (0..<job.patternCount).map { HDF5DatasetSelector(patternBase[$0].string) }
-        let slot = ResultSlot(base: try context.address(of: job.slots) + chunk * job.slotBytes, capacity: job.slotBytes)
-        slot.reset()
-        var scanner = FileScanner(
-            path: paths[chunk].string, selectors: selectors, needs: MomentNeeds(rawValue: job.needs),
-            smallLimit: job.smallLimit, slabBytes: job.slabBytes, limit: SizeLimit(bytes: job.maxBytes), slot: slot)
-        scanner.scan()
-        slot.state = scanner.overflowed ? .overflow : .done
+        let table = try job.items.open(in: context)
+        table.forEachItem(inChunk: chunk) { item in
+            table.begin(item)
+            var scanner = FileScanner(
+                path: paths[item].string, selectors: selectors, needs: MomentNeeds(rawValue: job.needs),
+                smallLimit: job.smallLimit, slabBytes: job.slabBytes, limit: SizeLimit(bytes: job.maxBytes))
+            scanner.scan()
+            scanner.records.bytes.withUnsafeBytes { _ = table.complete(item, payload: $0, flags: scanner.hasDeferred ? 1 : 0) }
+        }
+        table.finishChunk(chunk)
     }
 }
 
-/// Selects and reduces the datasets of one file inside a worker, writing records to a slot.
+/// Selects and reduces the datasets of one file inside a worker, collecting its records.
 struct FileScanner {
     let path: String
     let selectors: [HDF5DatasetSelector]
@@ -49,13 +51,12 @@ struct FileScanner {
     let smallLimit: Int
     let slabBytes: Int
     let limit: SizeLimit
-    let slot: ResultSlot
-    var overflowed = false
+    var records = ByteWriter()
+    var hasDeferred = false
 
     private mutating func emit(_ record: SlotRecord) {
-        guard !overflowed else { return }
-        if record.kind == .deferred { slot.hasDeferred = true }
-        if !slot.append(record) { overflowed = true }
+        if record.kind == .deferred { hasDeferred = true }
+        record.encode(into: &records)
     }
 
     mutating func scan() {

@@ -45,11 +45,13 @@ extension HDF5Batch {
                 chunk += perPiece
             }
         }
-        let layout = PieceLayout(datasets: entries.count, pieces: pieces.count, partials: partialCount)
-        let segment = try SharedMemory(byteCount: layout.byteCount)
-        let base = segment.base
-        for (i, entry) in entries.enumerated() { (layout.datasets(base) + i).initialize(to: entry) }
-        for i in 0..<partialCount { (layout.partials(base) + i).initialize(to: .empty) }
+        let datasetSegment = try SharedMemory(byteCount: max(1, entries.count) * MemoryLayout<DeferredDataset>.stride)
+        let pieceSegment = try SharedMemory(byteCount: max(1, pieces.count) * MemoryLayout<DatasetPiece>.stride)
+        let partialSegment = try SharedMemory(byteCount: max(1, partialCount) * MemoryLayout<Moments>.stride)
+        let partialBase = partialSegment.base.assumingMemoryBound(to: Moments.self)
+        for (i, entry) in entries.enumerated() { (datasetSegment.base.assumingMemoryBound(to: DeferredDataset.self) + i).initialize(to: entry) }
+        for (i, piece) in pieces.enumerated() { (pieceSegment.base.assumingMemoryBound(to: DatasetPiece.self) + i).initialize(to: piece) }
+        for i in 0..<partialCount { (partialBase + i).initialize(to: .empty) }
         // The share of its file's bytes each piece stands for, for progress.
         var piecesPerFile: [Int: Int] = [:]
         for piece in pieces { piecesPerFile[deferred[piece.dataset].file, default: 0] += 1 }
@@ -57,60 +59,33 @@ extension HDF5Batch {
             let file = deferred[piece.dataset].file
             return window[file].size / max(1, piecesPerFile[file] ?? 1)
         }
-        var pending = pieces.indices.filter { failed[pieces[$0].dataset] == nil }
-        while !pending.isEmpty {
-            for (i, p) in pending.enumerated() {
-                (layout.pieces(base) + i).initialize(to: pieces[p])
-                layout.states(base)[i] = 0
-            }
-            var runLayout = layout
-            runLayout.pieceCount = pending.count
-            let job = BatchPieceJob(
-                segment: segment.reference, layout: runLayout, needs: needs.rawValue,
-                slabBytes: slabBytes, serial: pieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue)
-            var crashed: [Int: String] = [:]
-            do {
-                try pool.run(job, chunks: pending.count, chunkTimeout: fileTimeout, describeChunk: { i in
-                    let piece = pieces[pending[i]]
-                    return "\(window[deferred[piece.dataset].file].path):\(deferred[piece.dataset].record.dataset) chunks \(piece.firstChunk)..<\(piece.endChunk)"
-                }) {
-                    var bytes = 0
-                    for i in pending.indices where layout.states(base)[i] != 0 { bytes += bytesOf(pieces[pending[i]]) }
-                    tracker.live(files: 0, bytes: bytes)
-                }
-            } catch let error as WorkerPoolError {
-                switch error {
-                case .workerDied(_, let status, let chunk, _, _):
-                    crashed[chunk] = "the worker reading the dataset died with \(status)"
-                case .chunkFailed(_, let chunk, _, _, let message):
-                    crashed[chunk] = message
-                case .timedOut(let timeout, _, let stuck):
-                    crashed.merge(Self.timeoutMessages(timeout, stuck, reading: "the dataset")) { a, _ in a }
-                default:
-                    throw error
-                }
-            }
-            var next: [Int] = []
-            var doneBytes = 0
-            for (i, p) in pending.enumerated() {
-                let dataset = pieces[p].dataset
-                switch layout.states(base)[i] {
-                case 1: doneBytes += bytesOf(pieces[p])
-                case 2:
-                    doneBytes += bytesOf(pieces[p])
-                    if failed[dataset] == nil { failed[dataset] = layout.message(base, piece: i) }
-                default:
-                    if let message = crashed[i] {
-                        if failed[dataset] == nil { failed[dataset] = message }
-                    } else {
-                        next.append(p)
-                    }
-                }
-            }
-            tracker.commit(files: 0, bytes: doneBytes)
-            tracker.live(files: 0, bytes: 0)
-            pending = next.filter { failed[pieces[$0].dataset] == nil }
-        }
+        let table = try ItemTable(count: pieces.count, arenaBytes: min(max(1, pieces.count), 1 << 14) * 512)
+        let serial = pieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue
+        try pool.runItems(
+            table, items: pieces.indices.filter { failed[pieces[$0].dataset] == nil }, chunkSize: { _ in 1 },
+            chunkTimeout: fileTimeout,
+            describeChunk: { items in
+                guard let first = items.first else { return "no piece" }
+                let piece = pieces[first]
+                return "\(window[deferred[piece.dataset].file].path):\(deferred[piece.dataset].record.dataset) chunks \(piece.firstChunk)..<\(piece.endChunk)"
+            },
+            job: { items in
+                BatchPieceJob(
+                    items: items, datasets: datasetSegment.reference, pieces: pieceSegment.reference,
+                    partials: partialSegment.reference, needs: needs.rawValue, slabBytes: slabBytes, serial: serial)
+            },
+            whileWaiting: { tracker.live(files: 0, bytes: 0) },
+            stillWanted: { failed[pieces[$0].dataset] == nil },
+            settled: { item, record in
+                let dataset = pieces[item].dataset
+                tracker.commit(files: 0, bytes: bytesOf(pieces[item]))
+                if record.state != .done, failed[dataset] == nil { failed[dataset] = table.message(of: item) }
+            },
+            lost: { item, record, cause in
+                let dataset = pieces[item].dataset
+                if failed[dataset] == nil { failed[dataset] = Self.lostMessage(cause, pid: record.pid, reading: "the dataset") }
+            })
+        tracker.live(files: 0, bytes: 0)
         let filesWithDeferred = Set(deferred.map(\.file))
         tracker.commit(files: filesWithDeferred.count, bytes: 0)
 
@@ -122,7 +97,7 @@ extension HDF5Batch {
                 return (item.file, record)
             }
             let entry = entries[d]
-            let parts = UnsafeMutableBufferPointer(start: layout.partials(base) + entry.partialBase, count: entry.plan.chunkCount)
+            let parts = UnsafeMutableBufferPointer(start: partialBase + entry.partialBase, count: entry.plan.chunkCount)
             let moments = try MomentsReduction<Double>(needs: needs).combine(consuming: parts, width: 1)[0]
             record.status = .ok
             record.message = nil
@@ -170,7 +145,7 @@ extension HDF5Batch {
 
     /// A message without the file and dataset, for errors thrown by the shared-array path.
     private static func message(_ error: any Error) -> String {
-        if case .chunkFailed(_, _, _, _, let message)? = error as? WorkerPoolError {
+        if let error = error as? WorkerPoolError, error.code == .chunkFailed, let message = error.message {
             // "FILE:/dataset: reason" from the worker: keep the reason.
             let scalars = Array(message.unicodeScalars)
             for i in 0..<max(0, scalars.count - 1) where scalars[i] == ":" && scalars[i + 1] == " " {

@@ -87,8 +87,8 @@ public struct HDF5Batch: Sendable {
         on pool: WorkerPool, output: String? = nil, resume: Bool = false,
         progress: ((HDF5BatchProgress) -> Void)? = nil
     ) throws -> HDF5BatchSummary {
-        guard !statistics.isEmpty else { throw ArrayError("HDF5Batch: no statistics asked for") }
-        guard ddof >= 0 else { throw ArrayError("HDF5Batch: ddof must be >= 0, got \(ddof)") }
+        guard !statistics.isEmpty else { throw ArrayError(.invalidArgument, operation: "HDF5Batch", input: "statistics", "no statistics asked for") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "HDF5Batch", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         let clock = ContinuousClock()
         let start = clock.now
         let format = try output.map { try HDF5BatchSummaryFile.Format(path: $0) }

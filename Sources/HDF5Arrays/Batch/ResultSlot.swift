@@ -1,58 +1,6 @@
 import SharedArrays
 
-/// A fixed-size region of a shared segment where a worker leaves its results for one file, as a header
-/// and a sequence of encoded records: plain bytes, because a worker must not allocate shared objects and
-/// the parent reads them after the job.
-///
-/// Layout: `state` (Int: 0 pending, 1 done, 2 done but out of room), `used` (Int: record bytes),
-/// `hasDeferred` (Int), then the records.
-struct ResultSlot {
-    static let headerBytes = 3 * MemoryLayout<Int>.stride
-    enum State: Int { case pending = 0, done = 1, overflow = 2 }
-
-    let base: UnsafeMutableRawPointer
-    let capacity: Int
-
-    var state: State {
-        get { State(rawValue: base.load(as: Int.self)) ?? .pending }
-        nonmutating set { base.storeBytes(of: newValue.rawValue, as: Int.self) }
-    }
-    var used: Int {
-        get { base.load(fromByteOffset: 8, as: Int.self) }
-        nonmutating set { base.storeBytes(of: newValue, toByteOffset: 8, as: Int.self) }
-    }
-    var hasDeferred: Bool {
-        get { base.load(fromByteOffset: 16, as: Int.self) != 0 }
-        nonmutating set { base.storeBytes(of: newValue ? 1 : 0, toByteOffset: 16, as: Int.self) }
-    }
-
-    func reset() {
-        state = .pending
-        used = 0
-        hasDeferred = false
-    }
-
-    /// Appends `record`; false (and nothing written) when it does not fit.
-    func append(_ record: SlotRecord) -> Bool {
-        var writer = ByteWriter()
-        record.encode(into: &writer)
-        let bytes = writer.bytes
-        guard Self.headerBytes + used + bytes.count <= capacity else { return false }
-        bytes.withUnsafeBytes { (base + Self.headerBytes + used).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        used += bytes.count
-        return true
-    }
-
-    /// The records written so far.
-    func records() -> [SlotRecord] {
-        var reader = ByteReader(base: UnsafeRawPointer(base + Self.headerBytes), count: used)
-        var result: [SlotRecord] = []
-        while !reader.isAtEnd, let record = SlotRecord(from: &reader) { result.append(record) }
-        return result
-    }
-}
-
-/// What a worker found about one selected dataset (or the file), as it travels through a ``ResultSlot``.
+/// What a worker found about one selected dataset (or the file), as it travels in its file's item payload.
 struct SlotRecord {
     enum Kind: UInt8 {
         case ok = 0, failed = 1, skipped = 2
@@ -141,6 +89,17 @@ struct ByteWriter {
         let utf8 = Array(value.utf8)
         int(utf8.count)
         bytes.append(contentsOf: utf8)
+    }
+}
+
+extension SlotRecord {
+    /// The records encoded in `bytes`, in order.
+    static func decodeAll(_ bytes: UnsafeRawBufferPointer) -> [SlotRecord] {
+        guard let base = bytes.baseAddress else { return [] }
+        var reader = ByteReader(base: base, count: bytes.count)
+        var result: [SlotRecord] = []
+        while !reader.isAtEnd, let record = SlotRecord(from: &reader) { result.append(record) }
+        return result
     }
 }
 

@@ -40,7 +40,7 @@ extension WorkerPool {
     /// deadline `timeout` from now, like Python's `timeout=` given to a whole block. A `nil` timeout
     /// runs `body` unbounded (as if the call were not there). Scopes nest: the earliest deadline wins.
     ///
-    /// On expiry the call in progress throws ``WorkerPoolError/timedOut(timeout:job:stuck:)`` after
+    /// On expiry the call in progress throws ``WorkerPoolError/Code/timedOut`` after
     /// killing and replacing the workers that had not finished; the pool stays usable.
     ///
     /// ```swift

@@ -1,5 +1,5 @@
 /// A worker that had not finished when a pool call's deadline passed: killed (SIGKILL, then reaped)
-/// and replaced by the pool. Named in ``WorkerPoolError/timedOut(timeout:job:stuck:)``.
+/// and replaced by the pool. Named in ``WorkerPoolError/Code/timedOut``.
 public struct StuckWorker: Sendable, Equatable, CustomStringConvertible {
     /// The killed worker's pid.
     public var pid: Int32

@@ -17,7 +17,7 @@ import Synchronization
 /// naming its pid, the signal and the chunk it held; the pool forks a replacement and stays usable.
 /// A call can have a deadline (``timeout``, a call's `timeout:`, or ``withTimeout(_:_:)``): when it
 /// passes, the workers that have not finished (stopped, looping, blocked) are killed and replaced, and
-/// the call throws ``WorkerPoolError/timedOut(timeout:job:stuck:)`` naming each one's pid, state and chunk.
+/// the call throws ``WorkerPoolError/Code/timedOut`` naming each one's pid, state and chunk.
 /// Workers die with the parent (`PR_SET_PDEATHSIG`) and ignore SIGINT, which the parent handles.
 ///
 /// ```swift
@@ -60,12 +60,14 @@ public final class WorkerPool: @unchecked Sendable {
     private let initializer: (@Sendable () -> Void)?
     /// How worker processes are started.
     public let startMethod: StartMethod
+    /// Shared memory kept from one map to the next (see ``MapScratch``).
+    let mapScratch = PthreadProtected(MapScratch())
     /// The executor behind ``applyAsync(_:_:)``, made on first use.
     private let asyncExecutor = PthreadProtected<Executor?>(nil)
     private let defaultTimeout: PthreadProtected<Duration?>
 
     /// How long any one call on this pool (a reduction, map, load, task map) may take before it is
-    /// stopped with ``WorkerPoolError/timedOut(timeout:job:stuck:)``; nil (the default) waits forever.
+    /// stopped with ``WorkerPoolError/Code/timedOut``; nil (the default) waits forever.
     /// A call's own `timeout:` and an enclosing ``withTimeout(_:_:)`` apply too: the earliest deadline wins.
     public var timeout: Duration? {
         get { defaultTimeout.withLock { $0 } }

@@ -19,31 +19,35 @@ extension WorkerPool {
     /// Outputs in input order as they become available (Python's `imap`): output `i` is delivered as
     /// soon as outputs `0...i` are done. A failed task's ``TaskError`` is thrown at its position, after
     /// the outputs of the inputs before it. With `timeout`, the sequence throws
-    /// ``WorkerPoolError/timedOut(timeout:job:stuck:)`` once the whole map has run that long.
+    /// ``WorkerPoolError/Code/timedOut`` once the whole map has run that long.
     public func imap<Task: ParallelTask, Inputs: Collection>(
         _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
-    ) -> AsyncThrowingStream<Task.Output, any Error> where Inputs.Element == Task.Input {
-        stream(task, over: Array(inputs), chunkSize: chunkSize, timeout: timeout, ordered: true)
+    ) -> MapOutputStream<Task.Output> where Inputs.Element == Task.Input {
+        stream(task, over: MapInputs(inputs), chunkSize: chunkSize, timeout: timeout, ordered: true)
     }
 
     /// Outputs in the order tasks finish (Python's `imap_unordered`), with each task's input index.
     /// The sequence throws the first failed task's ``TaskError``, or the timeout as ``imap(_:over:chunkSize:timeout:)``.
     public func imapUnordered<Task: ParallelTask, Inputs: Collection>(
         _ task: Task.Type, over inputs: Inputs, chunkSize: Int? = nil, timeout: Duration? = nil
-    ) -> AsyncThrowingStream<(index: Int, output: Task.Output), any Error> where Inputs.Element == Task.Input {
-        AsyncThrowingStream { continuation in
-            let values = Array(inputs)
+    ) -> MapOutputStream<(index: Int, output: Task.Output)> where Inputs.Element == Task.Input {
+        let values = MapInputs(inputs)
+        return MapOutputStream { continuation in
             startBackgroundThread { [self] in
+                let batch = OutputBatch(continuation)
                 do {
-                    _ = try mapCore(task, values: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
+                    _ = try mapOutcomes(
+                        task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: { _, _ in batch.flush() },
+                        onRawOutputs: { items, outputs in batch.addIndexed(items, readingFrom: outputs) }
+                    ) { index, outcome in
                         switch outcome {
-                        case .success(let output): continuation.yield((index, output))
-                        case .failure(let error): continuation.finish(throwing: error)
+                        case .success(let output): batch.add((index, output))
+                        case .failure(let error): batch.finish(throwing: error)
                         }
                     }
-                    continuation.finish()
+                    batch.finish(throwing: nil)
                 } catch {
-                    continuation.finish(throwing: error)
+                    batch.finish(throwing: error)
                 }
             }
         }
@@ -68,34 +72,121 @@ extension WorkerPool {
     }
 
     private func stream<Task: ParallelTask>(
-        _ task: Task.Type, over values: [Task.Input], chunkSize: Int?, timeout: Duration?, ordered: Bool
-    ) -> AsyncThrowingStream<Task.Output, any Error> {
-        AsyncThrowingStream { continuation in
+        _ task: Task.Type, over values: MapInputs<Task.Input>, chunkSize: Int?, timeout: Duration?, ordered: Bool
+    ) -> MapOutputStream<Task.Output> {
+        MapOutputStream { continuation in
             startBackgroundThread { [self] in
                 // A failure is delivered at its own position, after the outputs before it (as Python's
                 // `imap` raises only when iteration reaches the failed task).
+                let batch = OutputBatch(continuation)
                 var buffered: [Int: Result<Task.Output, TaskError>] = [:]
                 var next = 0
-                var ended = false
                 do {
-                    _ = try mapCore(task, values: values, chunkSize: chunkSize, timeout: timeout, progress: nil) { index, outcome in
+                    _ = try mapOutcomes(task, inputs: values, chunkSize: chunkSize, timeout: timeout, progress: { _, _ in batch.flush() }) {
+                        index, outcome in
                         buffered[index] = outcome
-                        while !ended, let ready = buffered.removeValue(forKey: next) {
+                        while !batch.isFinished, let ready = buffered.removeValue(forKey: next) {
                             switch ready {
-                            case .success(let output): continuation.yield(output)
-                            case .failure(let error):
-                                continuation.finish(throwing: error)
-                                ended = true
+                            case .success(let output): batch.add(output)
+                            case .failure(let error): batch.finish(throwing: error)
                             }
                             next += 1
                         }
                     }
-                    continuation.finish()
+                    batch.finish(throwing: nil)
                 } catch {
-                    continuation.finish(throwing: error)
+                    batch.finish(throwing: error)
                 }
             }
         }
+    }
+}
+
+/// The outputs of ``WorkerPool/imap(_:over:chunkSize:timeout:)`` and
+/// ``WorkerPool/imapUnordered(_:over:chunkSize:timeout:)``: an async sequence that receives outputs a
+/// batch at a time (as chunks finish) and hands them out one by one, so iterating costs a suspension per
+/// batch, not per output.
+public struct MapOutputStream<Element: Sendable>: AsyncSequence, Sendable {
+    @usableFromInline let batches: AsyncThrowingStream<[Element], any Error>
+
+    init(_ produce: (AsyncThrowingStream<[Element], any Error>.Continuation) -> Void) {
+        let (stream, continuation) = AsyncThrowingStream<[Element], any Error>.makeStream()
+        produce(continuation)
+        batches = stream
+    }
+
+    @inlinable
+    public func makeAsyncIterator() -> AsyncIterator { AsyncIterator(batches: batches.makeAsyncIterator()) }
+
+    /// Inlinable, so a caller's loop is specialised for its element type and takes each output of a
+    /// batch without a call into this module.
+    public struct AsyncIterator: AsyncIteratorProtocol {
+        @usableFromInline var batches: AsyncThrowingStream<[Element], any Error>.AsyncIterator
+        @usableFromInline var batch: [Element] = []
+        @usableFromInline var position = 0
+
+        @inlinable
+        init(batches: AsyncThrowingStream<[Element], any Error>.AsyncIterator) { self.batches = batches }
+
+        @inlinable
+        public mutating func next() async throws -> Element? {
+            while position == batch.count {
+                guard let more = try await batches.next() else { return nil }
+                batch = more
+                position = 0
+            }
+            defer { position += 1 }
+            return batch[position]
+        }
+    }
+}
+
+extension OutputBatch {
+    /// Adds `(item, output)` for each item, its plain-data output read from `outputs` (one loop, so the
+    /// element type is looked up once, not per output).
+    func addIndexed<Output>(_ items: [Int], readingFrom outputs: UnsafeRawPointer) where Element == (index: Int, output: Output) {
+        let stride = MemoryLayout<Output>.stride
+        let elements = [Element](unsafeUninitializedCapacity: items.count) { buffer, initialized in
+            guard let base = buffer.baseAddress else { return }
+            for (k, item) in items.enumerated() {
+                (base + k).initialize(to: (item, outputs.load(fromByteOffset: item * stride, as: Output.self)))
+            }
+            initialized = items.count
+        }
+        add(contentsOf: elements)
+    }
+}
+
+/// Outputs collected on a map's thread and passed to a ``MapOutputStream`` a batch at a time.
+final class OutputBatch<Element: Sendable> {
+    private let continuation: AsyncThrowingStream<[Element], any Error>.Continuation
+    private var pending: [Element] = []
+    private(set) var isFinished = false
+
+    init(_ continuation: AsyncThrowingStream<[Element], any Error>.Continuation) { self.continuation = continuation }
+
+    func add(_ element: Element) {
+        guard !isFinished else { return }
+        pending.append(element)
+    }
+
+    func add(contentsOf elements: [Element]) {
+        guard !isFinished else { return }
+        if pending.isEmpty { pending = elements } else { pending.append(contentsOf: elements) }
+    }
+
+    func flush() {
+        guard !pending.isEmpty, !isFinished else { return }
+        continuation.yield(pending)
+        pending = []
+    }
+
+    /// Delivers what is pending, then ends the sequence (with `error`, when given). Later calls do nothing.
+    func finish(throwing error: (any Error)?) {
+        guard !isFinished else { return }
+        flush()
+        isFinished = true
+        continuation.finish(throwing: error)
     }
 }
 

@@ -31,7 +31,8 @@ extension SharedArray {
             let why = Element.dtype.isFloatingPoint && !T.dtype.isFloatingPoint && !value.asDouble.isFinite
                 ? "is not a finite number" : "is outside \(T.dtype.rawValue)'s range"
             throw ArrayError(
-                "astype: element \(index) (\(value)) \(why); \(T.dtype.rawValue) cannot hold it "
+                .outOfRange, operation: "astype", input: "element",
+                "element \(index) (\(value)) \(why); \(T.dtype.rawValue) cannot hold it "
                     + "(pass unchecked: true for numpy's unchecked cast)")
         }
         return result

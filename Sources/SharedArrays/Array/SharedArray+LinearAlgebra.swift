@@ -4,7 +4,7 @@ extension SharedArray {
     /// integers; chunks combined in a fixed pairwise order (``DotReduction``).
     public func dot(_ other: SharedArray) throws -> Double {
         guard other.count == count else {
-            throw ArrayError("dot: arrays have \(count) and \(other.count) elements")
+            throw ArrayError(.shapeMismatch, operation: "dot", input: "other", "arrays have \(count) and \(other.count) elements")
         }
         let partial = try runReduction(DotReduction<Element>(), layout: .flat, plan: nil, second: OperandLocation(other.location), mask: .none)
         return partial[0].value
@@ -14,21 +14,21 @@ extension SharedArray {
     /// numpy's rules: the last bin includes its upper edge; values outside the range and NaN are ignored.
     /// Returns the counts and the `bins + 1` edges.
     public func histogram(bins: Int, range: ClosedRange<Double>? = nil) throws -> (counts: [Int], edges: [Double]) {
-        guard bins >= 1 else { throw ArrayError("histogram: bins must be at least 1, got \(bins)") }
+        guard bins >= 1 else { throw ArrayError(.invalidArgument, operation: "histogram", input: "bins", "bins must be at least 1, got \(bins)") }
         guard bins < Int.max, CheckedSize.byteCount(shape: [pool.workerCount, bins + 1], elementSize: 8) != nil else {
-            throw ArrayError("histogram: \(bins) bins are more than can be counted")
+            throw ArrayError(.tooLarge, operation: "histogram", input: "bins", "\(bins) bins are more than can be counted")
         }
         var lower = 0.0
         var upper = 1.0
         if let range {
             guard range.lowerBound.isFinite, range.upperBound.isFinite else {
-                throw ArrayError("histogram: range \(range) is not finite")
+                throw ArrayError(.invalidArgument, operation: "histogram", input: "range", "range \(range) is not finite")
             }
             (lower, upper) = (range.lowerBound, range.upperBound)
         } else if count > 0 {
             let s = try statistics([.min, .max])
             guard let lo = s[.min], let hi = s[.max], lo.isFinite, hi.isFinite else {
-                throw ArrayError("histogram: autodetected range of [\(s[.min] ?? .nan), \(s[.max] ?? .nan)] is not finite; give a range")
+                throw ArrayError(.invalidArgument, operation: "histogram", input: "range", "autodetected range of [\(s[.min] ?? .nan), \(s[.max] ?? .nan)] is not finite; give a range")
             }
             (lower, upper) = (lo, hi)
         }
@@ -43,10 +43,10 @@ extension SharedArray {
     /// single-threaded BLAS `dgemm`/`sgemm` call in a worker.
     public func matmul(_ other: SharedArray) throws -> SharedArray {
         guard rank == 2, other.rank == 2 else {
-            throw ArrayError("matmul: both arrays must be 2-D; shapes are \(shape) and \(other.shape)")
+            throw ArrayError(.invalidShape, operation: "matmul", input: "shape", "both arrays must be 2-D; shapes are \(shape) and \(other.shape)")
         }
         guard shape[1] == other.shape[0] else {
-            throw ArrayError("matmul: inner dimensions differ: \(shape) x \(other.shape)")
+            throw ArrayError(.shapeMismatch, operation: "matmul", input: "shapes", "inner dimensions differ: \(shape) x \(other.shape)")
         }
         let (m, k, n) = (shape[0], shape[1], other.shape[1])
         let result = try SharedArray(zeros: [m, n], on: pool)
@@ -57,7 +57,7 @@ extension SharedArray {
         guard plan.chunkCount > 0, n > 0 else { return result }
         // BLAS takes 32-bit dimensions: refuse here rather than trap in a worker.
         guard k <= Int(Int32.max), n <= Int(Int32.max) else {
-            throw ArrayError("matmul: \(shape) x \(other.shape) has a dimension past BLAS's limit of \(Int32.max)")
+            throw ArrayError(.tooLarge, operation: "matmul", input: "shape", "\(shape) x \(other.shape) has a dimension past BLAS's limit of \(Int32.max)")
         }
         try pool.run(
             GemmJob(a: location, b: other.location, c: result.location, k: k, n: n, plan: plan),

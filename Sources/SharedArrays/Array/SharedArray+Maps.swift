@@ -64,7 +64,7 @@ extension SharedArray {
 
     /// `[start, start + step, ...]` with `count` elements, like `np.arange`.
     public static func arange(_ count: Int, start: Double = 0, step: Double = 1, on pool: WorkerPool) throws -> SharedArray {
-        guard count >= 0 else { throw ArrayError("arange: count must be >= 0, got \(count)") }
+        guard count >= 0 else { throw ArrayError(.invalidArgument, operation: "arange", input: "count", "count must be >= 0, got \(count)") }
         let result = try SharedArray(uninitialized: [count], on: pool)
         try result.runMap(.arange(start: start, step: step), source: nil, second: nil, into: result)
         return result

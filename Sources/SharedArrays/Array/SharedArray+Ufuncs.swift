@@ -22,13 +22,13 @@ extension SharedArray {
         guard !Element.dtype.isFloatingPoint, exponent.shape == shape else { return }
         let first = try exponent.reduce(FirstNegativeReduction<Element>())[0]
         if first != Int.max {
-            throw ArrayError("power: integers to negative integer powers are not allowed (exponent \(exponent[first]) at index \(first))")
+            throw ArrayError(.outOfRange, operation: "power", input: "exponent", "integers to negative integer powers are not allowed (exponent \(exponent[first]) at index \(first))")
         }
     }
 
     /// The same check for a scalar exponent of ``UnaryOp/power(_:)``.
     func checkIntegerExponent(_ op: UnaryOp) throws {
         guard !Element.dtype.isFloatingPoint, case .power(let p) = op, let k = integralValue(p), k < 0 else { return }
-        throw ArrayError("power: integers to negative integer powers are not allowed (exponent \(p))")
+        throw ArrayError(.outOfRange, operation: "power", input: "exponent", "integers to negative integer powers are not allowed (exponent \(p))")
     }
 }

@@ -53,7 +53,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
         let shape = shape ?? [values.count]
         let bytes = try Self.validate(shape: shape)
         guard bytes / MemoryLayout<Element>.stride == values.count else {
-            throw ArrayError("SharedArray: shape \(shape) needs \(bytes / MemoryLayout<Element>.stride) values, got \(values.count)")
+            throw ArrayError(.invalidShape, operation: "SharedArray", input: "shape", "shape \(shape) needs \(bytes / MemoryLayout<Element>.stride) values, got \(values.count)")
         }
         try self.init(uninitialized: shape, on: pool)
         values.withUnsafeBytes { storage.memory.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
@@ -71,12 +71,13 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     @discardableResult
     static func validate(shape: [Int]) throws -> Int {
         guard shape.count == 1 || shape.count == 2 else {
-            throw ArrayError("SharedArray: shape \(shape) has \(shape.count) dimensions; 1 or 2 are supported")
+            throw ArrayError(.invalidShape, operation: "SharedArray", input: "shape", "shape \(shape) has \(shape.count) dimensions; 1 or 2 are supported")
         }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw ArrayError("SharedArray: negative dimension in shape \(shape)") }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw ArrayError(.invalidShape, operation: "SharedArray", input: "shape", "negative dimension in shape \(shape)") }
         guard let bytes = CheckedSize.byteCount(shape: shape, elementSize: MemoryLayout<Element>.stride) else {
             throw ArrayError(
-                "SharedArray: shape \(shape) of \(Element.dtype.rawValue) is "
+                .tooLarge, operation: "SharedArray", input: "shape", shapes: [shape],
+                "shape \(shape) of \(Element.dtype.rawValue) is "
                     + "\(CheckedSize.describeBytes(shape: shape, elementSize: MemoryLayout<Element>.stride)), more than can be addressed")
         }
         return bytes
@@ -122,7 +123,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
 
     /// Calls `body` with the contiguous elements. Throws for a strided view.
     public func withUnsafeBufferPointer<R>(_ body: (UnsafeBufferPointer<Element>) throws -> R) throws -> R {
-        guard isContiguous else { throw ArrayError("withUnsafeBufferPointer: the array is a strided view; copy() it first") }
+        guard isContiguous else { throw ArrayError(.notContiguous, operation: "withUnsafeBufferPointer", input: "array", "the array is a strided view; copy() it first") }
         return try body(UnsafeBufferPointer(start: elementPointer, count: count))
     }
 

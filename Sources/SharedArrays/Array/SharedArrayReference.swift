@@ -50,7 +50,8 @@ public struct SharedArrayReference<Element: SharedElement>: Codable, Sendable, E
         guard shape.count == 1 || shape.count == 2, elementOffset >= 0, let elements, let bytes,
               bytes <= segment.byteCount else {
             throw ArrayError(
-                "SharedArrayReference: shape \(shape) at element offset \(elementOffset) does not fit the \(segment.byteCount)-byte segment")
+                .invalidShape, operation: "SharedArrayReference", input: "shape", shapes: [shape],
+                "shape \(shape) at element offset \(elementOffset) does not fit the \(segment.byteCount)-byte segment")
         }
         let base = try segment.mappedAddress().assumingMemoryBound(to: Element.self)
         return UnsafeMutableBufferPointer(start: base + elementOffset, count: elements)
@@ -61,7 +62,7 @@ extension SharedArray {
     /// A Codable handle to these elements for a ``ParallelTask``'s input (see ``SharedArrayReference``).
     /// Throws for a strided view: ``copy()`` it first.
     public func reference() throws -> SharedArrayReference<Element> {
-        guard isContiguous else { throw ArrayError("reference: the array is a strided view; copy() it first") }
+        guard isContiguous else { throw ArrayError(.notContiguous, operation: "reference", input: "array", "the array is a strided view; copy() it first") }
         return SharedArrayReference(segment: segmentReference, elementOffset: offset, shape: shape)
     }
 }

@@ -42,7 +42,7 @@ public struct SizeLimit: Sendable, Equatable, CustomStringConvertible {
     /// and `2^33` also work). Throws for anything else, or a size past `Int.max`.
     public init(parsing text: String) throws {
         guard let bytes = CheckedSize.parse(text) else {
-            throw ArrayError("'\(text)' is not a size: give bytes up to \(Int.max), optionally with K, M, G, T, P or E (powers of 1024), e.g. 512M or 8G")
+            throw ArrayError(.invalidArgument, operation: nil, input: "size", "'\(text)' is not a size: give bytes up to \(Int.max), optionally with K, M, G, T, P or E (powers of 1024), e.g. 512M or 8G")
         }
         self.init(bytes: bytes)
     }

@@ -19,7 +19,7 @@ public struct StridedPartition<Element: SharedElement>: Sendable {
 
     /// Part `i`, `data[i::k]`, as a strided view.
     public func part(_ i: Int) throws -> SharedArray<Element> {
-        guard i >= 0, i < parts else { throw ArrayError("part: index \(i) is outside 0..<\(parts)") }
+        guard i >= 0, i < parts else { throw ArrayError(.outOfRange, operation: "part", input: "index", "index \(i) is outside 0..<\(parts)") }
         return try base.strided(from: i, by: parts)
     }
 

@@ -14,7 +14,7 @@ extension SharedArray {
     /// let c = try table.cov()          // [[Double]], columns x columns
     /// ```
     public func cov(ddof: Int = 1, timeout: Duration? = nil) throws -> [[Double]] {
-        guard ddof >= 0 else { throw ArrayError("cov: ddof must be >= 0, got \(ddof)") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "cov", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         let (n, _, comoments) = try columnComoments(timeout: timeout)
         let divisor = Double(Swift.max(n - ddof, 0))
         return comoments.map { row in row.map { $0 / divisor } }
@@ -38,7 +38,7 @@ extension SharedArray {
     /// `np.corrcoef(x, y)[0, 1]`, from co-moments merged across chunks as ``cov(ddof:timeout:)``.
     public func corrcoef(_ other: SharedArray, timeout: Duration? = nil) throws -> Double {
         guard other.count == count else {
-            throw ArrayError("corrcoef: the arrays have \(count) and \(other.count) elements; they must match")
+            throw ArrayError(.shapeMismatch, operation: "corrcoef", input: "other", "the arrays have \(count) and \(other.count) elements; they must match")
         }
         let x = isContiguous ? flattened() : try copy().flattened()
         let y = other.isContiguous ? other.flattened() : try other.copy().flattened()
@@ -55,8 +55,8 @@ extension SharedArray {
     func columnComoments(timeout: Duration?) throws -> (rows: Int, means: [Double], comoments: [[Double]]) {
         let columns = rank == 2 ? shape[1] : 1
         let rows = rank == 2 ? shape[0] : count
-        guard columns >= 1 else { throw ArrayError("cov: the table has no columns (shape \(shape))") }
-        guard columns <= 4096 else { throw ArrayError("cov: \(columns) columns; at most 4096 are supported") }
+        guard columns >= 1 else { throw ArrayError(.invalidShape, operation: "cov", input: "shape", "the table has no columns (shape \(shape))") }
+        guard columns <= 4096 else { throw ArrayError(.tooLarge, operation: "cov", "\(columns) columns; at most 4096 are supported") }
         let table = isContiguous ? flattened() : try copy().flattened()
         guard rows > 0 else {
             return (0, Array(repeating: .nan, count: columns), Array(repeating: Array(repeating: 0, count: columns), count: columns))

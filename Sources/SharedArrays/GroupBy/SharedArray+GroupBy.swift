@@ -23,12 +23,12 @@ extension SharedArray {
         timeout: Duration? = nil
     ) throws -> GroupedStatistics {
         guard Key.dtype == .int64 || Key.dtype == .int32 else {
-            throw ArrayError("groupBy: keys must be int64 or int32, not \(Key.dtype.rawValue)")
+            throw ArrayError(.unsupportedType, operation: "groupBy", input: "keys", "keys must be int64 or int32, not \(Key.dtype.rawValue)")
         }
         guard keys.count == count else {
-            throw ArrayError("groupBy: the keys have \(keys.count) elements and the values \(count); they must match")
+            throw ArrayError(.shapeMismatch, operation: "groupBy", input: "keys", "the keys have \(keys.count) elements and the values \(count); they must match")
         }
-        guard ddof >= 0 else { throw ArrayError("groupBy: ddof must be >= 0, got \(ddof)") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "groupBy", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         return try WorkerPool.withTimeout(timeout) {
             let keys = keys.isContiguous ? keys.flattened() : try keys.copy().flattened()
             let values = isContiguous ? flattened() : try copy().flattened()
@@ -103,7 +103,8 @@ extension SharedArray {
         let perChunk = CheckedSize.product(groups, MemoryLayout<GroupPartial>.stride + 24) ?? Int.max
         if let available = SharedMemory.availableMemory(), perChunk > available / 4 {
             throw ArrayError(
-                "groupBy: \(groups) groups need \(perChunk >> 20) MiB of partials per chunk, more than a quarter of the "
+                .tooLarge, operation: "groupBy", input: "keys",
+                "\(groups) groups need \(perChunk >> 20) MiB of partials per chunk, more than a quarter of the "
                     + "\(available >> 20) MiB of memory available")
         }
         let standard = ChunkPlan(count: count, elementSize: 8)

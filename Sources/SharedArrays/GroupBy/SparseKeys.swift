@@ -68,7 +68,7 @@ extension SharedArray {
     /// The distinct values of this (int64 or int32, contiguous) array, ascending: per chunk in the workers,
     /// merged in the parent.
     func distinctKeys(plan: ChunkPlan) throws -> [Int64] {
-        guard let bytes = CheckedSize.product(Swift.max(count, 1), 8) else { throw ArrayError("groupBy: too many keys") }
+        guard let bytes = CheckedSize.product(Swift.max(count, 1), 8) else { throw ArrayError(.tooLarge, operation: "groupBy", input: "keys", "too many keys") }
         return try ScratchSpace.with(bytes: bytes) { output in
             try ScratchSpace.with(bytes: Swift.max(plan.chunkCount, 1) * 8) { counts in
                 try pool.run(

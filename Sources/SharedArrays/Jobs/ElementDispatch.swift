@@ -14,7 +14,7 @@ extension DType {
         case .float32: return try visitor.visit(Float.self)
         case .int64: return try visitor.visit(Int64.self)
         case .int32: return try visitor.visit(Int32.self)
-        case .int16, .uint8: throw ArrayError("\(rawValue) is an input type only; load it as another element type")
+        case .int16, .uint8: throw ArrayError(.unsupportedType, operation: nil, input: "dtype", "\(rawValue) is an input type only; load it as another element type")
         }
     }
 }

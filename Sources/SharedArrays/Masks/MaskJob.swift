@@ -25,7 +25,7 @@ struct MaskJob: WorkerJob {
             case .float32: compareFloats(a.assumingMemoryBound(to: Float.self), stride: sa, count: n, comparison, scalar, into: out)
             case .int64: compareIntegers(a.assumingMemoryBound(to: Int64.self), stride: sa, count: n, comparison, scalar, into: out)
             case .int32: compareIntegers(a.assumingMemoryBound(to: Int32.self), stride: sa, count: n, comparison, scalar, into: out)
-            case .int16, .uint8: throw ArrayError("mask: \(job.source.dtype.rawValue) is not an array element type")
+            case .int16, .uint8: throw ArrayError(.unsupportedType, operation: "mask", input: "dtype", "\(job.source.dtype.rawValue) is not an array element type")
             }
         case .compareArray(let comparison):
             switch job.source.dtype {
@@ -41,7 +41,7 @@ struct MaskJob: WorkerJob {
             case .int32:
                 compareArrays(a.assumingMemoryBound(to: Int32.self), stride: sa, b.assumingMemoryBound(to: Int32.self), stride: sb,
                               count: n, comparison, into: out)
-            case .int16, .uint8: throw ArrayError("mask: \(job.source.dtype.rawValue) is not an array element type")
+            case .int16, .uint8: throw ArrayError(.unsupportedType, operation: "mask", input: "dtype", "\(job.source.dtype.rawValue) is not an array element type")
             }
         case .isNaN, .isFinite:
             let finite = if case .isFinite = job.operation { true } else { false }

@@ -31,7 +31,7 @@ struct SelectJob: WorkerJob {
         case 4:
             select(UInt32.self, flags, job.a, a, job.b, b, first: range.lowerBound, count: range.count, into: out)
         default:
-            throw ArrayError("where: \(job.elementBytes)-byte elements are not an array element type")
+            throw ArrayError(.unsupportedType, operation: "where", input: "dtype", "\(job.elementBytes)-byte elements are not an array element type")
         }
     }
 

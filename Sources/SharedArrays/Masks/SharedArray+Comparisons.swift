@@ -19,7 +19,7 @@ extension SharedArray {
     /// A mask of `self[i] ⋚ other[i]`; the shapes must match.
     public func compare(_ comparison: Comparison, _ other: SharedArray) throws -> SharedMask {
         guard other.shape == shape else { throw ArrayError.shapeMismatch("compare \(comparison.rawValue)", shape, other.shape) }
-        guard other.pool === pool else { throw ArrayError("compare \(comparison.rawValue): the arrays belong to different pools") }
+        guard other.pool === pool else { throw ArrayError(.differentPools, operation: "compare \(comparison.rawValue)", input: "arrays", "the arrays belong to different pools") }
         return try SharedMask.build(
             shape: shape, on: pool, elementSize: MemoryLayout<Element>.stride, operation: .compareArray(comparison),
             source: location, second: other.location)

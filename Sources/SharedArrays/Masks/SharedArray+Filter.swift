@@ -11,11 +11,12 @@ extension SharedArray {
     /// let hot = try table.filter(try table.flattened().strided(from: 3, by: table.shape[1]) > 10)
     /// ```
     public func filter(_ mask: SharedMask, timeout: Duration? = nil) throws -> SharedArray {
-        guard mask.pool === pool else { throw ArrayError("filter: the mask and the array belong to different pools") }
+        guard mask.pool === pool else { throw ArrayError(.differentPools, operation: "filter", input: "mask", "the mask and the array belong to different pools") }
         let selectsRows = rank == 2 && mask.shape == [shape[0]]
         guard mask.shape == shape || selectsRows else {
             throw ArrayError(
-                "filter: the mask has shape \(mask.shape) but the array has shape \(shape)"
+                .shapeMismatch, operation: "filter", input: "mask", shapes: [mask.shape, shape],
+                "the mask has shape \(mask.shape) but the array has shape \(shape)"
                     + (rank == 2 ? " (a mask selects elements of the same shape, or rows with shape [\(shape[0])])" : ""))
         }
         let elementSize = MemoryLayout<Element>.stride

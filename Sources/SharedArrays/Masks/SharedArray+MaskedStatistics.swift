@@ -13,7 +13,7 @@ extension SharedArray {
     public func statistics(
         _ statistics: [Statistic] = Statistic.summary, where mask: SharedMask, ddof: Int = 0, timeout: Duration? = nil
     ) throws -> Statistics {
-        guard ddof >= 0 else { throw ArrayError("statistics: ddof must be >= 0, got \(ddof)") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         try mask.check(selects: shape, on: pool, "statistics(where:)")
         let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
         let m: Moments
@@ -26,7 +26,7 @@ extension SharedArray {
         }
         let selected = m.count + m.nanCount
         if selected == 0, let undefined = statistics.first(where: \.isUndefinedWhenEmpty) {
-            throw ArrayError("statistics(where:): \(undefined.rawValue) of an empty selection is undefined (the mask selects no element)")
+            throw ArrayError(.invalidArgument, operation: "statistics(where:)", input: "mask", "\(undefined.rawValue) of an empty selection is undefined (the mask selects no element)")
         }
         let isInteger = !Element.dtype.isFloatingPoint
         return Statistics(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: selected)

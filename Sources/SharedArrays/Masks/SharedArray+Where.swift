@@ -42,8 +42,8 @@ extension SharedArray {
     }
 
     private func check(operandOf mask: SharedMask) throws {
-        guard shape == mask.shape else { throw ArrayError("where: the mask has shape \(mask.shape) but an operand has shape \(shape)") }
-        guard pool === mask.pool else { throw ArrayError("where: the mask and the operands belong to different pools") }
+        guard shape == mask.shape else { throw ArrayError(.shapeMismatch, operation: "where", input: "mask", "the mask has shape \(mask.shape) but an operand has shape \(shape)") }
+        guard pool === mask.pool else { throw ArrayError(.differentPools, operation: "where", input: "mask", "the mask and the operands belong to different pools") }
     }
 
     private var selectOperand: SelectOperand { SelectOperand(array: OperandLocation(location), scalarBits: 0) }

@@ -28,7 +28,7 @@ public final class SharedMask: @unchecked Sendable {
         let shape = shape ?? [values.count]
         try self.init(uninitialized: shape, on: pool)
         guard count == values.count else {
-            throw ArrayError("SharedMask: shape \(shape) needs \(count) values, got \(values.count)")
+            throw ArrayError(.invalidShape, operation: "SharedMask", input: "shape", "shape \(shape) needs \(count) values, got \(values.count)")
         }
         let bytes = storage.memory.base.assumingMemoryBound(to: UInt8.self)
         for (i, v) in values.enumerated() { bytes[i] = v ? 1 : 0 }
@@ -37,11 +37,11 @@ public final class SharedMask: @unchecked Sendable {
     /// A mask whose bytes the caller (a job) writes entirely.
     init(uninitialized shape: [Int], on pool: WorkerPool) throws {
         guard shape.count == 1 || shape.count == 2 else {
-            throw ArrayError("SharedMask: shape \(shape) has \(shape.count) dimensions; 1 or 2 are supported")
+            throw ArrayError(.invalidShape, operation: "SharedMask", input: "shape", "shape \(shape) has \(shape.count) dimensions; 1 or 2 are supported")
         }
-        guard shape.allSatisfy({ $0 >= 0 }) else { throw ArrayError("SharedMask: negative dimension in shape \(shape)") }
+        guard shape.allSatisfy({ $0 >= 0 }) else { throw ArrayError(.invalidShape, operation: "SharedMask", input: "shape", "negative dimension in shape \(shape)") }
         guard let bytes = CheckedSize.byteCount(shape: shape, elementSize: 1) else {
-            throw ArrayError("SharedMask: shape \(shape) has more elements than can be addressed")
+            throw ArrayError(.tooLarge, operation: "SharedMask", input: "shape", "shape \(shape) has more elements than can be addressed")
         }
         self.shape = shape
         self.pool = pool
@@ -80,7 +80,7 @@ public final class SharedMask: @unchecked Sendable {
     private func combined(_ operation: MaskOperation, _ other: SharedMask?) throws -> SharedMask {
         if let other {
             guard other.shape == shape else { throw ArrayError.shapeMismatch("mask \(operation)", shape, other.shape) }
-            guard other.pool === pool else { throw ArrayError("mask \(operation): the masks belong to different pools") }
+            guard other.pool === pool else { throw ArrayError(.differentPools, operation: "mask \(operation)", input: "mask", "the masks belong to different pools") }
         }
         return try SharedMask.build(
             shape: shape, on: pool, elementSize: 1, operation: operation, source: location, second: (other ?? self).location)
@@ -120,8 +120,8 @@ public final class SharedMask: @unchecked Sendable {
     /// Throws unless this mask can select the elements of an array of `shape` on `pool`.
     func check(selects shape: [Int], on pool: WorkerPool, _ operation: String) throws {
         guard self.shape == shape else {
-            throw ArrayError("\(operation): the mask has shape \(self.shape) but the array has shape \(shape)")
+            throw ArrayError(.shapeMismatch, operation: "\(operation)", input: "mask", "the mask has shape \(self.shape) but the array has shape \(shape)")
         }
-        guard self.pool === pool else { throw ArrayError("\(operation): the mask and the array belong to different pools") }
+        guard self.pool === pool else { throw ArrayError(.differentPools, operation: "\(operation)", input: "mask", "the mask and the array belong to different pools") }
     }
 }

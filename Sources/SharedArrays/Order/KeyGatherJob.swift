@@ -30,12 +30,12 @@ struct KeyGatherJob: WorkerJob {
         case .float32: found = gatherKeyDigits(SelectionKey<Float32Key>.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
         case .int64: found = gatherKeyDigits(SelectionKey<Int64Key>.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
         case .int32: found = gatherKeyDigits(SelectionKey<Int32Key>.self, source, n, job.prefixBits, job.prefix, layout.bitmap, local)
-        case .int16, .uint8: throw ArrayError("order statistics: \(job.source.dtype) is not an array element type")
+        case .int16, .uint8: throw ArrayError(.unsupportedType, operation: "order statistics", input: "dtype", "\(job.source.dtype) is not an array element type")
         }
         guard found > 0 else { return }
         let start = layout.cursor.pointee.add(found, ordering: .relaxed).oldValue
         guard start + found <= job.capacity else {
-            throw ArrayError("order statistics: chunk \(chunk) gathered more keys than its histogram counted")
+            throw ArrayError(.internalInconsistency, operation: "order statistics", "chunk \(chunk) gathered more keys than its histogram counted")
         }
         (layout.keys + start).update(from: local, count: found)
     }

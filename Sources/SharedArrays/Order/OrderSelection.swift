@@ -81,7 +81,7 @@ extension SharedArray {
             let digitKeys = perDigit[d] ?? []
             for w in byDigit[d] ?? [] {
                 guard w.rank < digitKeys.count else {
-                    throw ArrayError("order statistics: the gather pass found \(digitKeys.count) keys where the histogram counted more")
+                    throw ArrayError(.internalInconsistency, operation: "order statistics", "the gather pass found \(digitKeys.count) keys where the histogram counted more")
                 }
                 results[w.slot] = radixSelect(digitKeys, resolvedBits: childBits, rank: w.rank)
             }
@@ -92,7 +92,7 @@ extension SharedArray {
     /// particular order.
     private func gatherKeys(prefixBits: Int, prefix: UInt64, digits: [Int], capacity: Int) throws -> [UInt64] {
         guard let bytes = KeyGatherBuffer.bytes(capacity: capacity) else {
-            throw ArrayError("order statistics: \(capacity) keys are more than can be addressed")
+            throw ArrayError(.tooLarge, operation: "order statistics", input: "keys", "\(capacity) keys are more than can be addressed")
         }
         return try ScratchSpace.with(bytes: bytes) { scratch in
             let buffer = KeyGatherBuffer(base: scratch.base)
@@ -105,7 +105,7 @@ extension SharedArray {
             try pool.run(job, chunks: plan.chunkCount, describeChunk: describe(plan))
             let found = buffer.cursor.pointee.load(ordering: .relaxed)
             guard found == capacity else {
-                throw ArrayError("order statistics: the gather pass found \(found) keys where the histogram counted \(capacity)")
+                throw ArrayError(.internalInconsistency, operation: "order statistics", "the gather pass found \(found) keys where the histogram counted \(capacity)")
             }
             return Array(UnsafeBufferPointer(start: buffer.keys, count: found))
         }

@@ -44,7 +44,7 @@ extension SharedArray {
         case .quantile(let q), .nanquantile(let q):
             return (.quantiles(try checkedQuantiles([q], "quantile"), method, scalarQ: true), s.skipsNaN)
         case .percentile(let p), .nanpercentile(let p):
-            guard p / 100 >= 0 && p / 100 <= 1 else { throw ArrayError("percentile: p must be in [0, 100], got \(p)") }
+            guard p / 100 >= 0 && p / 100 <= 1 else { throw ArrayError(.invalidArgument, operation: "percentile", input: "p", "p must be in [0, 100], got \(p)") }
             return (.quantiles([p / 100], method, scalarQ: true), s.skipsNaN)
         }
     }

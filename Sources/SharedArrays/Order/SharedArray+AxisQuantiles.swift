@@ -49,12 +49,12 @@ extension SharedArray {
     func axisOrderStatistics(
         _ request: OrderRequest, axis: Int, skipNaN: Bool, name: String, timeout: Duration?
     ) throws -> [[Double]] {
-        guard rank == 2 else { throw ArrayError("\(name): axis \(axis) needs a 2-D array; this one has shape \(shape)") }
-        guard axis == 0 || axis == 1 else { throw ArrayError("\(name): axis must be 0 or 1, got \(axis)") }
+        guard rank == 2 else { throw ArrayError(.invalidShape, operation: "\(name)", input: "shape", "axis \(axis) needs a 2-D array; this one has shape \(shape)") }
+        guard axis == 0 || axis == 1 else { throw ArrayError(.invalidArgument, operation: "\(name)", input: "axis", "axis must be 0 or 1, got \(axis)") }
         let (rows, columns) = (shape[0], shape[1])
         let length = axis == 0 ? rows : columns
         let lines = axis == 0 ? columns : rows
-        guard length > 0 else { throw ArrayError("\(name): the arrays along axis \(axis) are empty (shape \(shape))") }
+        guard length > 0 else { throw ArrayError(.invalidArgument, operation: "\(name)", input: "array", "the arrays along axis \(axis) are empty (shape \(shape))") }
         return try WorkerPool.withTimeout(timeout) {
             if length >= Self.longRow {
                 // Few, long lines: each by the whole-array passes (a column is copied first).
@@ -96,9 +96,9 @@ extension SharedArray {
     }
 
     func checkedQuantiles(_ q: [Double], _ name: String) throws -> [Double] {
-        guard !q.isEmpty else { throw ArrayError("\(name): no quantile given") }
+        guard !q.isEmpty else { throw ArrayError(.invalidArgument, operation: "\(name)", input: "q", "no quantile given") }
         for x in q where !(x >= 0 && x <= 1) {
-            throw ArrayError("\(name): q must be in [0, 1], got \(x)")
+            throw ArrayError(.invalidArgument, operation: "\(name)", input: "q", "q must be in [0, 1], got \(x)")
         }
         return q
     }

@@ -74,11 +74,11 @@ extension SharedArray {
     // MARK: - The shared core
 
     private func checkedPercent(_ p: [Double], _ name: String) throws -> [Double] {
-        guard !p.isEmpty else { throw ArrayError("\(name): no percentile given") }
+        guard !p.isEmpty else { throw ArrayError(.invalidArgument, operation: "\(name)", input: "p", "no percentile given") }
         // numpy divides first (`np.true_divide(q, 100)`), then checks the quantile.
         let q = p.map { $0 / 100 }
         for (x, y) in zip(p, q) where !(y >= 0 && y <= 1) {
-            throw ArrayError("\(name): p must be in [0, 100], got \(x)")
+            throw ArrayError(.invalidArgument, operation: "\(name)", input: "p", "p must be in [0, 100], got \(x)")
         }
         return q
     }
@@ -91,7 +91,7 @@ extension SharedArray {
     /// Several requests on one set of passes: NaNs sort last, so the `nan` variants and the others pick
     /// their ranks from the same order.
     func orderStatistics(_ requests: [(OrderRequest, skipNaN: Bool)], name: String, timeout: Duration?) throws -> [[Double]] {
-        guard count > 0 else { throw ArrayError("\(name): the array is empty") }
+        guard count > 0 else { throw ArrayError(.invalidArgument, operation: "\(name)", input: "array", "the array is empty") }
         return try WorkerPool.withTimeout(timeout) {
             let source = isContiguous ? self : try copy()
             let root = try source.keyHistogram(prefixBits: 0, prefix: 0)

@@ -26,7 +26,7 @@ extension SharedArray {
         try WorkerPool.withTimeout(timeout) {
             let out = try SharedArray<Int64>(uninitialized: [count], on: pool)
             guard count > 0 else { return out }
-            guard let keyBytes = CheckedSize.product(count, 8) else { throw ArrayError("argsort: \(count) keys are more than can be addressed") }
+            guard let keyBytes = CheckedSize.product(count, 8) else { throw ArrayError(.tooLarge, operation: "argsort", input: "keys", "\(count) keys are more than can be addressed") }
             let keys = try SharedMemory(byteCount: keyBytes)
             try sortPasses(kind: .rank, into: keys, byteOffset: 0, argsortOutput: out.storage.memory)
             return out
@@ -44,7 +44,7 @@ extension SharedArray {
         let (table, starts) = SortWorkspace.buckets(counts: root, target: SortWorkspace.targetBucketSize(count: count))
         let plan = ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride, targetBytes: 2 << 20)
         let layout = SortWorkspace(buckets: starts.count - 1, chunks: plan.chunkCount)
-        guard let bytes = layout.byteCount else { throw ArrayError("sort: \(layout.buckets) buckets of \(plan.chunkCount) chunks are too many") }
+        guard let bytes = layout.byteCount else { throw ArrayError(.tooLarge, operation: "sort", "\(layout.buckets) buckets of \(plan.chunkCount) chunks are too many") }
         try ScratchSpace.with(bytes: bytes) { workspace in
             let base = workspace.base
             table.withUnsafeBufferPointer { layout.table(base).update(from: $0.baseAddress!, count: $0.count) }

@@ -28,7 +28,7 @@ struct SortCountJob: WorkerJob {
         case (.int32, .selection): countBuckets(SelectionKey<Int32Key>.self, source, n, table, row)
         case (.int32, .value): countBuckets(ValueKey<Int32Key>.self, source, n, table, row)
         case (.int32, .rank): countBuckets(RankKey<Int32Key>.self, source, n, table, row)
-        case (.int16, _), (.uint8, _): throw ArrayError("sort: \(job.source.dtype.rawValue) is not an array element type")
+        case (.int16, _), (.uint8, _): throw ArrayError(.unsupportedType, operation: "sort", input: "dtype", "\(job.source.dtype.rawValue) is not an array element type")
         }
     }
 }
@@ -80,7 +80,7 @@ struct SortScatterJob: WorkerJob {
         case (.int32, .selection): scatterBuckets(SelectionKey<Int32Key>.self, source, first, n, table, positions, target, indices)
         case (.int32, .value): scatterBuckets(ValueKey<Int32Key>.self, source, first, n, table, positions, target, indices)
         case (.int32, .rank): scatterBuckets(RankKey<Int32Key>.self, source, first, n, table, positions, target, indices)
-        case (.int16, _), (.uint8, _): throw ArrayError("sort: \(job.source.dtype.rawValue) is not an array element type")
+        case (.int16, _), (.uint8, _): throw ArrayError(.unsupportedType, operation: "sort", input: "dtype", "\(job.source.dtype.rawValue) is not an array element type")
         }
     }
 }
@@ -154,7 +154,7 @@ struct BucketSortJob: WorkerJob {
         case .float32: sortElements(Float32Key.self, target, start, n, keys, spare)
         case .int64: sortElements(Int64Key.self, target, start, n, keys, spare)
         case .int32: sortElements(Int32Key.self, target, start, n, keys, spare)
-        case .int16, .uint8: throw ArrayError("sort: \(job.dtype.rawValue) is not an array element type")
+        case .int16, .uint8: throw ArrayError(.unsupportedType, operation: "sort", input: "dtype", "\(job.dtype.rawValue) is not an array element type")
         }
     }
 }

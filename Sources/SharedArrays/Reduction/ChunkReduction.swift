@@ -98,7 +98,7 @@ extension ChunkReduction {
     /// segment): the merges overwrite `partials`, whose contents are unspecified afterwards.
     public func combine(consuming partials: UnsafeMutableBufferPointer<Slot>, width: Int) throws -> [Slot] {
         guard slotCount >= 1, width >= 1, width % slotCount == 0, partials.count % width == 0 else {
-            throw ArrayError("combine: \(partials.count) slots are not runs of \(width) slots (a multiple of the \(slotCount) per partial)")
+            throw ArrayError(.internalInconsistency, operation: "combine", "\(partials.count) slots are not runs of \(width) slots (a multiple of the \(slotCount) per partial)")
         }
         guard let base = partials.baseAddress, !partials.isEmpty else { return Array(repeating: identity, count: width) }
         combinePairwise(base, parts: partials.count / width, width: width, self)

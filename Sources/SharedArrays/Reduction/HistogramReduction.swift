@@ -13,9 +13,9 @@ public struct HistogramReduction<Element: SharedElement>: ChunkReduction {
     public let bins: Int
 
     public init(lower: Double, upper: Double, bins: Int) throws {
-        guard bins >= 1 else { throw ArrayError("histogram: bins must be at least 1, got \(bins)") }
+        guard bins >= 1 else { throw ArrayError(.invalidArgument, operation: "histogram", input: "bins", "bins must be at least 1, got \(bins)") }
         guard lower.isFinite, upper.isFinite, lower <= upper else {
-            throw ArrayError("histogram: range [\(lower), \(upper)] must be finite and ordered")
+            throw ArrayError(.invalidArgument, operation: "histogram", input: "range", "range [\(lower), \(upper)] must be finite and ordered")
         }
         self.lower = lower
         self.upper = upper

@@ -49,7 +49,7 @@ extension WorkerPool {
         _ body: (_ offsets: SegmentReference, _ total: Int) throws -> T
     ) throws -> T {
         guard let bytes = CheckedSize.product(plan.chunkCount + 1, MemoryLayout<Int>.stride) else {
-            throw ArrayError("mask: \(plan.chunkCount) chunks are more than can be counted")
+            throw ArrayError(.tooLarge, operation: "mask", "\(plan.chunkCount) chunks are more than can be counted")
         }
         return try ScratchSpace.with(bytes: bytes) { scratch in
             let counts = scratch.base.assumingMemoryBound(to: Int.self)

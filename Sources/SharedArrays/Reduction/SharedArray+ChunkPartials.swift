@@ -6,13 +6,13 @@ extension SharedArray {
     /// exclusive combine) and of any operation that needs to know what each chunk holds.
     func chunkPartials<R: ChunkReduction>(_ reduction: R, plan: ChunkPlan) throws -> [R.Slot] where R.Element == Element {
         guard !R.mergesInAnyOrder else {
-            throw ArrayError("chunkPartials: \(R.self) merges per worker, so it has no per-chunk partials")
+            throw ArrayError(.invalidArgument, operation: "chunkPartials", input: "reduction", "\(R.self) merges per worker, so it has no per-chunk partials")
         }
         guard plan.chunkCount > 0 else { return [] }
         let width = reduction.slotCount
         guard let slots = CheckedSize.product(plan.chunkCount, width),
               let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride)
-        else { throw ArrayError("chunkPartials: \(plan.chunkCount) chunks of \(width) slots are more than can be addressed") }
+        else { throw ArrayError(.tooLarge, operation: "chunkPartials", "\(plan.chunkCount) chunks of \(width) slots are more than can be addressed") }
         return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
             let job = ReductionJob(
                 reduction: reduction, source: location, second: .none, mask: .none, selectedBefore: .none,

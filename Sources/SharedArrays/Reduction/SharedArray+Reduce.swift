@@ -15,7 +15,7 @@ extension SharedArray {
         _ reduction: R, layout: ReductionLayout = .flat, plan: ChunkPlan? = nil, timeout: Duration? = nil
     ) throws -> [R.Slot] where R.Element == Element {
         if let needed = reduction.secondOperandType {
-            throw ArrayError("reduce: \(R.self) reads a second operand of \(needed.rawValue): pass it with reduce(_:pairedWith:)")
+            throw ArrayError(.unsupportedType, operation: "reduce", input: "pairedWith", "\(R.self) reads a second operand of \(needed.rawValue): pass it with reduce(_:pairedWith:)")
         }
         return try WorkerPool.withTimeout(timeout) {
             try runReduction(reduction, layout: layout, plan: plan, second: .none, mask: .none)
@@ -29,13 +29,13 @@ extension SharedArray {
         timeout: Duration? = nil
     ) throws -> [R.Slot] where R.Element == Element {
         guard second.count == count else {
-            throw ArrayError("reduce: the paired array has \(second.count) elements, this one \(count)")
+            throw ArrayError(.shapeMismatch, operation: "reduce", input: "other", "the paired array has \(second.count) elements, this one \(count)")
         }
         if let needed = reduction.secondOperandType, needed != S.dtype {
-            throw ArrayError("reduce: \(R.self) reads a second operand of \(needed.rawValue), not \(S.dtype.rawValue)")
+            throw ArrayError(.unsupportedType, operation: "reduce", input: "pairedWith", "\(R.self) reads a second operand of \(needed.rawValue), not \(S.dtype.rawValue)")
         }
         if layout != .flat {
-            guard second.isContiguous, isContiguous else { throw ArrayError("reduce: a paired \(layout) reduction needs contiguous arrays") }
+            guard second.isContiguous, isContiguous else { throw ArrayError(.notContiguous, operation: "reduce", input: "array", "a paired \(layout) reduction needs contiguous arrays") }
         }
         return try WorkerPool.withTimeout(timeout) {
             try runReduction(reduction, layout: layout, plan: plan, second: OperandLocation(second.location), mask: .none)
@@ -59,16 +59,16 @@ extension SharedArray {
         switch layout {
         case .flat: break
         case .residueClasses(let k):
-            guard isContiguous, k >= 1 else { throw ArrayError("reduce: residue classes need a contiguous array and k >= 1") }
+            guard isContiguous, k >= 1 else { throw ArrayError(.notContiguous, operation: "reduce", input: "array", "residue classes need a contiguous array and k >= 1") }
         case .columns(let n), .rows(let n):
             guard rank == 2, isContiguous, n == shape[1] else {
-                throw ArrayError("reduce: \(layout) needs a contiguous 2-D array of \(n) columns; this one has shape \(shape)")
+                throw ArrayError(.invalidShape, operation: "reduce", input: "array", "\(layout) needs a contiguous 2-D array of \(n) columns; this one has shape \(shape)")
             }
             location.count = count
         }
         let plan = plan ?? reductionPlan(layout)
         let width = reduction.slotCount
-        guard width >= 1 else { throw ArrayError("reduce: a reduction needs at least one slot") }
+        guard width >= 1 else { throw ArrayError(.invalidArgument, operation: "reduce", input: "width", "a reduction needs at least one slot") }
         let anyOrder = R.mergesInAnyOrder
         let outputs: Int
         let partials: Int
@@ -83,7 +83,7 @@ extension SharedArray {
         guard let resultSlots = CheckedSize.product(outputs, width),
               let slots = CheckedSize.product(partials, resultSlots),
               let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride)
-        else { throw ArrayError("reduce: \(partials) partials of \(outputs) x \(width) slots are more than can be addressed") }
+        else { throw ArrayError(.tooLarge, operation: "reduce", "\(partials) partials of \(outputs) x \(width) slots are more than can be addressed") }
         if plan.chunkCount == 0 {
             if case .rows = layout { return [] }
             return Array(repeating: reduction.identity, count: resultSlots)
@@ -104,7 +104,7 @@ extension SharedArray {
                 try pool.run(job, chunks: plan.chunkCount, describeChunk: describe)
             }
             if mask.segment != nil {
-                guard layout == .flat else { throw ArrayError("reduce: a mask applies to flat reductions only") }
+                guard layout == .flat else { throw ArrayError(.invalidArgument, operation: "reduce", input: "mask", "a mask applies to flat reductions only") }
                 try pool.withSelectionOffsets(mask: mask, plan: plan, describeChunk: describe) { offsets, _ in
                     try run(selectedBefore: OperandLocation(segment: offsets, byteOffset: 0, stride: 1, elementBytes: 8))
                 }

@@ -26,7 +26,7 @@ struct RollingJob: WorkerJob {
         case .float32: run(Float.self)
         case .int64: run(Int64.self)
         case .int32: run(Int32.self)
-        case .int16, .uint8: throw ArrayError("rolling: \(job.source.dtype.rawValue) is an input type only")
+        case .int16, .uint8: throw ArrayError(.unsupportedType, operation: "rolling", input: "dtype", "\(job.source.dtype.rawValue) is an input type only")
         }
     }
 }

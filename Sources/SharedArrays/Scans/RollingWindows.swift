@@ -37,7 +37,7 @@ public struct RollingWindows<Element: SharedElement>: Sendable {
 
     /// `statistic` of every window.
     public func compute(_ statistic: RollingStatistic, ddof: Int = 0, timeout: Duration? = nil) throws -> SharedArray<Double> {
-        guard ddof >= 0 else { throw ArrayError("rolling \(statistic.rawValue): ddof must be >= 0, got \(ddof)") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "rolling \(statistic.rawValue)", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         let source = array.isContiguous ? array : try array.copy()
         let outputs = array.count - window + 1
         let result = try SharedArray<Double>(uninitialized: [outputs], on: array.pool)
@@ -58,10 +58,10 @@ extension SharedArray {
     ///
     /// Throws for a 2-D array, a window below 1 or longer than the array.
     public func rolling(_ window: Int) throws -> RollingWindows<Element> {
-        guard rank == 1 else { throw ArrayError("rolling: needs a 1-D array; this one has shape \(shape)") }
-        guard window >= 1 else { throw ArrayError("rolling: the window must be at least 1, got \(window)") }
+        guard rank == 1 else { throw ArrayError(.invalidShape, operation: "rolling", input: "shape", "needs a 1-D array; this one has shape \(shape)") }
+        guard window >= 1 else { throw ArrayError(.invalidArgument, operation: "rolling", input: "window", "the window must be at least 1, got \(window)") }
         guard window <= count else {
-            throw ArrayError("rolling: a window of \(window) is longer than the array (\(count) elements)")
+            throw ArrayError(.invalidArgument, operation: "rolling", input: "window", "a window of \(window) is longer than the array (\(count) elements)")
         }
         return RollingWindows(array: self, window: window)
     }

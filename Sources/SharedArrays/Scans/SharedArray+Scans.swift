@@ -50,7 +50,8 @@ extension SharedArray {
     ) throws -> SharedArray<Output> {
         guard ScanKernels.supports(input: Element.dtype, output: Output.dtype) else {
             throw ArrayError(
-                "\(operation.rawValue): cannot accumulate \(Element.dtype.rawValue) as \(Output.dtype.rawValue); "
+                .unsupportedType, operation: operation.rawValue, input: "accumulator",
+                "cannot accumulate \(Element.dtype.rawValue) as \(Output.dtype.rawValue); "
                     + "use the same type, int64 for int32, or float64")
         }
         return try WorkerPool.withTimeout(timeout) {
@@ -59,7 +60,7 @@ extension SharedArray {
             case .float32: try scanned(operation, Float.self) as! SharedArray<Output>
             case .int64: try scanned(operation, Int64.self) as! SharedArray<Output>
             case .int32: try scanned(operation, Int32.self) as! SharedArray<Output>
-            case .int16, .uint8: throw ArrayError("\(operation.rawValue): \(Output.dtype.rawValue) is not an accumulator type")
+            case .int16, .uint8: throw ArrayError(.unsupportedType, operation: "\(operation.rawValue)", input: "dtype", "\(Output.dtype.rawValue) is not an accumulator type")
             }
         }
     }

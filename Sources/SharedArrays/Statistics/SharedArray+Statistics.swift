@@ -7,7 +7,7 @@ extension SharedArray {
     ///
     /// `timeout` bounds the call (nil: the pool's ``WorkerPool/timeout``, by default none): when it
     /// passes, the workers still running are killed and replaced and the call throws
-    /// ``WorkerPoolError/timedOut(timeout:job:stuck:)`` naming each one's pid, state and chunk.
+    /// ``WorkerPoolError/Code/timedOut`` naming each one's pid, state and chunk.
     ///
     /// ```swift
     /// let s = try x.statistics([.mean, .std, .min, .max], timeout: .seconds(10))
@@ -16,7 +16,7 @@ extension SharedArray {
     public func statistics(
         _ statistics: [Statistic] = Statistic.summary, ddof: Int = 0, timeout: Duration? = nil
     ) throws -> Statistics {
-        guard ddof >= 0 else { throw ArrayError("statistics: ddof must be >= 0, got \(ddof)") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
         let m = try WorkerPool.withTimeout(timeout) { try wholeMoments(needs: needs) }
         let isInteger = !Element.dtype.isFloatingPoint
@@ -30,10 +30,10 @@ extension SharedArray {
         _ statistics: [Statistic], axis: Int, ddof: Int = 0, timeout: Duration? = nil
     ) throws -> AxisStatistics {
         guard rank == 2 else {
-            throw ArrayError("statistics: axis \(axis) needs a 2-D array; this one has shape \(shape)")
+            throw ArrayError(.invalidShape, operation: "statistics", input: "shape", "axis \(axis) needs a 2-D array; this one has shape \(shape)")
         }
-        guard axis == 0 || axis == 1 else { throw ArrayError("statistics: axis must be 0 or 1, got \(axis)") }
-        guard ddof >= 0 else { throw ArrayError("statistics: ddof must be >= 0, got \(ddof)") }
+        guard axis == 0 || axis == 1 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "axis", "axis must be 0 or 1, got \(axis)") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
         let moments: [Moments]
         if shape[0] == 0 || shape[1] == 0 {

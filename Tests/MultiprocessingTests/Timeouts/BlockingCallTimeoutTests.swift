@@ -11,7 +11,8 @@ final class BlockingCallTimeoutTests: XCTestCase {
         defer { pool.shutdown() }
         let start = ContinuousClock.now
         XCTAssertThrowsError(try pool.map(HangsOnThree.self, over: 0..<8, chunkSize: 1, timeout: .seconds(1))) { error in
-            guard case WorkerPoolError.timedOut(_, let task, let stuck) = error else { return XCTFail("\(error)") }
+            guard let error = error as? WorkerPoolError, error.code == .timedOut, let task = error.job else { return XCTFail("\(error)") }
+            let stuck = error.stuck
             XCTAssertEqual(task, "HangsOnThree")
             XCTAssertTrue(stuck.contains { $0.held.hasPrefix("task 3 ") }, "\(error)")
             XCTAssertTrue("\(error)".contains("task 3 (input 3)"), "\(error)")
@@ -31,8 +32,8 @@ final class BlockingCallTimeoutTests: XCTestCase {
                 received.append(value)
             }
             XCTFail("no timeout")
-        } catch WorkerPoolError.timedOut(_, _, let stuck) {
-            XCTAssertTrue(stuck.contains { $0.held.hasPrefix("task 3") })
+        } catch let error as WorkerPoolError where error.code == .timedOut {
+            XCTAssertTrue(error.stuck.contains { $0.held.hasPrefix("task 3") })
         }
         XCTAssertEqual(received, [0, 1, 2])
     }

@@ -22,7 +22,8 @@ final class PoolTimeoutTests: XCTestCase {
                 SquaresJob(output: out.reference, offset: 0, sleepMicroseconds: 20_000), chunks: 60,
                 timeout: .seconds(1))
         ) { error in
-            guard case WorkerPoolError.timedOut(let timeout, _, let stuck) = error else { return XCTFail("\(error)") }
+            guard let error = error as? WorkerPoolError, error.code == .timedOut, let timeout = error.timeout else { return XCTFail("\(error)") }
+            let stuck = error.stuck
             XCTAssertEqual(timeout, .seconds(1))
             let stopped = stuck.first { $0.pid == victim }
             XCTAssertEqual(stopped?.state, .stopped, "\(error)")
@@ -63,12 +64,12 @@ final class PoolTimeoutTests: XCTestCase {
         let out = try SharedMemory(byteCount: 20 * SquaresJob.perChunk * 8)
         let slow = SquaresJob(output: out.reference, offset: 0, sleepMicroseconds: 100_000)
         XCTAssertThrowsError(try pool.run(slow, chunks: 20)) { error in
-            guard case WorkerPoolError.timedOut(let timeout, _, _) = error else { return XCTFail("\(error)") }
+            guard let error = error as? WorkerPoolError, error.code == .timedOut, let timeout = error.timeout else { return XCTFail("\(error)") }
             XCTAssertEqual(timeout, .milliseconds(300))
         }
         pool.timeout = nil
         XCTAssertThrowsError(try WorkerPool.withTimeout(.milliseconds(200)) { try pool.run(slow, chunks: 20) }) { error in
-            guard case WorkerPoolError.timedOut(let timeout, _, _) = error else { return XCTFail("\(error)") }
+            guard let error = error as? WorkerPoolError, error.code == .timedOut, let timeout = error.timeout else { return XCTFail("\(error)") }
             XCTAssertEqual(timeout, .milliseconds(200))
         }
         try pool.run(SquaresJob(output: out.reference, offset: 3), chunks: 20)
@@ -94,7 +95,8 @@ final class PoolTimeoutTests: XCTestCase {
             try pool.run(HangingChunkJob(hangingChunk: 5), chunks: 12, chunkTimeout: .milliseconds(400),
                          describeChunk: { "file \($0).h5" })
         ) { error in
-            guard case WorkerPoolError.timedOut(_, _, let stuck) = error else { return XCTFail("\(error)") }
+            guard let error = error as? WorkerPoolError, error.code == .timedOut else { return XCTFail("\(error)") }
+            let stuck = error.stuck
             XCTAssertEqual(stuck.map(\.chunk), [5], "\(error)")
             XCTAssertEqual(stuck.first?.held, "file 5.h5")
             XCTAssertEqual(stuck.first?.state, .sleeping)

@@ -17,7 +17,9 @@ final class WorkerCrashOutputTests: XCTestCase {
                 caught = error
             }
         }
-        guard case WorkerPoolError.workerDied(let pid, let status, let chunk, _, _)? = caught as? WorkerPoolError else {
+        guard let error = caught as? WorkerPoolError, error.code == .workerDied,
+            let pid = error.pid, let status = error.status, let chunk = error.chunk
+        else {
             return XCTFail("\(String(describing: caught))")
         }
         XCTAssertEqual(status, .signaled(SIGSEGV))
@@ -40,7 +42,9 @@ final class WorkerCrashOutputTests: XCTestCase {
                     caught = error
                 }
             }
-            guard case WorkerPoolError.workerDied(let pid, .signaled(let signal), 1, _, _)? = caught as? WorkerPoolError else {
+            guard let error = caught as? WorkerPoolError, error.code == .workerDied, error.chunk == 1,
+                let pid = error.pid, let signal = error.signal
+            else {
                 return XCTFail("\(String(describing: caught))")
             }
             XCTAssertTrue([SIGILL, SIGTRAP].contains(signal), "\(signal)")

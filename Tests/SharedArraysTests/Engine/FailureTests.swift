@@ -23,7 +23,9 @@ final class FailureTests: XCTestCase {
             do {
                 for _ in 0..<50 { _ = try x.statistics([.var, .argmin]) }
             } catch let error as WorkerPoolError {
-                guard case .workerDied(let pid, let status, _, let chunkDescription, _) = error else {
+                guard error.code == .workerDied, let pid = error.pid, let status = error.status,
+                    let chunkDescription = error.chunkDescription
+                else {
                     return XCTFail("\(error)")
                 }
                 XCTAssertEqual(pid, victim)

@@ -31,11 +31,11 @@ final class ReductionTimeoutTests: XCTestCase {
                 failure = error
             }
         }
-        guard case WorkerPoolError.timedOut(_, _, let stuck)? = failure as? WorkerPoolError else {
+        guard let error = failure as? WorkerPoolError, error.code == .timedOut else {
             kill(victim, SIGKILL)
             return XCTFail("no timeout after \(calls) calls: \(String(describing: failure))")
         }
-        XCTAssertEqual(stuck.first { $0.pid == victim }?.state, .stopped, "\(failure!)")
+        XCTAssertEqual(error.stuck.first { $0.pid == victim }?.state, .stopped, "\(failure!)")
         XCTAssertTrue("\(failure!)".contains("pid \(victim) (stopped)"), "\(failure!)")
         XCTAssertTrue(kill(victim, 0) == -1 && errno == ESRCH, "the stopped worker was killed and reaped")
         XCTAssertEqual(try x.sum(), expected)
