@@ -34,15 +34,19 @@ let package = Package(
             pkgConfig: "hdf5-serial",
             providers: [.apt(["libhdf5-dev"])]
         ),
+        // The process layer's code, in Sources/Multiprocessing. Programs import `Multiprocessing` (next
+        // target), which re-exports it so that its Python-named types win over Foundation's and Glibc's.
         .target(
-            name: "Multiprocessing",
+            name: "MultiprocessingCore",
             dependencies: [
                 "CMultiprocessing",
                 .product(name: "Atomics", package: "swift-atomics"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "SystemPackage", package: "swift-system"),
-            ]
+            ],
+            path: "Sources/Multiprocessing"
         ),
+        .target(name: "Multiprocessing", dependencies: ["MultiprocessingCore"], path: "Sources/MultiprocessingNames"),
         .target(
             name: "SharedArrays",
             dependencies: [
@@ -64,7 +68,9 @@ let package = Package(
         ),
         // Helpers shared by the test targets (python3 as the reference, temporary directories).
         .target(name: "TestSupport", path: "Tests/TestSupport"),
-        .testTarget(name: "MultiprocessingTests", dependencies: ["Multiprocessing"]),
+        // Async tasks on spawned workers need a program with its own main (a spawned worker reruns it).
+        .executableTarget(name: "AsyncTaskProbe", dependencies: ["Multiprocessing"], path: "Tests/AsyncTaskProbe"),
+        .testTarget(name: "MultiprocessingTests", dependencies: ["Multiprocessing", "MultiprocessingCore", "AsyncTaskProbe"]),
         .testTarget(name: "SharedArraysTests", dependencies: ["SharedArrays", "Multiprocessing", "TestSupport"]),
         .testTarget(name: "HDF5ArraysTests", dependencies: ["HDF5Arrays", "SharedArrays", "TestSupport"]),
         .testTarget(name: "mprocTests", dependencies: ["mproc"]),

@@ -33,6 +33,17 @@ notebooks_failed=${notebooks_failed:-0}
 if [ "$notebook_status" != "0" ] && [ "$notebooks_failed" = "0" ]; then notebooks_failed=1; fi
 failed=$((failed + notebooks_failed))
 
+# A user's package (Tests/UserPackage, depending on this one by path) that imports Foundation and
+# Multiprocessing, in both orders, and uses the Python-named types unqualified; it must build and run.
+user_package_passed=0
+if swift build --package-path Tests/UserPackage 2>&1 | tee "$log" | tail -3 \
+    && Tests/UserPackage/.build/debug/UserProgram 2>&1 | tee "$log" && grep -q "^user program: ok$" "$log"; then
+    user_package_passed=1
+else
+    echo "FAIL Tests/UserPackage: $(tail -5 "$log")"
+    failed=$((failed + 1))
+fi
+
 leftover=$(ls /dev/shm | grep -E '^(mproc-|psm_)' || true)
 if [ -n "$leftover" ]; then
     echo "segments left in /dev/shm: $leftover"
@@ -50,6 +61,6 @@ if [ -n "$stray" ]; then
     failed=$((failed + 1))
 fi
 
-passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + runner_tests + notebooks_passed))
+passed=$((executed - $(echo "$summary" | sed -E 's/.*with ([0-9]+) failures?.*/\1/' | grep -E '^[0-9]+$' || echo 0) + runner_tests + notebooks_passed + user_package_passed))
 echo "tests: $passed passed, $failed failed"
 [ "$failed" = "0" ]

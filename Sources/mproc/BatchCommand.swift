@@ -99,7 +99,7 @@ struct BatchCommand: ParsableCommand {
         batch.filesPerPass = filesPerPass
         batch.sizeLimit = try sizeLimitOptions.limit()
         batch.fileTimeout = timeoutOption.duration
-        let pool = try WorkerPool(workers: workerOptions.workers)
+        let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let showProgress = !quiet && isTerminal(2)
         let summary: HDF5BatchSummary

@@ -48,7 +48,7 @@ struct BenchCommand: ParsableCommand {
         let workers = workerOptions.workers ?? WorkerPool.availableCores
         let times: [Duration]
         if workload.isTaskWorkload {
-            let (body, close) = try TaskBench.prepare(workload, workers: workers, n: n)
+            let (body, close) = try TaskBench.prepare(workload, workers: workers, startMethod: workerOptions.startMethod, n: n)
             defer { close() }
             let clock = ContinuousClock()
             for _ in 0..<warmup { try body() }

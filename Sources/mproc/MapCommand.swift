@@ -65,7 +65,7 @@ struct MapCommand: ParsableCommand {
         guard spec.format == .hdf5 else { throw CLIError("\(spec.path): map reads HDF5 datasets (FILE.h5:/dataset)") }
         let source = try spec.resolvedDataset()
         let (outFile, outDataset) = splitDatasetSpec(out)
-        let pool = try WorkerPool(workers: workerOptions.workers)
+        let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let progress = Progress(enabled: !quiet && isTerminal(2))
         progress.stage("\(op) of \(spec.path):\(source)")

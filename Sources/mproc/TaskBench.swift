@@ -27,16 +27,16 @@ private final class FailureBox: @unchecked Sendable {
 
 /// Pool-overhead workloads: what starting a pool and moving trivial tasks costs.
 enum TaskBench {
-    static func prepare(_ workload: BenchWorkload, workers: Int?, n: Int) throws -> (body: () throws -> Void, close: () -> Void) {
+    static func prepare(_ workload: BenchWorkload, workers: Int?, startMethod: StartMethod = .fork, n: Int) throws -> (body: () throws -> Void, close: () -> Void) {
         switch workload {
         case .poolStart:
             return ({
-                let pool = try WorkerPool(workers: workers)
+                let pool = try WorkerPool(workers: workers, startMethod: startMethod)
                 _ = try pool.map(BenchSquare.self, over: 0..<(pool.workerCount * 4))
                 pool.shutdown()
             }, {})
         case .taskOverhead:
-            let executor = try Executor(workers: workers)
+            let executor = Executor(pool: try WorkerPool(workers: workers, startMethod: startMethod))
             _ = try executor.submit(BenchSquare.self, 1).result()
             return ({
                 let futures = (0..<n).map { executor.submit(BenchSquare.self, $0) }
@@ -113,7 +113,7 @@ enum TaskBench {
             _ = try pool.map(BenchSum.self, over: Array(rows.prefix(pool.workerCount)))
             return ({ _ = try pool.map(BenchSum.self, over: rows) }, { pool.shutdown() })
         default:
-            let pool = try WorkerPool(workers: workers)
+            let pool = try WorkerPool(workers: workers, startMethod: startMethod)
             _ = try pool.map(BenchSquare.self, over: 0..<pool.workerCount)
             return ({ _ = try pool.map(BenchSquare.self, over: 0..<n) }, { pool.shutdown() })
         }

@@ -111,7 +111,7 @@ final class SegmentSweeperTests: XCTestCase {
     }
 
     private func run(_ script: String) -> Int32 {
-        let process = Process()
+        let process = Foundation.Process()   // Multiprocessing's `Process` wins the plain name
         process.executableURL = URL(fileURLWithPath: "/bin/sh")
         process.arguments = ["-c", script + " 2>/dev/null"]
         guard (try? process.run()) != nil else { return -1 }

@@ -1,5 +1,5 @@
 import XCTest
-@testable import Multiprocessing
+@testable import MultiprocessingCore
 
 /// A worker's error message travels through its slot of the control block: long HDF5 reasons arrive whole,
 /// and one longer than the slot is cut at a word with "...", never inside a word or a UTF-8 character.

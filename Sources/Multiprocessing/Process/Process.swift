@@ -10,6 +10,11 @@ import CMultiprocessing
 /// ``SharedMemory`` segments and the synchronization types, which is how it shares results.
 /// A daemon child (the default here, unlike Python) is killed when its parent exits.
 ///
+/// A child that ends is reaped at once by a watcher thread that waits on the pids this library started
+/// and no others (``ChildReaper``), so it does not linger as a zombie, and its status is kept for
+/// ``join(timeout:)``, ``exitStatus`` and ``exitCode``; the program's own children and SIGCHLD handling are
+/// left alone.
+///
 /// ```swift
 /// let p = Process(name: "loader") { print("child", getpid()) }
 /// try p.start()
@@ -35,8 +40,21 @@ public final class Process: @unchecked Sendable {
     /// The child's pid once started.
     public var pid: Int32? { lock.withLock { childPID > 0 ? childPID : nil } }
 
-    /// How the child ended, once it has been joined (or found dead by ``isAlive``).
-    public var exitStatus: ExitStatus? { lock.withLock { status } }
+    /// How the child ended, once it has ended (nil while it runs).
+    public var exitStatus: ExitStatus? { lock.withLock { collectedStatus() } }
+
+    /// With `lock` held: the status, taken from the reaper once the child has ended.
+    private func collectedStatus() -> ExitStatus? {
+        if status == nil, childPID > 0, case .ended(let ended) = ChildReaper.shared.outcome(of: childPID) {
+            status = ended
+            ChildReaper.shared.forget(childPID)
+        }
+        return status
+    }
+
+    deinit {
+        if childPID > 0, status == nil { ChildReaper.shared.forget(childPID) }
+    }
 
     /// Python's `exitcode`: the exit code, or minus the signal number, nil while running.
     public var exitCode: Int32? {
@@ -57,6 +75,7 @@ public final class Process: @unchecked Sendable {
             if pid == 0 { runChild(parent: parent) }
             guard pid > 0 else { throw ProcessError.spawnFailed(name, SystemError("fork", name).description) }
             childPID = pid
+            ChildReaper.shared.track(pid)
         }
     }
 
@@ -86,36 +105,20 @@ public final class Process: @unchecked Sendable {
     /// Whether the child is running.
     public var isAlive: Bool {
         lock.withLock {
-            guard childPID > 0, status == nil else { return false }
-            var raw: Int32 = 0
-            if waitpid(childPID, &raw, WNOHANG) == childPID {
-                status = ExitStatus(waitStatus: raw)
-                return false
-            }
-            return true
+            guard childPID > 0, collectedStatus() == nil else { return false }
+            return ChildReaper.shared.outcome(of: childPID) == .running
         }
     }
 
-    /// Waits for the child to end, at most `timeout`; returns whether it has ended.
+    /// Waits for the child to end, at most `timeout`; returns whether it has ended (false also when
+    /// the program's own `waitpid(-1)` took its status first).
     @discardableResult
     public func join(timeout: Duration? = nil) throws -> Bool {
         let pid = lock.withLock { childPID }
         guard pid > 0 else { throw ProcessError.notStarted(name) }
         if exitStatus != nil { return true }
-        let deadline = timeout.map { ContinuousClock.now.advanced(by: $0) }
-        var pause: UInt32 = 50
-        while true {
-            var raw: Int32 = 0
-            let rc = deadline == nil ? retryingOnInterrupt { waitpid(pid, &raw, 0) } : waitpid(pid, &raw, WNOHANG)
-            if rc == pid {
-                lock.withLock { status = ExitStatus(waitStatus: raw) }
-                return true
-            }
-            if rc == -1, mp_errno() != EINTR { return exitStatus != nil }
-            if let deadline, ContinuousClock.now >= deadline { return false }
-            usleep(pause)
-            pause = min(pause * 2, 10_000)
-        }
+        _ = ChildReaper.shared.wait(for: pid, until: timeout.map { ContinuousClock.now.advanced(by: $0) })
+        return exitStatus != nil
     }
 
     /// Sends SIGTERM.
@@ -126,7 +129,8 @@ public final class Process: @unchecked Sendable {
 
     private func send(_ signal: Int32) {
         let pid = lock.withLock { status == nil ? childPID : 0 }
-        if pid > 0 { _ = Glibc.kill(pid, signal) }
+        // Through the reaper: a pid already reaped (and perhaps reused) is never signalled.
+        if pid > 0 { ChildReaper.shared.send(signal, to: pid) }
     }
 }
 

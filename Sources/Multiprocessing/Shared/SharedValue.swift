@@ -70,11 +70,11 @@ public final class SharedValue<Value: BitwiseCopyable>: @unchecked Sendable {
         do {
             try lock.acquire()
         } catch {
-            if error.code == .ownerDied { try? lock.release() }
+            if error.code == .ownerDied { lock.release() }
             throw error
         }
         let result = body()
-        try lock.release()
+        lock.release()
         return result
     }
 }

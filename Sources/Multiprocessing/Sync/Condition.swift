@@ -63,8 +63,8 @@ public final class Condition: Lockable, @unchecked Sendable {
     public func acquire() throws(SyncError) { try lock.acquire() }
     /// Acquires the underlying lock, waiting at most `timeout`.
     public func acquire(timeout: Duration) throws(SyncError) -> Bool { try lock.acquire(timeout: timeout) }
-    /// Releases the underlying lock.
-    public func release() throws(SyncError) { try lock.release() }
+    /// Releases the underlying lock (which the calling thread must hold, see ``Lock/release()``).
+    public func release() { lock.release() }
 
     /// Releases the lock, sleeps until notified, and takes the lock back. The caller must hold the lock.
     /// - Throws: ``SyncError/Code/notOwner``; ``SyncError/Code/ownerDied`` (lock held again).

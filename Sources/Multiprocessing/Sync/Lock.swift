@@ -12,6 +12,9 @@ import Glibc
 /// let lock = try Lock()
 /// // ... fork workers ...
 /// try lock.withLock { total += 1 }
+/// // or, as in Python:
+/// try lock.acquire()
+/// defer { lock.release() }
 /// ```
 ///
 /// **When a holder dies.** If a process is killed (or a thread exits) while holding the lock, the next
@@ -21,8 +24,10 @@ import Glibc
 /// ``release()``; the lock works normally afterwards. ``withLock(_:)`` releases before rethrowing it.
 /// Python has no equivalent; there the lock would stay taken forever.
 ///
-/// Unlike Python's `Lock`, only the holder may release it (Python lets any process release), and
-/// acquiring it again from the holding thread throws ``SyncError/Code/wouldDeadlock`` instead of hanging.
+/// Unlike Python's `Lock`, only the holder may release it (Python lets any process release): a release
+/// by a thread that does not hold it is a programming error and stops the process with a message, as a
+/// failed Swift precondition does. Acquiring it again from the holding thread throws
+/// ``SyncError/Code/wouldDeadlock`` instead of hanging.
 public final class Lock: Lockable, @unchecked Sendable {
     private let segment: SharedMemory
     let cell: MutexCell
@@ -60,10 +65,11 @@ public final class Lock: Lockable, @unchecked Sendable {
         }
     }
 
-    /// Releases the lock.
-    /// - Throws: ``SyncError/Code/notOwner`` if the calling thread does not hold it.
-    public func release() throws(SyncError) {
-        guard cell.isHeldByCaller else { throw .notOwner("Lock.release()") }
+    /// Releases the lock. The calling thread must hold it: releasing a lock it does not hold is a
+    /// programming error that stops the process with a message (it does not throw, so
+    /// `defer { lock.release() }` works).
+    public func release() {
+        guard cell.isHeldByCaller else { syncMisuse(SyncError.notOwner("Lock.release()").message) }
         cell.unlock()
     }
 

@@ -4,14 +4,17 @@
 /// ```swift
 /// try lock.withLock { counter += 1 }
 /// if let value = try lock.withLock(timeout: .milliseconds(100), { read() }) { use(value) }
+/// try lock.acquire()
+/// defer { lock.release() }                         // release() does not throw
 /// ```
 public protocol Lockable: AnyObject, Sendable {
     /// Blocks until acquired.
     func acquire() throws(SyncError)
     /// Waits at most `timeout`; returns `false` if it was not acquired in time (`.zero` only tries).
     func acquire(timeout: Duration) throws(SyncError) -> Bool
-    /// Releases what ``acquire()`` took.
-    func release() throws(SyncError)
+    /// Releases what ``acquire()`` took. Releasing what the caller does not hold is a programming error
+    /// that stops the process with a message (as a failed Swift precondition does), so it never throws.
+    func release()
 }
 
 extension Lockable {
@@ -20,7 +23,8 @@ extension Lockable {
         try acquire(timeout: .zero)
     }
 
-    /// Runs `body` while holding the lock and releases it afterwards, also when `body` throws.
+    /// Runs `body` while holding the lock and releases it afterwards, also when `body` throws; returns
+    /// what `body` returns.
     ///
     /// If the previous holder died while holding it, this throws ``SyncError/Code/ownerDied`` **without
     /// running `body` and after releasing the lock**; the next call proceeds normally. Callers that must
@@ -30,10 +34,11 @@ extension Lockable {
         do {
             try acquire()
         } catch let error where error.code == .ownerDied {
-            try? release()
+            release()
             throw error
         }
-        return try leave(after: body)
+        defer { release() }
+        return try body()
     }
 
     /// Like ``withLock(_:)`` but gives up after `timeout`, returning `nil` without running `body`.
@@ -42,22 +47,11 @@ extension Lockable {
         do {
             acquired = try acquire(timeout: timeout)
         } catch let error where error.code == .ownerDied {
-            try? release()
+            release()
             throw error
         }
         guard acquired else { return nil }
-        return try leave(after: body)
-    }
-
-    private func leave<Result>(after body: () throws -> Result) throws -> Result {
-        let result: Result
-        do {
-            result = try body()
-        } catch {
-            try? release()
-            throw error
-        }
-        try release()
-        return result
+        defer { release() }
+        return try body()
     }
 }

@@ -12,6 +12,8 @@ import Glibc
 /// ```swift
 /// let lock = try RLock()
 /// try lock.withLock { try lock.withLock { update() } }
+/// try lock.acquire()
+/// defer { lock.release() }
 /// ```
 public final class RLock: Lockable, @unchecked Sendable {
     private let segment: SharedMemory
@@ -57,10 +59,11 @@ public final class RLock: Lockable, @unchecked Sendable {
         }
     }
 
-    /// Releases one level; the lock is free once every acquire has been released.
-    /// - Throws: ``SyncError/Code/notOwner`` if the calling thread does not hold it.
-    public func release() throws(SyncError) {
-        guard cell.isHeldByCaller else { throw .notOwner("RLock.release()") }
+    /// Releases one level; the lock is free once every acquire has been released. The calling thread
+    /// must hold it: releasing a lock it does not hold stops the process with a message (a programming
+    /// error, as for ``Lock/release()``).
+    public func release() {
+        guard cell.isHeldByCaller else { syncMisuse(SyncError.notOwner("RLock.release()").message) }
         let depth = cell.depth.load(ordering: .relaxed)
         if depth > 1 {
             cell.depth.store(depth - 1, ordering: .relaxed)

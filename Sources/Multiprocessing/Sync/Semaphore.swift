@@ -2,7 +2,7 @@
 ///
 /// ```swift
 /// let slots = try Semaphore(value: 2)          // at most two processes inside at once
-/// try slots.withLock { download() }
+/// let page = try slots.withPermit { try download() }
 /// ```
 ///
 /// A process killed while holding a unit does not give it back (as with POSIX semaphores); waiters
@@ -28,9 +28,30 @@ public final class Semaphore: Lockable, @unchecked Sendable {
         cell.acquire(until: .after(timeout))
     }
 
-    /// Gives back one unit.
-    public func release() throws(SyncError) {
-        try cell.release(1, primitive: "Semaphore")
+    /// Gives back one unit. Rising above `Int32.max` is a programming error that stops the process
+    /// with a message.
+    public func release() {
+        do {
+            try cell.release(1, primitive: "Semaphore")
+        } catch {
+            syncMisuse(error.message)
+        }
+    }
+
+    /// Runs `body` holding one unit, and gives it back afterwards, also when `body` throws (Python's
+    /// `with semaphore:`). Returns what `body` returns; throws only what `body` throws.
+    public func withPermit<Result>(_ body: () throws -> Result) rethrows -> Result {
+        _ = cell.acquire(until: .never)
+        defer { release() }
+        return try body()
+    }
+
+    /// Like ``withPermit(_:)`` but waits at most `timeout` for a unit; nil (without running `body`) if
+    /// none became free in time.
+    public func withPermit<Result>(timeout: Duration, _ body: () throws -> Result) rethrows -> Result? {
+        guard cell.acquire(until: .after(timeout)) else { return nil }
+        defer { release() }
+        return try body()
     }
 
     /// Gives back `count` units at once, waking up to `count` waiters (Python's `release(n)`).

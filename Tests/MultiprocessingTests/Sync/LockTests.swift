@@ -14,7 +14,7 @@ final class LockTests: XCTestCase {
             for _ in 0..<10_000 {
                 try lock.acquire()
                 try counter.store(counter.load() + 1)
-                try lock.release()
+                lock.release()
             }
             return 0
         }
@@ -33,25 +33,51 @@ final class LockTests: XCTestCase {
             return try lock.tryAcquire() ? 3 : 0
         }
         assertChildrenSucceed(children)
-        try lock.release()
+        lock.release()
         XCTAssertTrue(try lock.tryAcquire())
-        try lock.release()
+        lock.release()
     }
 
-    func testMisuseIsAnErrorNotAHang() throws {
+    func testRelockIsAnErrorNotAHang() throws {
         let lock = try Lock()
-        XCTAssertThrowsError(try lock.release()) { XCTAssertEqual(($0 as? SyncError)?.code, .notOwner) }
         try lock.acquire()
         XCTAssertThrowsError(try lock.acquire()) { XCTAssertEqual(($0 as? SyncError)?.code, .wouldDeadlock) }
         XCTAssertTrue(lock.isHeldByCurrentThread)
-        // A forked child does not inherit the hold: it can neither release nor take the lock.
+        // A forked child does not inherit the hold: it cannot take the lock.
         let children = forkChildren(1) { _ in
             guard !lock.isHeldByCurrentThread else { return 1 }
-            do { try lock.release() } catch SyncError.Code.notOwner { return try lock.tryAcquire() ? 3 : 0 }
-            return 2
+            return try lock.tryAcquire() ? 3 : 0
         }
         assertChildrenSucceed(children)
-        try lock.release()
+        lock.release()
+    }
+
+    func testReleasingALockNotHeldTrapsWithAMessage() throws {
+        let lock = try Lock()
+        assertTrapsInChild("Lock.release(): the calling thread does not hold the lock") { lock.release() }
+        // Held by this process: a forked child does not inherit the hold, so its release is misuse too.
+        try lock.acquire()
+        assertTrapsInChild("Lock.release(): the calling thread does not hold the lock") { lock.release() }
+        XCTAssertTrue(lock.isHeldByCurrentThread)
+        lock.release()
+        let rlock = try RLock()
+        assertTrapsInChild("RLock.release(): the calling thread does not hold the lock") { rlock.release() }
+    }
+
+    func testDeferReleaseReadsAsInPython() throws {
+        let lock = try Lock()
+        func critical() throws -> Int {
+            try lock.acquire()
+            defer { lock.release() }
+            XCTAssertTrue(lock.isHeldByCurrentThread)
+            return 42
+        }
+        XCTAssertEqual(try critical(), 42)
+        XCTAssertFalse(lock.isHeldByCurrentThread)
+        XCTAssertEqual(try lock.withLock { 7 }, 7)
+        struct Failure: Error {}
+        XCTAssertThrowsError(try lock.withLock { throw Failure() }) { XCTAssertTrue($0 is Failure) }
+        XCTAssertFalse(lock.isHeldByCurrentThread, "withLock releases when its body throws")
     }
 
     func testRLockIsReentrantAndExcludesOtherProcessesUntilFullyReleased() throws {
@@ -62,23 +88,22 @@ final class LockTests: XCTestCase {
         }
         try lock.acquire()
         XCTAssertEqual(lock.recursionDepth, 2)
-        try lock.release()
+        lock.release()
         // Still held once: another process must not get it.
         assertChildrenSucceed(forkChildren(1) { _ in try lock.acquire(timeout: .milliseconds(50)) ? 1 : 0 })
-        try lock.release()
+        lock.release()
         XCTAssertEqual(lock.recursionDepth, 0)
-        XCTAssertThrowsError(try lock.release()) { XCTAssertEqual(($0 as? SyncError)?.code, .notOwner) }
         // Free now: a child re-enters it on its own and releases every level.
         assertChildrenSucceed(forkChildren(1) { _ in
             guard try lock.acquire(timeout: .seconds(2)) else { return 1 }
             try lock.acquire()
             guard lock.recursionDepth == 2 else { return 2 }
-            try lock.release()
-            try lock.release()
+            lock.release()
+            lock.release()
             return 0
         })
         XCTAssertTrue(try lock.tryAcquire())
-        try lock.release()
+        lock.release()
     }
 
     func testHolderKilledWhileHoldingIsReportedAndTheLockRecovers() throws {
@@ -105,7 +130,7 @@ final class LockTests: XCTestCase {
         XCTAssertLessThan(waited, .seconds(1))
         // The report came with the lock: this thread holds it and releases it after "repairing".
         XCTAssertTrue(lock.isHeldByCurrentThread)
-        try lock.release()
+        lock.release()
 
         // It works normally afterwards, in this process and in others.
         try lock.withLock {}
@@ -114,7 +139,7 @@ final class LockTests: XCTestCase {
             return 0
         })
         XCTAssertTrue(try lock.tryAcquire())
-        try lock.release()
+        lock.release()
     }
 
     func testRLockHolderKilledMakesWithLockThrowOnceThenWork() throws {

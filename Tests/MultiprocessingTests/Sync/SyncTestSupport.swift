@@ -75,3 +75,35 @@ func elapsed(_ body: () throws -> Void) rethrows -> Duration {
 func sleepForever() -> Never {
     while true { pause() }
 }
+
+/// Runs `body` in a forked child and asserts that it stopped the child with a trap (a programming error,
+/// as `fatalError` does) whose message on stderr contains `message`.
+func assertTrapsInChild(
+    _ message: String, file: StaticString = #filePath, line: UInt = #line, _ body: @escaping () throws -> Void
+) {
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { return XCTFail("pipe failed", file: file, line: line) }
+    let child = forkChildren(1) { _ in
+        close(fds[0])
+        dup2(fds[1], 2)
+        // No crash handler: the trap ends the child at once, without a backtrace.
+        for signal in [SIGILL, SIGTRAP, SIGABRT, SIGSEGV] { Glibc.signal(signal, SIG_DFL) }
+        try body()
+        return 0
+    }
+    close(fds[1])
+    var output: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 4096)
+    while true {
+        let n = buffer.withUnsafeMutableBytes { read(fds[0], $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        output += buffer[..<n]
+    }
+    close(fds[0])
+    let status = reap(child)[0]
+    let text = String(decoding: output, as: UTF8.self)
+    guard case .signaled(let signal) = status, [SIGILL, SIGTRAP].contains(signal) else {
+        return XCTFail("expected a trap, got \(status); stderr: \(text)", file: file, line: line)
+    }
+    XCTAssertTrue(text.contains(message), "stderr: \(text)", file: file, line: line)
+}

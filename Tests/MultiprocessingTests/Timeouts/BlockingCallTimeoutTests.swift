@@ -2,7 +2,7 @@
 import Glibc
 #endif
 import Foundation
-@testable import Multiprocessing
+@testable import MultiprocessingCore
 import XCTest
 
 final class BlockingCallTimeoutTests: XCTestCase {
