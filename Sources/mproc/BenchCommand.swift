@@ -47,7 +47,16 @@ struct BenchCommand: ParsableCommand {
         let n = parseCount(size)!
         let workers = workerOptions.workers ?? WorkerPool.availableCores
         let times: [Duration]
-        if workload.isTaskWorkload {
+        if workload.isDictionaryWorkload {
+            let body = try DictionaryBench.prepare(workload, entries: n)
+            let clock = ContinuousClock()
+            for _ in 0..<warmup { try body() }
+            times = try (0..<runs).map { _ in
+                let start = clock.now
+                try body()
+                return clock.now - start
+            }
+        } else if workload.isTaskWorkload {
             let (body, close) = try TaskBench.prepare(workload, workers: workers, n: n)
             defer { close() }
             let clock = ContinuousClock()
@@ -80,6 +89,9 @@ struct BenchCommand: ParsableCommand {
             if [.taskOverhead, .mapOverhead, .queue, .pipe].contains(workload) {
                 all.append(("per_task_us", jsonNumber(median * 1000 / Double(n), integer: false)))
             }
+            if workload.isDictionaryWorkload {
+                all.append(("per_op_us", jsonNumber(median * 1000 / Double(DictionaryBench.operations), integer: false)))
+            }
             print("{" + all.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
         } else {
             print("\(workload.rawValue) n=\(n) \(dtype) \(workers) workers: median \(formatMilliseconds(times.sorted()[times.count / 2])) ms (min \(formatValue(sorted.first, integer: false)), max \(formatValue(sorted.last, integer: false)))")
@@ -106,8 +118,11 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case median, quantile, sort
     /// Analysis: cumulative sum; group-by sum and mean over 1,000 keys; correlation matrix of `size` x 16.
     case cumsum, groupby, corrcoef
+    /// SharedDictionary: 10,000 per-entry writes or reads on a dictionary of `size` entries.
+    case dictSet = "dict-set", dictGet = "dict-get"
 
     var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) }
+    var isDictionaryWorkload: Bool { self == .dictSet || self == .dictGet }
 }
 
 /// Sets up the data for a workload, then times it.
@@ -207,6 +222,8 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
         case .sort: let x = try vector(); return { _ = try x.sorted() }
         case .poolStart, .taskOverhead, .mapOverhead, .queue, .pipe:
             throw CLIError("\(workload.rawValue) is a task workload")
+        case .dictSet, .dictGet:
+            throw CLIError("\(workload.rawValue) is a dictionary workload")
         case .gemm:
             let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)
             let b = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 2, on: pool)
