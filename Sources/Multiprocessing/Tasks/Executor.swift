@@ -17,7 +17,8 @@ import CMultiprocessing
 /// A worker that dies (a signal, `abort()`, the OOM killer) fails only the task it was running, with a
 /// ``TaskError`` naming the task, the worker's pid and the signal; its other posted tasks run again
 /// elsewhere, and the pool replaces it. With a pool ``WorkerPool/timeout``, a task running longer than
-/// that has its worker killed and replaced, and fails with ``WorkerPoolError/timedOut(timeout:job:stuck:)``.
+/// that has its worker killed and replaced, and fails with a ``WorkerPoolError`` whose code is
+/// `timedOut`, naming the worker and the task.
 /// While the executor has work, the pool's workers are its own: a `map` on the same pool waits until the
 /// executor has been idle for a few milliseconds.
 ///
