@@ -54,6 +54,7 @@ struct ExecutorServeJob: WorkerJob {
         var cursor = ExecutorMailbox.outputEntriesSize(tasks: count)
         let name = mailbox.typeName
         let type = resolve(name)
+        var lastSignal = SyncDeadline.now()
         for index in 0..<count {
             if mailbox.stop.load(ordering: .acquiring) != 0 { return }
             mailbox.started.store(index + 1, ordering: .sequentiallyConsistent)
@@ -90,7 +91,13 @@ struct ExecutorServeJob: WorkerJob {
             output.storeBytes(of: bytes.count, toByteOffset: index * 24 + 16, as: Int.self)
             cursor += (bytes.count + 7) & ~7
             mailbox.finished.store(index + 1, ordering: .sequentiallyConsistent)
-            board.signalParent()
+            // Wake the dispatcher at the end of the assignment, or when this task took a while: a future
+            // of a small task waits at most that long, and a burst of them does not cost a wake each.
+            let now = SyncDeadline.now()
+            if index + 1 == count || now - lastSignal >= 200_000 {
+                board.signalParent()
+                lastSignal = now
+            }
         }
     }
 
