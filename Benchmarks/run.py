@@ -26,6 +26,7 @@ ROOT = os.path.dirname(HERE)
 MPROC = os.path.join(ROOT, ".build", "release", "mproc")
 PEERS = os.path.join(HERE, "peers", "array_peers.py")
 TASK_PEERS = os.path.join(HERE, "peers", "task_peers.py")
+DICT_PEERS = os.path.join(HERE, "peers", "dict_peers.py")
 PROBE_SRC = os.path.join(HERE, "probe", "bandwidth.c")
 PROBE = os.path.join(ROOT, ".build", "bandwidth-probe")
 
@@ -45,6 +46,9 @@ MAP_TASKS = {"starmap-overhead": 100000, "imap-unordered-overhead": 100000, "map
 ORDER = ["median", "quantile", "sort"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
 # Analysis workloads, against numpy only, at the issue's sizes (rows for corrcoef, with 16 columns).
+# SharedDictionary against Manager().dict(): 10,000 sets or gets on a dictionary of 10, 1,000, 100,000 entries.
+DICTS = ["dict-set", "dict-get"]
+DICT_SIZES = [10, 1000, 100000]
 ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20, "fsum": 1 << 27}
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"fsum": 8, "sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
@@ -116,6 +120,9 @@ def plan(quick, cores, sizes=None):
             jobs.append((wl, size >> 3 if quick else size, "float64", w))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
     jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
+    for n in DICT_SIZES:
+        for wl in DICTS:
+            jobs.append((wl, n, "float64", 1))
     return jobs, runs
 
 
@@ -125,6 +132,8 @@ def systems_for(workload, workers):
     if workload in ORDER:
         return ["mproc", "numpy"]
     if workload in ("queue", "pipe") or workload in MAP_TASKS:
+        return ["mproc", "multiprocessing"]
+    if workload in DICTS:
         return ["mproc", "multiprocessing"]
     if workload in TASKS:
         return ["mproc", "multiprocessing", "joblib"]
@@ -143,6 +152,8 @@ def measure(system, workload, size, dtype, workers, runs, python):
         return run_json([MPROC, "bench", workload, "--size", str(size), "--dtype", dtype, "--workers", str(workers),
                          "--runs", str(runs), "--json"])
     script = TASK_PEERS if workload in TASKS or workload in MAP_TASKS else PEERS
+    if workload in DICTS:
+        script = DICT_PEERS
     rec = run_json([python, script, system, workload, "--size", str(size), "--workers", str(workers),
                     "--runs", str(runs), "--dtype", dtype])
     if rec and rec.get("unsupported"):

@@ -47,7 +47,16 @@ struct BenchCommand: ParsableCommand {
         let n = parseCount(size)!
         let workers = workerOptions.workers ?? WorkerPool.availableCores
         let times: [Duration]
-        if workload.isTaskWorkload {
+        if workload.isDictionaryWorkload {
+            let body = try DictionaryBench.prepare(workload, entries: n)
+            let clock = ContinuousClock()
+            for _ in 0..<warmup { try body() }
+            times = try (0..<runs).map { _ in
+                let start = clock.now
+                try body()
+                return clock.now - start
+            }
+        } else if workload.isTaskWorkload {
             let (body, close) = try TaskBench.prepare(workload, workers: workers, startMethod: workerOptions.startMethod, n: n)
             defer { close() }
             let clock = ContinuousClock()
@@ -79,6 +88,9 @@ struct BenchCommand: ParsableCommand {
             var all = fields
             if [.taskOverhead, .mapOverhead, .queue, .pipe].contains(workload) || workload.isMapWorkload {
                 all.append(("per_task_us", jsonNumber(median * 1000 / Double(n), integer: false)))
+            }
+            if workload.isDictionaryWorkload {
+                all.append(("per_op_us", jsonNumber(median * 1000 / Double(DictionaryBench.operations), integer: false)))
             }
             print("{" + all.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
         } else {
@@ -114,9 +126,12 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case cumsum, groupby, corrcoef
     /// The correctly rounded sum (Python's math.fsum as the peer); compare with `sum` in the same run.
     case fsum
+    /// SharedDictionary: 10,000 per-entry writes or reads on a dictionary of `size` entries.
+    case dictSet = "dict-set", dictGet = "dict-get"
 
     var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) || isMapWorkload }
     var isMapWorkload: Bool { [.starmapOverhead, .imapUnorderedOverhead, .mapCodableSmall, .mapCodableLarge].contains(self) }
+    var isDictionaryWorkload: Bool { self == .dictSet || self == .dictGet }
 }
 
 /// Sets up the data for a workload, then times it.
@@ -217,6 +232,8 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
         case .poolStart, .taskOverhead, .mapOverhead, .queue, .pipe, .starmapOverhead, .imapUnorderedOverhead,
             .mapCodableSmall, .mapCodableLarge:
             throw CLIError("\(workload.rawValue) is a task workload")
+        case .dictSet, .dictGet:
+            throw CLIError("\(workload.rawValue) is a dictionary workload")
         case .gemm:
             let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)
             let b = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 2, on: pool)
