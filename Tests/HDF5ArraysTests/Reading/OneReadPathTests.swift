@@ -95,6 +95,39 @@ final class OneReadPathTests: XCTestCase {
         }
     }
 
+    /// `stats` streams whole-dataset moments without a shared array: the same bits as loading and reducing,
+    /// for 1, 2 and 3 workers, in every dtype and layout (the raw-chunk lane and `H5Dread` alike).
+    func testStreamedStatisticsAreTheBitsOfLoadingAndReducing() throws {
+        try H5TestSupport.python(Self.fixture, in: directory)
+        let file = directory + "/r.h5"
+        let all = Statistic.allCases
+        for workers in 1...3 {
+            let pool = try WorkerPool(workers: workers)
+            defer { pool.shutdown() }
+            for (name, dtype) in Self.cases + [("f64_shuffle", .float32), ("i32_rows", .float64)] {
+                let loaded: Statistics
+                switch dtype {
+                case .float64: loaded = try SharedArray<Double>.load(hdf5: file, dataset: "/" + name, on: pool).statistics(all, ddof: 1)
+                case .float32: loaded = try SharedArray<Float>.load(hdf5: file, dataset: "/" + name, on: pool).statistics(all, ddof: 1)
+                case .int64: loaded = try SharedArray<Int64>.load(hdf5: file, dataset: "/" + name, on: pool).statistics(all, ddof: 1)
+                default: loaded = try SharedArray<Int32>.load(hdf5: file, dataset: "/" + name, on: pool).statistics(all, ddof: 1)
+                }
+                let streamed = try HDF5.streamedStatistics(
+                    file: file, dataset: "/" + name, statistics: all, ddof: 1, dtype: dtype, on: pool)
+                XCTAssertEqual(streamed.statistics.count, loaded.count, name)
+                for statistic in all {
+                    XCTAssertEqual(streamed.statistics[statistic]?.bitPattern, loaded[statistic]?.bitPattern,
+                                   "\(name) as \(dtype) \(statistic) on \(workers) workers")
+                }
+            }
+        }
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        XCTAssertThrowsError(try HDF5.streamedStatistics(file: file, dataset: "/f64_shuffle", statistics: all, dtype: .float64,
+                                                         limit: SizeLimit(bytes: 1000), on: pool))
+        XCTAssertThrowsError(try HDF5.streamedStatistics(file: file, dataset: "/missing", statistics: all, dtype: .float64, on: pool))
+    }
+
     private func load(_ dtype: DType, file: String, dataset: String, pool: WorkerPool) throws -> (Data, Statistics) {
         switch dtype {
         case .float64: try load(Double.self, file: file, dataset: dataset, pool: pool)
