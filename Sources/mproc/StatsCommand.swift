@@ -125,8 +125,9 @@ struct StatsCommand: ParsableCommand {
         _: E.Type, spec: InputSpec, statistics: [Statistic], pool: WorkerPool
     ) throws -> StatsReport {
         let clock = ContinuousClock()
-        if spec.format == .hdf5, spec.field == nil, column == nil, `where` == nil, axis == nil, `repeat` == 1,
-            try OrderOp.parseList(ops).isEmpty {
+        // Every op a moments statistic (order statistics and other ops need the array), whole dataset, one run:
+        let momentsOnly = (ops ?? "").split(separator: ",").allSatisfy { Statistic(name: String($0)) != nil }
+        if spec.format == .hdf5, spec.field == nil, column == nil, `where` == nil, axis == nil, `repeat` == 1, momentsOnly {
             // Whole-dataset moments need no array: stream the chunks as batch does (same bits, no fresh memory).
             let start = clock.now
             let (whole, fileShape) = try HDF5.streamedStatistics(
