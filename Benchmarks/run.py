@@ -41,9 +41,9 @@ TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
 ORDER = ["median", "quantile", "sort"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
 # Analysis workloads, against numpy only, at the sizes (rows for corrcoef, with 16 columns).
-ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20}
+ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20, "fsum": 1 << 27}
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
-TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
+TRAFFIC = {"fsum": 8, "sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
            "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
            "axpy": 24, "random": 8}
 TRIAD_LIKE = {"scale", "sqrt", "exp", "axpy", "random"}
@@ -163,6 +163,10 @@ def markdown(results):
     lines = [f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, L2 {results['machine']['l2']}, "
              f"L3 {results['machine']['l3']}, Linux {results['machine']['kernel']}, {results['machine']['blas']}, "
              f"numpy {results['machine']['numpy']}. {results['machine']['date']}.", ""]
+    runs = sorted({r.get("run", "") for r in recs} - {""})
+    if len(runs) > 1:
+        lines += [f"Rows come from {len(runs)} runs ({', '.join(d[:10] for d in runs)}; the line above describes the "
+                  "latest); the ratios in a row always compare systems measured in the same run.", ""]
     for w, b in sorted(bw.items()):
         lines.append(f"- Memory bandwidth with {w} thread(s): sum {b['gb_per_s']:.1f} GB/s, triad {b['triad_gb_per_s']:.1f} GB/s")
     lines += ["", "Median ms (min-max over runs); in brackets, the system's time divided by mproc's "
@@ -172,6 +176,8 @@ def markdown(results):
     index = {(r["workload"], r["size"], r["dtype"], r["workers"], r["system"]): r for r in recs}
     for k in keys:
         mp = index.get(k + ("mproc",))
+        if not mp:
+            continue  # a peer's serial time copied to a worker count mproc was not measured at
         cells = []
         for s in systems:
             r = index.get(k + (s,))
@@ -303,10 +309,13 @@ def main():
         measured = {(r["workload"], r["size"], r["dtype"], r["workers"]) for r in records}
         with open(latest) as f:
             old = json.load(f)
-        kept = [r for r in old.get("records", []) if (r["workload"], r["size"], r["dtype"], r["workers"]) not in measured]
+        kept = [dict(r, run=r.get("run", old.get("machine", {}).get("date", "earlier")))
+                for r in old.get("records", []) if (r["workload"], r["size"], r["dtype"], r["workers"]) not in measured]
         records = kept + records
         bandwidth = {**old.get("bandwidth", {}), **bandwidth}
-    results = {"machine": machine(), "bandwidth": bandwidth, "quick": a.quick, "records": records}
+    this_machine = machine()
+    records = [dict(r, run=r.get("run", this_machine["date"])) for r in records]
+    results = {"machine": this_machine, "bandwidth": bandwidth, "quick": a.quick, "records": records}
     with open(os.path.join(a.out, "latest.json"), "w") as f:
         json.dump(results, f, indent=1)
     md = markdown(results)

@@ -10,6 +10,7 @@ with the loky backend, which memmaps large arrays for its workers), dask (dask.a
 Prints one JSON record like `mproc bench --json`. Pools are created before timing (their start-up is the
 `pool-start` workload, measured separately); data is generated before timing.
 """
+import math
 import argparse
 import json
 import os
@@ -201,6 +202,7 @@ def numpy_op(op, d):
         "median": lambda: np.median(x), "quantile": lambda: np.quantile(x, [0.05, 0.25, 0.5, 0.75, 0.95]),
         "sort": lambda: np.sort(x),
         "cumsum": lambda: np.cumsum(x),
+        "fsum": lambda: math.fsum(x),
         "groupby": lambda: bincount_sum_mean(d["keys"], x),
         "corrcoef": lambda: np.corrcoef(x, rowvar=False),
     }[op]

@@ -106,6 +106,8 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case median, quantile, sort
     /// Analysis: cumulative sum; group-by sum and mean over 1,000 keys; correlation matrix of `size` x 16.
     case cumsum, groupby, corrcoef
+    /// The correctly rounded sum (Python's math.fsum as the peer); compare with `sum` in the same run.
+    case fsum
 
     var isTaskWorkload: Bool { [.poolStart, .taskOverhead, .mapOverhead, .queue, .pipe].contains(self) }
 }
@@ -212,6 +214,7 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
             let b = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 2, on: pool)
             return { _ = try a.matmul(b) }
         case .cumsum: let x = try vector(); return { _ = try x.cumsum() }
+        case .fsum: let x = try vector(); return { _ = try x.fsum() }
         case .groupby:
             let x = try vector()
             let keys = try SharedArray<Int64>(zeros: [n], on: pool)

@@ -11,6 +11,7 @@ struct StatsCommand: ParsableCommand {
             Plain statistics propagate NaN; the nan* variants skip NaN values (numpy's rules).
             Order statistics (exact): median, pNN (percentile: p99, p99.9), qX (quantile: q0.25), and nanmedian, \
             nanpNN, nanqX; --quantile-method picks numpy's method for pNN and qX.
+            fsum (and nanfsum): the correctly rounded sum, Python's math.fsum, bit for bit.
             Examples:
               mproc stats datasets/sensors.h5:/readings/temperature
               mproc stats datasets/sensors.npy --axis 0 --ops mean,std,min,max
@@ -87,7 +88,7 @@ struct StatsCommand: ParsableCommand {
         guard let ops else { return Statistic.summary }
         let names = ops.split(separator: ",").map { String($0) }.filter { !$0.isEmpty }
         guard !names.isEmpty else { throw ValidationError("--ops is empty") }
-        return try names.filter { !OrderOp.isOrderOp($0) }.map { name in
+        return try names.filter { !OrderOp.isOrderOp($0) && !ExactSumOp.names.contains($0) }.map { name in
             guard let s = Statistic(name: name) else {
                 throw ValidationError(
                     "unknown statistic '\(name)'; choose from \(Statistic.allCases.map(\.rawValue).joined(separator: ","))")
@@ -151,6 +152,7 @@ struct StatsCommand: ParsableCommand {
         var whole: Statistics?
         var perAxis: AxisStatistics?
         let orderOps = try OrderOp.parseList(ops)
+        let exactSumOps = ExactSumOp.parseList(ops)
         var orders = OrderResults()
         for _ in 0..<`repeat` {
             let start = clock.now
@@ -160,7 +162,11 @@ struct StatsCommand: ParsableCommand {
                 let source = try mask.map { try array.filter($0) } ?? array
                 orders = try OrderResults.compute(orderOps, of: source, axis: axis, method: QuantileMethod(name: quantileMethod) ?? .linear)
             }
-            if !orderOps.isEmpty && statistics.isEmpty {
+            if !exactSumOps.isEmpty {
+                if orderOps.isEmpty { orders = OrderResults() }
+                try ExactSumOp.compute(exactSumOps, of: try mask.map { try array.filter($0) } ?? array, axis: axis, into: &orders)
+            }
+            if (!orderOps.isEmpty || !exactSumOps.isEmpty) && statistics.isEmpty {
                 // Order ops only: no moments pass.
             } else if let axis {
                 perAxis = try array.statistics(statistics, axis: axis, ddof: ddof)
