@@ -1,5 +1,6 @@
 import ArgumentParser
 import SharedArrays
+import HDF5Arrays
 
 struct StatsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -125,6 +126,20 @@ struct StatsCommand: ParsableCommand {
         _: E.Type, spec: InputSpec, statistics: [Statistic], pool: WorkerPool
     ) throws -> StatsReport {
         let clock = ContinuousClock()
+        // Every op a moments statistic (order statistics and other ops need the array), whole dataset, one run:
+        let momentsOnly = (ops ?? "").split(separator: ",").allSatisfy { Statistic(name: String($0)) != nil }
+        if spec.format == .hdf5, spec.field == nil, column == nil, `where` == nil, axis == nil, `repeat` == 1, momentsOnly {
+            // Whole-dataset moments need no array: stream the chunks as batch does (same bits, no fresh memory).
+            let start = clock.now
+            let (whole, fileShape) = try HDF5.streamedStatistics(
+                file: spec.path, dataset: try spec.resolvedDataset(), statistics: statistics, ddof: ddof, dtype: E.dtype,
+                limit: try sizeLimitOptions.limit(), on: pool)
+            let shape = SharedArray<E>.arrayShape(forFileShape: fileShape)
+            return StatsReport(
+                input: spec.description, dtype: E.dtype, shape: shape,
+                byteCount: (CheckedSize.elementCount(shape) ?? 0) * MemoryLayout<E>.stride, workers: pool.workerCount,
+                statistics: statistics, whole: whole, perAxis: nil, loadTime: .zero, computeTimes: [clock.now - start])
+        }
         let loadStart = clock.now
         var array = try spec.load(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
         let loadTime = clock.now - loadStart

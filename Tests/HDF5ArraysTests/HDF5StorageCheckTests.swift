@@ -24,16 +24,17 @@ final class HDF5StorageCheckTests: XCTestCase {
 
     /// Reads every element of `dataset` as float64 through the H5Dread path.
     private func readAll(_ path: String, _ dataset: String) throws -> [Double] {
-        let reader = try HDF5DatasetReader(file: path, dataset: dataset)
+        let reader = try HDF5DatasetReader(file: path, dataset: dataset, field: nil, rawChunks: false)
         defer { reader.close() }
         var values = [Double](repeating: 0, count: reader.info.count)
         try values.withUnsafeMutableBytes { try reader.readElements(range: 0..<reader.info.count, into: $0.baseAddress!, as: .float64) }
         return values
     }
 
-    /// Reads every element through the batch's raw-chunk reader (nil when libdeflate is missing).
+    /// Reads every element through the raw-chunk lane (nil when libdeflate is missing or the lane does not apply).
     private func readAllRawChunks(_ path: String, _ dataset: String) throws -> [Double]? {
-        guard let reader = try DeflateChunkReader(file: path, dataset: dataset, computeType: .float64) else { return nil }
+        let reader = try HDF5DatasetReader(file: path, dataset: dataset)
+        guard reader.inflatesRawChunks(as: .float64) else { return nil }
         defer { reader.close() }
         var values = [Double](repeating: 0, count: reader.info.count)
         try values.withUnsafeMutableBytes { try reader.readElements(range: 0..<reader.info.count, into: $0.baseAddress!, as: .float64) }

@@ -6,11 +6,12 @@ extension HDF5 {
     /// the HDF5 file at `file` into `destination` as `target`. `destination` must have room for
     /// `range.count * target.byteSize` bytes.
     ///
-    /// HDF5 converts from the stored type (any integer or float type, either byte order) to `target`'s native
-    /// type while reading. A range of whole rows of the first dimension (always true for 1-D data) is one
-    /// hyperslab read straight into `destination`; any other range is split into at most `2 * rank - 1`
-    /// hyperslabs, each also read straight into its place. Opens and closes the file: call it in the process
-    /// (for example the forked worker) that uses the data.
+    /// Read through ``HDF5DatasetReader``: whole gzip chunks inflated by libdeflate straight into place where
+    /// the stored type is the target's; otherwise HDF5 converts from the stored type (any integer or float
+    /// type, either byte order) to `target`'s native type while reading. A range of whole rows of the first
+    /// dimension (always true for 1-D data) is one hyperslab read straight into `destination`; any other range
+    /// is split into at most `2 * rank - 1` hyperslabs, each also read straight into its place. Opens and
+    /// closes the file: call it in the process (for example the forked worker) that uses the data.
     public static func readElements(file: String, dataset: String, range: Range<Int>,
                                     into destination: UnsafeMutableRawPointer, as target: DType) throws {
         let reader = try HDF5DatasetReader(file: file, dataset: dataset)
@@ -19,7 +20,14 @@ extension HDF5 {
     }
 }
 
-/// An HDF5 dataset opened read-only for several range reads in one process.
+/// An HDF5 dataset opened read-only for several range reads in one process: the one read path of every
+/// command (`load(hdf5:)`, `stats`, `map`, `batch`).
+///
+/// ``readElements(range:into:as:)`` is the entry point: "read this element range of this dataset into this
+/// buffer". Where the filter pipeline allows (chunks of whole rows, gzip with or without shuffle, the stored
+/// type equal to the type read), whole chunks are read raw and inflated by libdeflate straight into the
+/// buffer (``RawChunkInflater``); every other layout, filter, type conversion and never-written chunk goes
+/// through `H5Dread`, hyperslab by hyperslab. Both give the same bytes.
 ///
 /// Open it in the process that reads (after a fork, never before) and close it there; ``close()`` is also
 /// called on deinit. Not `Sendable`: one reader belongs to one process and one thread at a time.
@@ -42,13 +50,23 @@ public final class HDF5DatasetReader {
 
     /// How an element is read: the stored class decides whether HDF5 converts straight to the target.
     private let element: HDF5ElementRead
+    /// Whether whole chunks may be read raw and inflated here (false: always `H5Dread`).
+    private let rawChunks: Bool
+    /// The raw-chunk lane for the last target type asked for (nil inside: that type goes through `H5Dread`).
+    private var inflater: (target: DType, lane: RawChunkInflater?)?
 
     /// Opens `dataset` in `file` read-only (file locking off) and checks that it holds numbers (or, with
     /// `field`, that it is compound with that numeric member), that every filter it needs is available, and
     /// that its compact or contiguous storage holds the declared size inside the file (see
     /// ``HDF5StorageCheck``).
-    public init(file: String, dataset: String, field: String? = nil) throws {
+    public convenience init(file: String, dataset: String, field: String? = nil) throws {
+        try self.init(file: file, dataset: dataset, field: field, rawChunks: true)
+    }
+
+    /// `rawChunks: false` reads everything through `H5Dread` (tests compare the two lanes).
+    init(file: String, dataset: String, field: String?, rawChunks: Bool) throws {
         self.file = file
+        self.rawChunks = rawChunks
         let fileID = try HDF5.openFile(file)
         var datasetID: hid_t = -1
         var spaceID: hid_t = -1
@@ -84,6 +102,7 @@ public final class HDF5DatasetReader {
 
     /// Closes the dataset and the file. Safe to call more than once.
     public func close() {
+        inflater = nil
         if spaceID >= 0 { H5Sclose(spaceID); spaceID = -1 }
         if datasetID >= 0 { H5Dclose(datasetID); datasetID = -1 }
         if fileID >= 0 { H5Fclose(fileID); fileID = -1 }
@@ -102,6 +121,26 @@ public final class HDF5DatasetReader {
                                "element range \(range.lowerBound)..<\(range.upperBound) is outside the dataset's \(count) elements (shape \(info.shape))")
         }
         if range.isEmpty { return }
+        if let lane = rawChunkLane(for: target) {
+            try lane.read(range: range, into: destination) { try readHyperslabs($0, into: $1, as: target) }
+        } else {
+            try readHyperslabs(range, into: destination, as: target)
+        }
+    }
+
+    /// Whether reads as `target` inflate raw chunks here rather than go through `H5Dread`.
+    func inflatesRawChunks(as target: DType) -> Bool { rawChunkLane(for: target) != nil }
+
+    private func rawChunkLane(for target: DType) -> RawChunkInflater? {
+        guard rawChunks, element.field == nil, element.bitfieldBytes == nil, datasetID >= 0 else { return nil }
+        if let inflater, inflater.target == target { return inflater.lane }
+        let lane = RawChunkInflater(dataset: datasetID, info: info, storage: storage, target: target, file: file)
+        inflater = (target, lane)
+        return lane
+    }
+
+    /// Reads `range` (checked, not empty) through `H5Dread`, converted to `target` by HDF5.
+    private func readHyperslabs(_ range: Range<Int>, into destination: UnsafeMutableRawPointer, as target: DType) throws {
         let memory = try element.memoryType(for: target)
         defer { memory.close() }
         let memoryType = memory.id

@@ -5,7 +5,7 @@ import SharedArrays
 
 /// The libdeflate path must give exactly HDF5's bytes, for every range, and stay out of the way where it
 /// does not apply.
-final class DeflateChunkReaderTests: XCTestCase {
+final class RawChunkInflaterTests: XCTestCase {
     func testRawChunkInflationGivesHDF5sBytesForAnyRange() throws {
         guard LibDeflate.shared != nil else { throw XCTSkip("libdeflate is not installed: HDF5's gzip filter is used") }
         let directory = try H5TestSupport.makeDirectory()
@@ -19,10 +19,11 @@ final class DeflateChunkReaderTests: XCTestCase {
             (directory + "/b.h5", "/be_f64", .float64, false), (file, "/contig_f64", .float64, false),
         ]
         for (path, dataset, dtype, applies) in cases {
-            let fast = try DeflateChunkReader(file: path, dataset: dataset, computeType: dtype)
-            XCTAssertEqual(fast != nil, applies, dataset)
-            guard let fast else { continue }
-            let slow = try HDF5DatasetReader(file: path, dataset: dataset)
+            let fast = try HDF5DatasetReader(file: path, dataset: dataset)
+            XCTAssertEqual(fast.inflatesRawChunks(as: dtype), applies, dataset)
+            guard fast.inflatesRawChunks(as: dtype) else { continue }
+            let slow = try HDF5DatasetReader(file: path, dataset: dataset, field: nil, rawChunks: false)
+            XCTAssertFalse(slow.inflatesRawChunks(as: dtype))
             let n = slow.info.count
             let ranges = [0..<n, 0..<1, 1..<n - 1, 511..<513, 700..<2100, (n - 3)..<n, 999..<1000, 1000..<3001]
             for range in ranges where range.upperBound <= n {
