@@ -40,6 +40,12 @@ public final class WorkerContext {
         return mapping.address
     }
 
+    /// Unmaps every segment this context attached (a context made for one call in the caller's process).
+    func detachAll() {
+        for mapping in attached.values { munmap(mapping.address, mapping.length) }
+        attached = [:]
+    }
+
     /// Drops this worker's mapping of a segment the owner freed.
     func release(_ segment: ReleasedSegment) {
         if let mapping = attached.removeValue(forKey: segment.id) {

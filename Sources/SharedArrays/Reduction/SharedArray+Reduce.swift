@@ -94,6 +94,8 @@ extension SharedArray {
             case .columns, .rows: true
             }
         let describe = describe(plan, rows: inRows)
+        // What the chunks read: the elements (the span a strided view covers) and the second operand.
+        let inputBytes = location.count &* Swift.max(1, location.stride) &* MemoryLayout<Element>.stride &+ (second.segment == nil ? 0 : count &* second.elementBytes)
         return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
             let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
             if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
@@ -101,7 +103,11 @@ extension SharedArray {
                 let job = ReductionJob(
                     reduction: reduction, source: location, second: second, mask: mask, selectedBefore: selectedBefore,
                     layout: layout, plan: plan, results: scratch.reference)
-                try pool.run(job, chunks: plan.chunkCount, describeChunk: describe)
+                if selectedBefore.segment == nil, SmallReductionCutoff.runsInCaller(inputBytes: inputBytes) {
+                    try pool.runInCaller(job, chunks: plan.chunkCount, describeChunk: describe)
+                } else {
+                    try pool.run(job, chunks: plan.chunkCount, describeChunk: describe)
+                }
             }
             if mask.segment != nil {
                 guard layout == .flat else { throw ArrayError("reduce: a mask applies to flat reductions only") }
