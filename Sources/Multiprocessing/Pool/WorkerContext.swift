@@ -31,7 +31,7 @@ public final class WorkerContext {
 
     /// The address of `segment` in this process, attaching it on first use.
     public func address(of segment: SegmentReference) throws -> UnsafeMutableRawPointer {
-        if segment.ownerPID == getpid() || segment.id < inheritedWatermark {
+        if segment.ownerPID == CachedProcessID.current || segment.id < inheritedWatermark {
             return try SegmentRegistry.resolveLocal(segment)
         }
         if let mapping = attached[segment.id] { return try mapping.resolve(segment) }

@@ -204,13 +204,7 @@ public final class WorkerPool: @unchecked Sendable {
     ) throws {
         try Self.validateTimeout(timeout)
         guard chunks > 0 else { return }
-        try lock.withLock { _ in
-            guard !isShutDown else { throw WorkerPoolError.shutDown }
-        }
-        let deadline = CallDeadline.earliest(CallDeadline.scoped, (timeout ?? self.timeout).map { CallDeadline($0) })
-        if let deadline, deadline.remainingNanoseconds == 0 {
-            throw WorkerPoolError.timedOut(timeout: deadline.timeout, job: String(describing: Job.self), stuck: [])
-        }
+        try checkCallerMayRun(job: String(describing: Job.self))
         let context = WorkerContext(workerIndex: 0, inheritedWatermark: 0, releaseStart: Int.max)
         defer { context.detachAll() }
         for chunk in 0..<chunks {
@@ -221,6 +215,21 @@ public final class WorkerPool: @unchecked Sendable {
                     pid: getpid(), chunk: chunk, chunkDescription: (describeChunk ?? { "chunk \($0)" })(chunk),
                     job: String(describing: Job.self), message: String(describing: error))
             }
+        }
+    }
+
+    /// Throws what a pool call would throw before it starts: ``WorkerPoolError/shutDown`` once the pool is
+    /// shut down, ``WorkerPoolError/timedOut(timeout:job:stuck:)`` when an enclosing ``withTimeout(_:_:)``
+    /// deadline has already passed. For work the caller
+    /// does itself instead of waking the workers, so that it fails the same way.
+    public func checkCallerMayRun(job: String) throws {
+        try lock.withLock { _ in
+            guard !isShutDown else { throw WorkerPoolError.shutDown }
+        }
+        // A deadline that starts now (this call's or the pool's) cannot have passed yet: only an enclosing
+        // scope's can.
+        if let scoped = CallDeadline.scoped, scoped.remainingNanoseconds == 0 {
+            throw WorkerPoolError.timedOut(timeout: scoped.timeout, job: job, stuck: [])
         }
     }
 

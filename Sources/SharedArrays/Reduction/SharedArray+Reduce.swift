@@ -96,27 +96,8 @@ extension SharedArray {
         let describe = describe(plan, rows: inRows)
         // What the chunks read: the elements (the span a strided view covers) and the second operand.
         let inputBytes = location.count &* Swift.max(1, location.stride) &* MemoryLayout<Element>.stride &+ (second.segment == nil ? 0 : count &* second.elementBytes)
-        return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
-            let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
-            if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
-            func run(selectedBefore: OperandLocation) throws {
-                let job = ReductionJob(
-                    reduction: reduction, source: location, second: second, mask: mask, selectedBefore: selectedBefore,
-                    layout: layout, plan: plan, results: scratch.reference)
-                if selectedBefore.segment == nil, SmallReductionCutoff.runsInCaller(inputBytes: inputBytes) {
-                    try pool.runInCaller(job, chunks: plan.chunkCount, describeChunk: describe)
-                } else {
-                    try pool.run(job, chunks: plan.chunkCount, describeChunk: describe)
-                }
-            }
-            if mask.segment != nil {
-                guard layout == .flat else { throw ArrayError("reduce: a mask applies to flat reductions only") }
-                try pool.withSelectionOffsets(mask: mask, plan: plan, describeChunk: describe) { offsets, _ in
-                    try run(selectedBefore: OperandLocation(segment: offsets, byteOffset: 0, stride: 1, elementBytes: 8))
-                }
-            } else {
-                try run(selectedBefore: .none)
-            }
+        // Partials in `base` (every slot identity when they accumulate) to the combined result.
+        func finish(_ base: UnsafeMutablePointer<R.Slot>) -> [R.Slot] {
             if case .rows = layout { return Array(UnsafeBufferPointer(start: base, count: slots)) }
             if anyOrder {
                 let first = UnsafeMutableBufferPointer(start: base, count: resultSlots)
@@ -127,6 +108,42 @@ extension SharedArray {
                 combinePairwise(base, parts: partials, width: resultSlots, reduction)
             }
             return Array(UnsafeBufferPointer(start: base, count: resultSlots))
+        }
+        if R.foldsInCaller, mask.segment == nil, SmallReductionCutoff.runsInCaller(inputBytes: inputBytes) {
+            // Small: this process folds the same chunks itself, in order, into private memory.
+            try pool.checkCallerMayRun(job: "\(R.self)")
+            let inputs = ReductionInputs(
+                source: storage.memory.base + location.offset * MemoryLayout<Element>.stride,
+                second: try second.segment.map { UnsafeRawPointer(try $0.mappedAddress() + second.byteOffset) },
+                mask: nil, selectedBefore: nil)
+            let job = ReductionJob(
+                reduction: reduction, source: location, second: second, mask: mask, selectedBefore: .none,
+                layout: layout, plan: plan, results: nil)
+            return withUnsafeTemporaryAllocation(of: R.Slot.self, capacity: Swift.max(slots, 1)) { buffer in
+                let base = buffer.baseAddress!
+                if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+                for chunk in 0..<plan.chunkCount { job.fold(chunk: chunk, inputs: inputs, results: base, worker: 0) }
+                return finish(base)
+            }
+        }
+        return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
+            let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
+            if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+            func run(selectedBefore: OperandLocation) throws {
+                let job = ReductionJob(
+                    reduction: reduction, source: location, second: second, mask: mask, selectedBefore: selectedBefore,
+                    layout: layout, plan: plan, results: scratch.reference)
+                try pool.run(job, chunks: plan.chunkCount, describeChunk: describe)
+            }
+            if mask.segment != nil {
+                guard layout == .flat else { throw ArrayError("reduce: a mask applies to flat reductions only") }
+                try pool.withSelectionOffsets(mask: mask, plan: plan, describeChunk: describe) { offsets, _ in
+                    try run(selectedBefore: OperandLocation(segment: offsets, byteOffset: 0, stride: 1, elementBytes: 8))
+                }
+            } else {
+                try run(selectedBefore: .none)
+            }
+            return finish(base)
         }
     }
 }
