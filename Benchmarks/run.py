@@ -215,9 +215,9 @@ def markdown(results):
 
 
 def small_cutoff(records):
-    """The caller cutoff the small-array sweep measured: the input size (bytes) from which waking the workers
-    is faster than the caller alone for every swept reduction, at this size and all larger ones; and a table
-    of caller time / workers time per size."""
+    """The caller cutoff the small-array sweep measured: the array size (bytes) up to which the caller alone
+    was faster than waking the workers for every swept reduction; and a table of caller time / workers time
+    per size."""
     index = {(r["workload"], r["size"], r["system"]): r["median_ms"] for r in records if r["workload"].startswith("small-")}
     ops = [op for op in SMALL if any(k[0] == "small-" + op for k in index)]
     if not ops:
@@ -225,27 +225,28 @@ def small_cutoff(records):
     sizes = sorted({k[1] for k in index})
     lines = ["| elements | " + " | ".join(f"{op}: caller / workers" for op in ops) + " | " +
              " | ".join(f"{op}: mproc / numpy" for op in ops) + " |", "|---:|" + "---:|" * (2 * len(ops))]
-    workers_win = {}
+    workers_win_any = {}
     for n in sizes:
-        cells, numpy_cells, wins = [], [], True
+        cells, numpy_cells, wins = [], [], False
         for op in ops:
             c, w = index.get(("small-" + op, n, "mproc-caller")), index.get(("small-" + op, n, "mproc-workers"))
             m, p = index.get(("small-" + op, n, "mproc")), index.get(("small-" + op, n, "numpy"))
             cells.append(f"{c / w:.2f}" if c and w else "")
             numpy_cells.append(f"{m / p:.2f}" if m and p else "")
-            wins = wins and bool(c and w and w < c)
-        workers_win[n] = wins
+            wins = wins or bool(c and w and w < c)
+        workers_win_any[n] = wins
         lines.append(f"| 2^{n.bit_length() - 1} | " + " | ".join(cells) + " | " + " | ".join(numpy_cells) + " |")
-    # The smallest size from which the workers win at every size up to the largest swept.
+    # The largest size up to which the caller alone beat the workers for every swept reduction, at that
+    # size and every smaller one: arrays of at most that many bytes run in the caller.
     cutoff = None
-    for n in reversed(sizes):
-        if not workers_win[n]:
+    for n in sizes:
+        if workers_win_any[n]:
             break
         cutoff = n
     cutoff_bytes = cutoff * 8 if cutoff else None
     text = "\n".join(lines) + "\n\n" + (
-        f"Measured caller cutoff: {cutoff_bytes} bytes read ({cutoff} float64 values; a dot product reads two arrays).\n"
-        if cutoff_bytes else "Measured caller cutoff: the caller alone was faster at every swept size.\n")
+        f"Measured caller cutoff: arrays of at most {cutoff_bytes} bytes ({cutoff} float64 values) run in the caller.\n"
+        if cutoff_bytes else "Measured caller cutoff: the workers won at the smallest swept size.\n")
     return cutoff_bytes, text
 
 

@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @Option(name: .long, help: "Reductions reading fewer bytes run in this process, not the workers (default: the measured cutoff; 0: always the workers).")
+    @Option(name: .long, help: "Reductions over arrays of at most this many bytes run in this process, not the workers (default: the measured cutoff; 0: always the workers).")
     var callerCutoff: Int?
 
     func validate() throws {

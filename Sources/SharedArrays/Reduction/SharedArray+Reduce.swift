@@ -94,8 +94,8 @@ extension SharedArray {
             case .columns, .rows: true
             }
         let describe = describe(plan, rows: inRows)
-        // What the chunks read: the elements (the span a strided view covers) and the second operand.
-        let inputBytes = location.count &* Swift.max(1, location.stride) &* MemoryLayout<Element>.stride &+ (second.segment == nil ? 0 : count &* second.elementBytes)
+        // The size of the array reduced (the span a strided view covers).
+        let inputBytes = location.count &* Swift.max(1, location.stride) &* MemoryLayout<Element>.stride
         // Partials in `base` (every slot identity when they accumulate) to the combined result.
         func finish(_ base: UnsafeMutablePointer<R.Slot>) -> [R.Slot] {
             if case .rows = layout { return Array(UnsafeBufferPointer(start: base, count: slots)) }
