@@ -32,10 +32,11 @@ struct ProductTiling: BitwiseCopyable, Sendable, Equatable {
         }
     }
 
-    /// `length` cut into near-equal pieces of at most ``edge``, rounded up to a multiple of 64.
+    /// `length` cut into near-equal pieces of at most ``edge``, and into at least two from 256 on (so a
+    /// 1024 x 1024 product is four tiles, not one for one worker), rounded up to a multiple of 64.
     private static func side(_ length: Int) -> Int {
-        guard length > edge else { return Swift.max(1, length) }
-        let pieces = (length + edge - 1) / edge
+        guard length >= 256 else { return Swift.max(1, length) }
+        let pieces = Swift.max(2, (length + edge - 1) / edge)
         let even = (length + pieces - 1) / pieces
         return Swift.min(length, (even + 63) / 64 * 64)
     }
