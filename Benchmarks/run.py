@@ -50,6 +50,12 @@ PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "da
 DICTS = ["dict-set", "dict-get"]
 DICT_SIZES = [10, 1000, 100000]
 ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20, "fsum": 1 << 27}
+# Small arrays: each reduction from 2^10 to 2^20 float64 with every call forced onto the workers
+# (`--caller-cutoff 0`) and forced into the calling process, beside mproc's default and numpy. The size where
+# the workers start to win is the caller cutoff (SmallReductionCutoff); workload names "small-<op>".
+SMALL = ["sum", "min", "argmin", "dot", "norm"]
+SMALL_SIZES = [1 << p for p in range(10, 21)]
+SMALL_RUNS = 41
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"fsum": 8, "sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
            "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
@@ -107,6 +113,9 @@ def plan(quick, cores, sizes=None):
             jobs.append((wl, 1 << 24, "float64", w))
         for g in ([512, 1024] if quick else [1024, 2048, 4096]):
             jobs.append(("gemm", g, "float64", w))
+            jobs.append(("gemm", g, "float32", w))
+            jobs.append(("syrk", g, "float64", w))
+            jobs.append(("gemv", g * 2, "float64", w))
     for w in workers:
         jobs.append(("pool-start", 1, "float64", w))
         jobs.append(("task-overhead", 5000 if quick else 20000, "float64", w))
@@ -118,6 +127,9 @@ def plan(quick, cores, sizes=None):
     for w in workers:
         for wl, size in ANALYSIS.items():
             jobs.append((wl, size >> 3 if quick else size, "float64", w))
+    for wl in SMALL:
+        for n in SMALL_SIZES:
+            jobs.append(("small-" + wl, n, "float64", cores))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
     jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
     for n in DICT_SIZES:
@@ -127,7 +139,9 @@ def plan(quick, cores, sizes=None):
 
 
 def systems_for(workload, workers):
-    if workload == "gemm" or workload in UFUNCS or workload in ANALYSIS:
+    if workload.startswith("small-"):
+        return ["mproc", "mproc-workers", "mproc-caller", "numpy"]
+    if workload in ("gemm", "gemv", "syrk") or workload in UFUNCS or workload in ANALYSIS:
         return ["mproc", "numpy"]
     if workload in ORDER:
         return ["mproc", "numpy"]
@@ -148,6 +162,18 @@ def systems_for(workload, workers):
 
 
 def measure(system, workload, size, dtype, workers, runs, python):
+    if workload.startswith("small-"):
+        op, runs = workload[len("small-"):], SMALL_RUNS
+        if system == "numpy":
+            rec = run_json([python, PEERS, "numpy", op, "--size", str(size), "--workers", str(workers), "--runs", str(runs),
+                            "--dtype", dtype])
+        else:
+            cutoff = {"mproc-workers": ["--caller-cutoff", "0"], "mproc-caller": ["--caller-cutoff", str(1 << 62)]}
+            rec = run_json([MPROC, "bench", op, "--size", str(size), "--dtype", dtype, "--workers", str(workers),
+                            "--runs", str(runs), "--warmup", "5", "--json"] + cutoff.get(system, []))
+        if rec:
+            rec.update(workload=workload, system=system, workers=workers)
+        return rec
     if system == "mproc":
         return run_json([MPROC, "bench", workload, "--size", str(size), "--dtype", dtype, "--workers", str(workers),
                          "--runs", str(runs), "--json"])
@@ -211,6 +237,42 @@ def markdown(results):
     return "\n".join(lines) + "\n"
 
 
+def small_cutoff(records):
+    """The caller cutoff the small-array sweep measured: the array size (bytes) up to which the caller alone
+    was faster than waking the workers for every swept reduction; and a table of caller time / workers time
+    per size."""
+    index = {(r["workload"], r["size"], r["system"]): r["median_ms"] for r in records if r["workload"].startswith("small-")}
+    ops = [op for op in SMALL if any(k[0] == "small-" + op for k in index)]
+    if not ops:
+        return None, ""
+    sizes = sorted({k[1] for k in index})
+    lines = ["| elements | " + " | ".join(f"{op}: caller / workers" for op in ops) + " | " +
+             " | ".join(f"{op}: mproc / numpy" for op in ops) + " |", "|---:|" + "---:|" * (2 * len(ops))]
+    workers_win_any = {}
+    for n in sizes:
+        cells, numpy_cells, wins = [], [], False
+        for op in ops:
+            c, w = index.get(("small-" + op, n, "mproc-caller")), index.get(("small-" + op, n, "mproc-workers"))
+            m, p = index.get(("small-" + op, n, "mproc")), index.get(("small-" + op, n, "numpy"))
+            cells.append(f"{c / w:.2f}" if c and w else "")
+            numpy_cells.append(f"{m / p:.2f}" if m and p else "")
+            wins = wins or bool(c and w and w < c)
+        workers_win_any[n] = wins
+        lines.append(f"| 2^{n.bit_length() - 1} | " + " | ".join(cells) + " | " + " | ".join(numpy_cells) + " |")
+    # The largest size up to which the caller alone beat the workers for every swept reduction, at that
+    # size and every smaller one: arrays of at most that many bytes run in the caller.
+    cutoff = None
+    for n in sizes:
+        if workers_win_any[n]:
+            break
+        cutoff = n
+    cutoff_bytes = cutoff * 8 if cutoff else None
+    text = "\n".join(lines) + "\n\n" + (
+        f"Measured caller cutoff: arrays of at most {cutoff_bytes} bytes ({cutoff} float64 values) run in the caller.\n"
+        if cutoff_bytes else "Measured caller cutoff: the workers won at the smallest swept size.\n")
+    return cutoff_bytes, text
+
+
 def plots(results, outdir):
     try:
         import matplotlib
@@ -261,6 +323,29 @@ def plots(results, outdir):
     fig.savefig(path, dpi=80)
     made.append(path)
     plt.close(fig)
+    small = [r for r in results["records"] if r["workload"].startswith("small-")]
+    if small:
+        ops = [op for op in SMALL if any(r["workload"] == "small-" + op for r in small)]
+        fig, axes = plt.subplots(1, len(ops), figsize=(4 * len(ops), 4), squeeze=False)
+        styles = {"mproc": ("C0", "o-"), "mproc-workers": ("C2", "s--"), "mproc-caller": ("C3", "^--"), "numpy": ("C1", "o-")}
+        cutoff = results.get("small_array_cutoff_bytes")
+        for ax, op in zip(axes[0], ops):
+            for system, (color, style) in styles.items():
+                pts = sorted((r["size"], r["median_ms"] * 1000) for r in small if r["workload"] == "small-" + op and r["system"] == system)
+                if pts:
+                    ax.loglog([p[0] for p in pts], [p[1] for p in pts], style, color=color, label=system)
+            if cutoff:
+                ax.axvline(cutoff / 8, color="k", alpha=0.4)
+            ax.set_title(f"{op}, float64 (line: cutoff)")
+            ax.set_xlabel("elements")
+            ax.set_ylabel("µs")
+            ax.grid(True, which="both", alpha=0.3)
+        axes[0][0].legend(fontsize=8)
+        fig.tight_layout()
+        path = os.path.join(outdir, "small-arrays.png")
+        fig.savefig(path, dpi=80)
+        made.append(path)
+        plt.close(fig)
     return made
 
 
@@ -307,7 +392,8 @@ def main():
     for i, (wl, size, dtype, workers) in enumerate(jobs):
         print(f"[{i + 1}/{len(jobs)}] {wl} size={size} {dtype} workers={workers}", file=sys.stderr, flush=True)
         for system in systems_for(wl, workers):
-            if system == "numpy" and workers != min(j[3] for j in jobs) and wl not in ("gemm",) + tuple(ORDER):
+            if system == "numpy" and workers != min(j[3] for j in jobs) and wl not in ("gemm", "gemv", "syrk") + tuple(ORDER) \
+                    and not wl.startswith("small-"):
                 continue  # numpy is single-process: measure it once per size
             rec = measure(system, wl, size, dtype, workers, runs, sys.executable)
             if rec:
@@ -316,7 +402,7 @@ def main():
         if lim:
             records.append(lim)
     # numpy rows apply to every worker count: copy them so each table row has its peer.
-    for r in [r for r in records if r["system"] == "numpy" and r["workload"] != "gemm"]:
+    for r in [r for r in records if r["system"] == "numpy" and r["workload"] not in ("gemm", "gemv", "syrk") and not r["workload"].startswith("small-")]:
         for w in sorted({j[3] for j in jobs}):
             if w != r["workers"]:
                 records.append(dict(r, workers=w))
@@ -333,9 +419,15 @@ def main():
     this_machine = machine()
     records = [dict(r, run=r.get("run", this_machine["date"])) for r in records]
     results = {"machine": this_machine, "bandwidth": bandwidth, "quick": a.quick, "records": records}
+    cutoff_bytes, cutoff_table = small_cutoff(records)
+    if cutoff_bytes is not None or cutoff_table:
+        results["small_array_cutoff_bytes"] = cutoff_bytes
+        print(cutoff_table, file=sys.stderr)
     with open(os.path.join(a.out, "latest.json"), "w") as f:
         json.dump(results, f, indent=1)
     md = markdown(results)
+    if cutoff_table:
+        md += "\nSmall arrays (caller alone vs waking the workers; below 1 the caller is faster):\n\n" + cutoff_table
     with open(os.path.join(a.out, "latest.md"), "w") as f:
         f.write(md)
     made = plots(results, a.out)

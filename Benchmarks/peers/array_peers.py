@@ -154,6 +154,10 @@ def make_data(op, n, dtype):
         return {"x": rng.random(n).astype(dtype)}
     if op == "gemm":
         return {"x": rng.random((n, n)).astype(dtype), "y": rng.random((n, n)).astype(dtype)}
+    if op == "gemv":
+        return {"x": rng.random((n, n)).astype(dtype), "y": rng.random(n).astype(dtype)}
+    if op == "syrk":
+        return {"x": rng.random((n, n)).astype(dtype)}
     if op in ("abs", "sign", "floor", "ceil", "round", "clip", "sin", "cos", "tanh"):
         return {"x": (rng.standard_normal(n) * 100).astype(dtype)}
     if op in ("log1p", "expm1", "pow"):
@@ -191,6 +195,8 @@ def numpy_op(op, d):
         "random": lambda: np.random.default_rng(7).standard_normal(x.size),
         "seed-mean-of-means": lambda: np.mean([np.mean(x[i::5]) for i in range(5)]),
         "gemm": lambda: x @ d["y"],
+        "gemv": lambda: x @ d["y"],
+        "syrk": lambda: x.T @ x,  # numpy sees the transpose of the same array and calls syrk
         "filter": lambda: x[x > d["threshold"]],
         "abs": lambda: np.abs(x), "sign": lambda: np.sign(x), "floor": lambda: np.floor(x),
         "ceil": lambda: np.ceil(x), "round": lambda: np.round(x), "clip": lambda: np.clip(x, -50, 50),

@@ -23,6 +23,14 @@ typedef void (*dgemm_fn)(CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, int, int
                          const double *, int, double, double *, int);
 typedef void (*sgemm_fn)(CBLAS_ORDER, CBLAS_TRANSPOSE, CBLAS_TRANSPOSE, int, int, int, float, const float *, int,
                          const float *, int, float, float *, int);
+typedef void (*dgemv_fn)(CBLAS_ORDER, CBLAS_TRANSPOSE, int, int, double, const double *, int, const double *, int,
+                         double, double *, int);
+typedef void (*sgemv_fn)(CBLAS_ORDER, CBLAS_TRANSPOSE, int, int, float, const float *, int, const float *, int, float,
+                         float *, int);
+typedef void (*dsyrk_fn)(CBLAS_ORDER, CBLAS_UPLO, CBLAS_TRANSPOSE, int, int, double, const double *, int, double,
+                         double *, int);
+typedef void (*ssyrk_fn)(CBLAS_ORDER, CBLAS_UPLO, CBLAS_TRANSPOSE, int, int, float, const float *, int, float,
+                         float *, int);
 
 static struct {
     set_threads_fn set_threads;
@@ -34,6 +42,10 @@ static struct {
     saxpy_fn saxpy;
     dgemm_fn dgemm;
     sgemm_fn sgemm;
+    dgemv_fn dgemv;
+    sgemv_fn sgemv;
+    dsyrk_fn dsyrk;
+    ssyrk_fn ssyrk;
     char error[256];
     char config[320];
 } blas;
@@ -83,6 +95,10 @@ static void load_blas(void) {
     blas.saxpy = (saxpy_fn)dlsym(handle, "cblas_saxpy");
     blas.dgemm = (dgemm_fn)dlsym(handle, "cblas_dgemm");
     blas.sgemm = (sgemm_fn)dlsym(handle, "cblas_sgemm");
+    blas.dgemv = (dgemv_fn)dlsym(handle, "cblas_dgemv");
+    blas.sgemv = (sgemv_fn)dlsym(handle, "cblas_sgemv");
+    blas.dsyrk = (dsyrk_fn)dlsym(handle, "cblas_dsyrk");
+    blas.ssyrk = (ssyrk_fn)dlsym(handle, "cblas_ssyrk");
     blas.error[0] = 0;
 }
 
@@ -209,4 +225,78 @@ void mp_cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i
         return;
     }
     GEMM_REFERENCE(float)
+}
+
+// y = alpha * op(A) x + beta * y, A of m x n in either storage order.
+#define GEMV_REFERENCE(T)                                                                                       \
+    int row_major = order == CblasRowMajor;                                                                     \
+    int a_t = ta != CblasNoTrans && ta != CblasConjNoTrans;                                                     \
+    long rows = a_t ? n : m, cols = a_t ? m : n;                                                                \
+    for (long i = 0; i < rows; i++) {                                                                           \
+        T acc = 0;                                                                                              \
+        for (long j = 0; j < cols; j++) {                                                                       \
+            long ai = (row_major != a_t) ? i * lda + j : j * lda + i;                                           \
+            acc += a[ai] * x[j * incx];                                                                         \
+        }                                                                                                       \
+        T *yi = &y[i * incy];                                                                                   \
+        *yi = beta == 0 ? alpha * acc : alpha * acc + beta * *yi;                                               \
+    }
+
+void mp_cblas_dgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, int m, int n, double alpha, const double *a, int lda,
+                    const double *x, int incx, double beta, double *y, int incy) {
+    ensure_loaded();
+    if (blas.dgemv) {
+        blas.dgemv(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
+        return;
+    }
+    GEMV_REFERENCE(double)
+}
+
+void mp_cblas_sgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, int m, int n, float alpha, const float *a, int lda,
+                    const float *x, int incx, float beta, float *y, int incy) {
+    ensure_loaded();
+    if (blas.sgemv) {
+        blas.sgemv(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
+        return;
+    }
+    GEMV_REFERENCE(float)
+}
+
+// C = alpha * op(A) op(A)^T + beta * C on the triangle `uplo` names (op(A) is n x k); the other triangle is
+// not touched, as in BLAS.
+#define SYRK_REFERENCE(T)                                                                                       \
+    int row_major = order == CblasRowMajor;                                                                     \
+    int a_t = trans != CblasNoTrans && trans != CblasConjNoTrans;                                               \
+    int upper = uplo == CblasUpper;                                                                             \
+    for (long i = 0; i < n; i++) {                                                                              \
+        for (long j = upper ? i : 0; j < (upper ? n : i + 1); j++) {                                            \
+            T acc = 0;                                                                                          \
+            for (long p = 0; p < k; p++) {                                                                      \
+                long ai = (row_major != a_t) ? i * lda + p : p * lda + i;                                       \
+                long aj = (row_major != a_t) ? j * lda + p : p * lda + j;                                       \
+                acc += a[ai] * a[aj];                                                                           \
+            }                                                                                                   \
+            T *cij = row_major ? &c[i * ldc + j] : &c[j * ldc + i];                                             \
+            *cij = beta == 0 ? alpha * acc : alpha * acc + beta * *cij;                                         \
+        }                                                                                                       \
+    }
+
+void mp_cblas_dsyrk(CBLAS_ORDER order, CBLAS_UPLO uplo, CBLAS_TRANSPOSE trans, int n, int k, double alpha,
+                    const double *a, int lda, double beta, double *c, int ldc) {
+    ensure_loaded();
+    if (blas.dsyrk && gemm_can_use_library()) {
+        blas.dsyrk(order, uplo, trans, n, k, alpha, a, lda, beta, c, ldc);
+        return;
+    }
+    SYRK_REFERENCE(double)
+}
+
+void mp_cblas_ssyrk(CBLAS_ORDER order, CBLAS_UPLO uplo, CBLAS_TRANSPOSE trans, int n, int k, float alpha,
+                    const float *a, int lda, float beta, float *c, int ldc) {
+    ensure_loaded();
+    if (blas.ssyrk && gemm_can_use_library()) {
+        blas.ssyrk(order, uplo, trans, n, k, alpha, a, lda, beta, c, ldc);
+        return;
+    }
+    SYRK_REFERENCE(float)
 }

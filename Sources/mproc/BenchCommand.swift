@@ -16,7 +16,7 @@ struct BenchCommand: ParsableCommand {
     @Argument(help: "The workload.")
     var workload: BenchWorkload
 
-    @Option(name: .long, help: "Elements (or n for gemm, n x n matrices; rows for colstats with 8 columns, corrcoef with 16).")
+    @Option(name: .long, help: "Elements (or n for gemm, gemv and syrk, n x n matrices; rows for colstats with 8 columns, corrcoef with 16).")
     var size: String = "2^24"
 
     @Option(name: .long, help: "float64 or float32.")
@@ -36,15 +36,20 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
+    @Option(name: .long, help: "Reductions over arrays of at most this many bytes run in this process, not the workers (default: the measured cutoff; 0: always the workers).")
+    var callerCutoff: Int?
+
     func validate() throws {
         guard let n = parseCount(size), n > 0 else { throw ValidationError("--size must be a positive count (got '\(size)')") }
         _ = n
         guard runs >= 1, warmup >= 0 else { throw ValidationError("--runs must be >= 1 and --warmup >= 0") }
         guard dtype == "float64" || dtype == "float32" else { throw ValidationError("--dtype must be float64 or float32") }
+        if let callerCutoff, callerCutoff < 0 { throw ValidationError("--caller-cutoff must be >= 0 (got \(callerCutoff))") }
     }
 
     func run() throws {
         let n = parseCount(size)!
+        if let callerCutoff { SmallReductionCutoff.bytes = callerCutoff }
         let workers = workerOptions.workers ?? WorkerPool.availableCores
         let times: [Duration]
         if workload.isDictionaryWorkload {
@@ -107,6 +112,8 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case abs, sign, floor, ceil, round, clip, log1p, expm1, sin, cos, tanh, pow, power, minimum, maximum, astype, transpose
     case seedMeanOfMeans = "seed-mean-of-means"
     case gemm
+    /// Matrix-vector product (`size` x `size` times `size`) and the Gram matrix Aᵀ A (`size` x `size`).
+    case gemv, syrk
     case poolStart = "pool-start"
     case taskOverhead = "task-overhead"
     case mapOverhead = "map-overhead"
@@ -238,6 +245,13 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
             let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)
             let b = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 2, on: pool)
             return { _ = try a.matmul(b) }
+        case .gemv:
+            let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)
+            let v = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n], seed: 2, on: pool)
+            return { _ = try a.matmul(v) }
+        case .syrk:
+            let a = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n, n], seed: 1, on: pool)
+            return { _ = try a.gram() }
         case .cumsum: let x = try vector(); return { _ = try x.cumsum() }
         case .fsum: let x = try vector(); return { _ = try x.fsum() }
         case .groupby:

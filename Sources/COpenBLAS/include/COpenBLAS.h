@@ -21,6 +21,7 @@ extern "C" {
 
 typedef enum CBLAS_ORDER { CblasRowMajor = 101, CblasColMajor = 102 } CBLAS_ORDER;
 typedef enum CBLAS_TRANSPOSE { CblasNoTrans = 111, CblasTrans = 112, CblasConjTrans = 113, CblasConjNoTrans = 114 } CBLAS_TRANSPOSE;
+typedef enum CBLAS_UPLO { CblasUpper = 121, CblasLower = 122 } CBLAS_UPLO;
 
 /// 1 when the shared library is loaded and its functions are in use, 0 when the C fallbacks run.
 int mp_blas_is_loaded(void);
@@ -38,6 +39,14 @@ void mp_cblas_dgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, i
                     const double *a, int lda, const double *b, int ldb, double beta, double *c, int ldc);
 void mp_cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRANSPOSE tb, int m, int n, int k, float alpha,
                     const float *a, int lda, const float *b, int ldb, float beta, float *c, int ldc);
+void mp_cblas_dgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, int m, int n, double alpha, const double *a, int lda,
+                    const double *x, int incx, double beta, double *y, int incy);
+void mp_cblas_sgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, int m, int n, float alpha, const float *a, int lda,
+                    const float *x, int incx, float beta, float *y, int incy);
+void mp_cblas_dsyrk(CBLAS_ORDER order, CBLAS_UPLO uplo, CBLAS_TRANSPOSE trans, int n, int k, double alpha,
+                    const double *a, int lda, double beta, double *c, int ldc);
+void mp_cblas_ssyrk(CBLAS_ORDER order, CBLAS_UPLO uplo, CBLAS_TRANSPOSE trans, int n, int k, float alpha,
+                    const float *a, int lda, float beta, float *c, int ldc);
 
 static inline void openblas_set_num_threads(int count) { mp_openblas_set_num_threads(count); }
 static inline int openblas_get_num_threads(void) { return mp_openblas_get_num_threads(); }
@@ -63,6 +72,22 @@ static inline void cblas_sgemm(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, CBLAS_TRAN
                                float alpha, const float *a, int lda, const float *b, int ldb, float beta,
                                float *c, int ldc) {
     mp_cblas_sgemm(order, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+static inline void cblas_dgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, int m, int n, double alpha, const double *a,
+                               int lda, const double *x, int incx, double beta, double *y, int incy) {
+    mp_cblas_dgemv(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+static inline void cblas_sgemv(CBLAS_ORDER order, CBLAS_TRANSPOSE ta, int m, int n, float alpha, const float *a,
+                               int lda, const float *x, int incx, float beta, float *y, int incy) {
+    mp_cblas_sgemv(order, ta, m, n, alpha, a, lda, x, incx, beta, y, incy);
+}
+static inline void cblas_dsyrk(CBLAS_ORDER order, CBLAS_UPLO uplo, CBLAS_TRANSPOSE trans, int n, int k, double alpha,
+                               const double *a, int lda, double beta, double *c, int ldc) {
+    mp_cblas_dsyrk(order, uplo, trans, n, k, alpha, a, lda, beta, c, ldc);
+}
+static inline void cblas_ssyrk(CBLAS_ORDER order, CBLAS_UPLO uplo, CBLAS_TRANSPOSE trans, int n, int k, float alpha,
+                               const float *a, int lda, float beta, float *c, int ldc) {
+    mp_cblas_ssyrk(order, uplo, trans, n, k, alpha, a, lda, beta, c, ldc);
 }
 
 #ifdef __cplusplus

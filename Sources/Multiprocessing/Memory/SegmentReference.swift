@@ -29,7 +29,7 @@ extension SharedMemory {
     /// The handle workers use to find this segment.
     public var reference: SegmentReference {
         SegmentReference(
-            id: id, fileDescriptor: fileDescriptor, ownerPID: getpid(),
+            id: id, fileDescriptor: fileDescriptor, ownerPID: CachedProcessID.current,
             byteCount: byteCount, ownerAddress: UInt(bitPattern: base))
     }
 }
@@ -43,7 +43,7 @@ extension SegmentReference {
     /// The reference is checked against the segment this process really maps (its address, descriptor
     /// and real size): a forged or stale one throws ``SegmentReferenceError`` instead of being trusted.
     public func mappedAddress() throws -> UnsafeMutableRawPointer {
-        if ownerPID == getpid() { return try SegmentRegistry.resolveLocal(self) }
+        if ownerPID == CachedProcessID.current { return try SegmentRegistry.resolveLocal(self) }
         if let context = WorkerContext.current { return try context.address(of: self) }
         return try WorkerContext.outsideWorkers.withLock { try $0.address(of: self) }
     }

@@ -31,13 +31,19 @@ public final class WorkerContext {
 
     /// The address of `segment` in this process, attaching it on first use.
     public func address(of segment: SegmentReference) throws -> UnsafeMutableRawPointer {
-        if segment.ownerPID == getpid() || segment.id < inheritedWatermark {
+        if segment.ownerPID == CachedProcessID.current || segment.id < inheritedWatermark {
             return try SegmentRegistry.resolveLocal(segment)
         }
         if let mapping = attached[segment.id] { return try mapping.resolve(segment) }
         let mapping = try SegmentRegistry.attach(segment)
         attached[segment.id] = mapping
         return mapping.address
+    }
+
+    /// Unmaps every segment this context attached (a context made for one call in the caller's process).
+    func detachAll() {
+        for mapping in attached.values { munmap(mapping.address, mapping.length) }
+        attached = [:]
     }
 
     /// Drops this worker's mapping of a segment the owner freed.

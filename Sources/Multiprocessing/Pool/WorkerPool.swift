@@ -191,6 +191,50 @@ public final class WorkerPool: @unchecked Sendable {
         }
     }
 
+    /// Runs chunks `0..<chunks` of `job` one after another in the calling thread, without waking the
+    /// workers: for work so small that a wake-up costs more than the work itself. The chunks and the code
+    /// that runs them are the same as in ``run(_:chunks:timeout:chunkTimeout:describeChunk:whileWaiting:)``,
+    /// so are the results; the job sees worker index 0 (``Job/prepareWorker()`` is not called: the caller's
+    /// process keeps its own settings). A chunk that throws fails the call as
+    /// ``WorkerPoolError/chunkFailed(pid:chunk:chunkDescription:job:message:)`` with this process's pid.
+    ///
+    /// ```swift
+    /// try pool.runInCaller(smallJob, chunks: 2)
+    /// ```
+    public func runInCaller<Job: WorkerJob>(
+        _ job: Job, chunks: Int, timeout: Duration? = nil, describeChunk: ((Int) -> String)? = nil
+    ) throws {
+        try Self.validateTimeout(timeout)
+        guard chunks > 0 else { return }
+        try checkCallerMayRun(job: String(describing: Job.self))
+        let context = WorkerContext(workerIndex: 0, inheritedWatermark: 0, releaseStart: Int.max)
+        defer { context.detachAll() }
+        for chunk in 0..<chunks {
+            do {
+                try Job.run(job, chunk: chunk, context: context)
+            } catch {
+                throw WorkerPoolError.chunkFailed(
+                    pid: getpid(), chunk: chunk, chunkDescription: (describeChunk ?? { "chunk \($0)" })(chunk),
+                    job: String(describing: Job.self), message: String(describing: error))
+            }
+        }
+    }
+
+    /// Throws what a pool call would throw before it starts: ``WorkerPoolError/shutDown`` once the pool is
+    /// shut down, ``WorkerPoolError/timedOut(timeout:job:stuck:)`` when an enclosing ``withTimeout(_:_:)``
+    /// deadline has already passed. For work the caller
+    /// does itself instead of waking the workers, so that it fails the same way.
+    public func checkCallerMayRun(job: String) throws {
+        try lock.withLock { _ in
+            guard !isShutDown else { throw WorkerPoolError.shutDown }
+        }
+        // A deadline that starts now (this call's or the pool's) cannot have passed yet: only an enclosing
+        // scope's can.
+        if let scoped = CallDeadline.scoped, scoped.remainingNanoseconds == 0 {
+            throw WorkerPoolError.timedOut(timeout: scoped.timeout, job: job, stuck: [])
+        }
+    }
+
     // MARK: - Posting and waiting
 
     private func post<Job: WorkerJob>(_ job: Job, typeName: String, chunks: Int) throws {

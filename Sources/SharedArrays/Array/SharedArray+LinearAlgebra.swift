@@ -39,29 +39,43 @@ extension SharedArray {
         return (counts.map { Int($0) }, edges)
     }
 
-    /// The matrix product `self * other` of 2-D arrays, by blocks of rows: each block is one
-    /// single-threaded BLAS `dgemm`/`sgemm` call in a worker.
+    /// The matrix product `self * other`, numpy's `a @ b`: a 2-D `other` gives the `m x n` matrix product
+    /// (``ProductTiling``: square-ish tiles of the result, each one single-threaded BLAS `dgemm`/`sgemm` in
+    /// a worker reading both operands in place); a 1-D `other` gives the matrix-vector product, `m`
+    /// values (row blocks, each one BLAS `dgemv`/`sgemv`). The grids depend only on the shapes, so the
+    /// result is the same, bit for bit, for any number of workers. Integers accumulate in wrapping Int64.
+    ///
+    /// ```swift
+    /// let c = try a.matmul(b)        // [m, k] x [k, n] -> [m, n]
+    /// let y = try a.matmul(x)        // [m, k] x [k]    -> [m]
+    /// ```
     public func matmul(_ other: SharedArray) throws -> SharedArray {
-        guard rank == 2, other.rank == 2 else {
-            throw ArrayError(.invalidShape, operation: "matmul", input: "shape", "both arrays must be 2-D; shapes are \(shape) and \(other.shape)")
+        guard rank == 2, other.rank == 2 || other.rank == 1 else {
+            throw ArrayError(.invalidShape, operation: "matmul", input: "shape", "the left array must be 2-D and the right one 1-D or 2-D; shapes are \(shape) and \(other.shape)")
         }
         guard shape[1] == other.shape[0] else {
             throw ArrayError(.shapeMismatch, operation: "matmul", input: "shapes", "inner dimensions differ: \(shape) x \(other.shape)")
         }
-        let (m, k, n) = (shape[0], shape[1], other.shape[1])
-        let result = try SharedArray(zeros: [m, n], on: pool)
-        // 256-row blocks: BLAS packs B once per call, so taller blocks amortise it; the grid depends
-        // only on m, never on the worker count.
-        let rowsPerBlock = 256
-        let plan = ChunkPlan(rows: m, rowLength: 1, elementSize: 1, targetBytes: rowsPerBlock)
-        guard plan.chunkCount > 0, n > 0 else { return result }
+        let (m, k) = (shape[0], shape[1])
+        let n = other.rank == 2 ? other.shape[1] : 1
         // BLAS takes 32-bit dimensions: refuse here rather than trap in a worker.
-        guard k <= Int(Int32.max), n <= Int(Int32.max) else {
+        guard m <= Int(Int32.max), k <= Int(Int32.max), n <= Int(Int32.max) else {
             throw ArrayError(.tooLarge, operation: "matmul", input: "shape", "\(shape) x \(other.shape) has a dimension past BLAS's limit of \(Int32.max)")
         }
+        // Operands are read in place; a strided view is copied once first.
+        let left = isContiguous ? self : try copy()
+        let right = other.isContiguous ? other : try other.copy()
+        if other.rank == 1 { return try left.matrixVectorProduct(right) }
+        // Every element is written (zeros when k == 0): a recycled segment's old contents never show.
+        let result = try SharedArray(uninitialized: [m, n], on: pool)
+        let tiling = ProductTiling(rows: m, columns: n, inner: k)
+        guard tiling.count > 0 else { return result }
         try pool.run(
-            GemmJob(a: location, b: other.location, c: result.location, k: k, n: n, plan: plan),
-            chunks: plan.chunkCount, describeChunk: describe(plan, rows: true))
+            GemmJob(a: left.location, b: right.location, c: result.location, k: k, tiling: tiling),
+            chunks: tiling.count, describeChunk: { tile in
+                let (r, c) = tiling.tile(tile)
+                return "tile \(tile) (rows \(r), columns \(c))"
+            })
         return result
     }
 }

@@ -2,7 +2,7 @@ import COpenBLAS
 
 /// The co-moments of a table's `columns` columns as a ``ChunkReduction`` over whole-row chunks: a chunk
 /// folds to (rows, column means, the `columns x columns` matrix of summed products of deviations from
-/// those means), the centred block multiplied by its transpose with one BLAS `dgemm`; partials merge
+/// those means), the centred block multiplied by its transpose with one BLAS `dsyrk`; partials merge
 /// exactly by Chan's rule, `C = Ca + Cb + δδᵀ · na·nb / n` with `δ = mean_b - mean_a`.
 ///
 /// Slots: `[rows, mean_0 ..< mean_k, C row-major]`, `1 + k + k²` Doubles.
@@ -22,11 +22,10 @@ struct ComomentReduction<Element: SharedElement>: ChunkReduction {
         defer { ChunkScratch.giveBack(UnsafeMutableRawPointer(centred)) }
         centre(UnsafeRawPointer(chunk.elements.baseAddress!), dtype: Element.dtype, rows: rows, columns: k, means: means, into: centred)
         partial[0] = Double(rows)
-        // C = Xcᵀ Xc: dimensions are at most the chunk's rows and columns, checked against Int32 by the caller.
-        cblas_dgemm(
-            CblasRowMajor, CblasTrans, CblasNoTrans, Int32(k), Int32(k), Int32(rows), 1.0, centred, Int32(k), centred,
-            Int32(k), 0.0, comoments, Int32(k))
-        // gemm need not round C[i][j] and C[j][i] alike: keep the upper triangle, so C is exactly symmetric.
+        // C = Xcᵀ Xc, its upper triangle by `dsyrk` (half the multiply-adds of a gemm): dimensions are at
+        // most the chunk's rows and columns, checked against Int32 by the caller.
+        cblas_dsyrk(CblasRowMajor, CblasUpper, CblasTrans, Int32(k), Int32(rows), 1.0, centred, Int32(k), 0.0, comoments, Int32(k))
+        // The lower triangle mirrors the upper one, so C is exactly symmetric.
         for i in 0..<k {
             for j in 0..<i { comoments[i * k + j] = comoments[j * k + i] }
         }

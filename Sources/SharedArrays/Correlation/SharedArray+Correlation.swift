@@ -5,10 +5,10 @@ extension SharedArray {
     /// `np.cov(x, rowvar=False, ddof=ddof)`; a 1-D array is one column. Row `i` of the result is column `i`.
     ///
     /// Each block of rows is centred on its own column means and multiplied by its transpose with BLAS
-    /// `dgemm`; the blocks' (rows, means, co-moments) merge by Chan's rule in the fixed pairwise order, so
-    /// the result is the same, bit for bit, for any number of workers, and as accurate as numpy's
-    /// centre-then-multiply. NaN or ±inf in a column makes its row and column NaN, as in numpy. With
-    /// `rows - ddof <= 0` numpy divides by 0 (inf or NaN), and so does this.
+    /// `dsyrk` (its upper triangle, mirrored); the blocks' (rows, means, co-moments) merge by Chan's rule
+    /// in the fixed pairwise order, so the result is the same, bit for bit, for any number of workers, and
+    /// as accurate as numpy's centre-then-multiply. NaN or ±inf in a column makes its row and column NaN, as
+    /// in numpy. With `rows - ddof <= 0` numpy divides by 0 (inf or NaN), and so does this.
     ///
     /// ```swift
     /// let c = try table.cov()          // [[Double]], columns x columns

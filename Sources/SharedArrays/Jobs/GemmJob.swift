@@ -1,14 +1,14 @@
 import COpenBLAS
 import Multiprocessing
 
-/// C = A * B by blocks of rows, each one single-threaded BLAS gemm call.
+/// C = A * B by tiles of C (``ProductTiling``), each one single-threaded BLAS gemm call in a worker that
+/// reads A's rows and B's columns in place.
 struct GemmJob: WorkerJob {
     var a: ArrayLocation
     var b: ArrayLocation
     var c: ArrayLocation
     var k: Int
-    var n: Int
-    var plan: ChunkPlan
+    var tiling: ProductTiling
 
     static func prepareWorker() { openblas_set_num_threads(1) }
 
@@ -22,14 +22,12 @@ struct GemmJob: WorkerJob {
         let context: WorkerContext
 
         func visit<E: SharedElement>(_: E.Type) throws {
-            let rows = job.plan.range(of: chunk)
-            let a = try job.a.base(in: context).assumingMemoryBound(to: E.self) + rows.lowerBound * job.k
-            let b = try job.b.base(in: context).assumingMemoryBound(to: E.self)
-            let c = try job.c.base(in: context).assumingMemoryBound(to: E.self) + rows.lowerBound * job.n
-            gemmRowBlock(
-                a: UnsafeBufferPointer(start: a, count: rows.count * job.k), rowsA: rows.count, k: job.k,
-                b: UnsafeBufferPointer(start: b, count: job.k * job.n), n: job.n,
-                c: UnsafeMutableBufferPointer(start: c, count: rows.count * job.n))
+            let (rows, columns) = job.tiling.tile(chunk)
+            let (k, n) = (job.k, job.tiling.columns)
+            let a = try job.a.base(in: context).assumingMemoryBound(to: E.self) + rows.lowerBound * k
+            let b = try job.b.base(in: context).assumingMemoryBound(to: E.self) + columns.lowerBound
+            let c = try job.c.base(in: context).assumingMemoryBound(to: E.self) + rows.lowerBound * n + columns.lowerBound
+            gemmTile(a: a, lda: k, b: b, ldb: n, c: c, ldc: n, rows: rows.count, k: k, columns: columns.count)
         }
     }
 }

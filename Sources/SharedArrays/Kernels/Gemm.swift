@@ -1,11 +1,7 @@
 import COpenBLAS
 
 /// C = A * B for a block of rows: `a` is `rowsA x k`, `b` is `k x n`, `c` is `rowsA x n`, all row-major
-/// and contiguous. A worker passes its rows of A and the matching rows of C with the whole of B.
-///
-/// Double and Float call `cblas_dgemm` / `cblas_sgemm` (the worker sets OpenBLAS's thread count, not this).
-/// Integers use an i-k-j loop accumulating each output row in wrapping Int64 (numpy's int matmul wraps),
-/// then truncate to the element type.
+/// and contiguous. ``gemmTile(a:lda:b:ldb:c:ldc:rows:k:columns:)`` with the whole of B.
 public func gemmRowBlock<E: SharedElement>(
     a: UnsafeBufferPointer<E>, rowsA: Int, k: Int, b: UnsafeBufferPointer<E>, n: Int,
     c: UnsafeMutableBufferPointer<E>
@@ -17,29 +13,49 @@ public func gemmRowBlock<E: SharedElement>(
         pc.update(repeating: E(fromDouble: 0), count: rowsA * n)
         return
     }
+    gemmTile(a: pa, lda: k, b: pb, ldb: n, c: pc, ldc: n, rows: rowsA, k: k, columns: n)
+}
+
+/// One tile of C = A * B, row-major with leading dimensions: `c[i * ldc + j]` for `i < rows`, `j < columns`
+/// becomes the sum over `p < k` of `a[i * lda + p] * b[p * ldb + j]`. A worker passes pointers to its tile's
+/// rows of A, columns of B and place in C; every operand stays where it is in shared memory.
+///
+/// Double and Float call `cblas_dgemm` / `cblas_sgemm` (the worker sets OpenBLAS's thread count, not this).
+/// Integers use an i-k-j loop accumulating each output row in wrapping Int64 (numpy's int matmul wraps),
+/// then truncate to the element type. `k == 0` writes zeros.
+func gemmTile<E: SharedElement>(
+    a: UnsafePointer<E>, lda: Int, b: UnsafePointer<E>, ldb: Int, c: UnsafeMutablePointer<E>, ldc: Int,
+    rows: Int, k: Int, columns: Int
+) {
+    guard rows > 0, columns > 0 else { return }
+    guard k > 0 else {
+        for i in 0..<rows { (c + i * ldc).update(repeating: E(fromDouble: 0), count: columns) }
+        return
+    }
     let limit = Int(Int32.max)
-    precondition(rowsA <= limit && k <= limit && n <= limit, "gemmRowBlock: dimension exceeds BLAS int")
+    precondition(rows <= limit && k <= limit && columns <= limit && lda <= limit && ldb <= limit && ldc <= limit,
+                 "gemmTile: dimension exceeds BLAS int")
     switch KernelType(E.self) {
     case .float64:
         cblas_dgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsA), Int32(n), Int32(k),
-            1.0, retype(pa, Double.self), Int32(k), retype(pb, Double.self), Int32(n),
-            0.0, retype(pc, Double.self), Int32(n))
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(k),
+            1.0, retype(a, Double.self), Int32(lda), retype(b, Double.self), Int32(ldb),
+            0.0, retype(c, Double.self), Int32(ldc))
     case .float32:
         cblas_sgemm(
-            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rowsA), Int32(n), Int32(k),
-            1.0, retype(pa, Float.self), Int32(k), retype(pb, Float.self), Int32(n),
-            0.0, retype(pc, Float.self), Int32(n))
+            CblasRowMajor, CblasNoTrans, CblasNoTrans, Int32(rows), Int32(columns), Int32(k),
+            1.0, retype(a, Float.self), Int32(lda), retype(b, Float.self), Int32(ldb),
+            0.0, retype(c, Float.self), Int32(ldc))
     case .int64:
-        integerGemm(retype(pa, Int64.self), rowsA, k, retype(pb, Int64.self), n, retype(pc, Int64.self))
+        integerGemm(retype(a, Int64.self), lda, rows, k, retype(b, Int64.self), ldb, columns, retype(c, Int64.self), ldc)
     case .int32:
-        integerGemm(retype(pa, Int32.self), rowsA, k, retype(pb, Int32.self), n, retype(pc, Int32.self))
+        integerGemm(retype(a, Int32.self), lda, rows, k, retype(b, Int32.self), ldb, columns, retype(c, Int32.self), ldc)
     case .other:
-        for i in 0..<rowsA {
-            for j in 0..<n {
+        for i in 0..<rows {
+            for j in 0..<columns {
                 var acc = 0.0
-                for p in 0..<k { acc = pa[i * k + p].asDouble * pb[p * n + j].asDouble + acc }
-                pc[i * n + j] = E(fromDouble: acc)
+                for p in 0..<k { acc = a[i * lda + p].asDouble * b[p * ldb + j].asDouble + acc }
+                c[i * ldc + j] = E(fromDouble: acc)
             }
         }
     }
@@ -49,7 +65,8 @@ public func gemmRowBlock<E: SharedElement>(
 private let gemmColumnBlock = 512
 
 private func integerGemm<I: KernelInteger>(
-    _ a: UnsafePointer<I>, _ rows: Int, _ k: Int, _ b: UnsafePointer<I>, _ n: Int, _ c: UnsafeMutablePointer<I>
+    _ a: UnsafePointer<I>, _ lda: Int, _ rows: Int, _ k: Int, _ b: UnsafePointer<I>, _ ldb: Int, _ n: Int,
+    _ c: UnsafeMutablePointer<I>, _ ldc: Int
 ) {
     let acc = UnsafeMutablePointer<Int64>.allocate(capacity: Swift.min(n, gemmColumnBlock))
     defer { acc.deallocate() }
@@ -58,14 +75,14 @@ private func integerGemm<I: KernelInteger>(
         let width = Swift.min(gemmColumnBlock, n - j0)
         for i in 0..<rows {
             acc.update(repeating: 0, count: width)
-            let arow = a + i * k
+            let arow = a + i * lda
             for p in 0..<k {
                 let x = Int64(arow[p])
                 if x == 0 { continue }
-                let brow = b + p * n + j0
+                let brow = b + p * ldb + j0
                 for j in 0..<width { acc[j] = x &* Int64(brow[j]) &+ acc[j] }
             }
-            let crow = c + i * n + j0
+            let crow = c + i * ldc + j0
             for j in 0..<width { crow[j] = I(truncatingIfNeeded: acc[j]) }
         }
         j0 += width

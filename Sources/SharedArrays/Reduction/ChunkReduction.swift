@@ -51,6 +51,10 @@ public protocol ChunkReduction: BitwiseCopyable, Sendable {
     /// Called once in each worker process before its first chunk of this reduction (for example to make
     /// BLAS single-threaded there). Default: nothing.
     static func prepareWorker()
+    /// Whether the calling process may fold the chunks of a small input itself, without waking the workers
+    /// and so without ``prepareWorker()`` (``SmallReductionCutoff``): true for a reduction whose fold needs
+    /// no per-process preparation. Default false.
+    static var foldsInCaller: Bool { get }
 
     /// Folds one chunk of a contiguous span into `classes` partials (`classes * slotCount` slots): partial
     /// `r` covers the elements whose index in the span is `r` modulo `classes` (`data[r::classes]`), with
@@ -67,6 +71,7 @@ extension ChunkReduction {
     public static var foldAccumulates: Bool { false }
     public var secondOperandType: DType? { nil }
     public static func prepareWorker() {}
+    public static var foldsInCaller: Bool { false }
 
     /// `a = a ⊕ b` for runs of several partials (one per residue class or table column): merges each
     /// ``slotCount``-wide partial of `a` with the one at the same place in `b`, never across partials.

@@ -16,6 +16,9 @@ public struct DotReduction<Element: SharedElement>: ChunkReduction {
     /// BLAS in a worker runs single-threaded: parallelism comes from the processes.
     public static func prepareWorker() { openblas_set_num_threads(1) }
 
+    /// Small inputs fold in the caller (its BLAS is single-threaded then: ``SmallReductionCutoff``).
+    public static var foldsInCaller: Bool { true }
+
     public func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<DotPartial>) {
         let y = chunk.second(as: Element.self)
         if Element.dtype.isFloatingPoint {

@@ -12,6 +12,9 @@ public struct MomentsReduction<Element: SharedElement>: ChunkReduction {
 
     public var identity: Moments { .empty }
 
+    /// Needs no preparation: small inputs fold in the caller.
+    public static var foldsInCaller: Bool { true }
+
     public func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Moments>) {
         partial[0] = chunkMoments(chunk.elements, firstIndex: chunk.firstIndex, needs: needs)
     }

@@ -13,7 +13,9 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
     var selectedBefore: OperandLocation
     var layout: ReductionLayout
     var plan: ChunkPlan
-    var results: SegmentReference
+    /// Where the partials go; nil when the calling process folds the chunks itself into its own memory
+    /// (``SmallReductionCutoff``).
+    var results: SegmentReference?
 
     static func prepareWorker() { R.prepareWorker() }
 
@@ -21,11 +23,12 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
         let inputs = ReductionInputs(
             source: try job.source.base(in: context), second: try job.second.base(in: context),
             mask: try job.mask.base(in: context), selectedBefore: try job.selectedBefore.base(in: context))
-        let results = try context.address(of: job.results).assumingMemoryBound(to: R.Slot.self)
+        guard let segment = job.results else { throw ArrayError("ReductionJob: no results segment for chunk \(chunk)") }
+        let results = try context.address(of: segment).assumingMemoryBound(to: R.Slot.self)
         job.fold(chunk: chunk, inputs: inputs, results: results, worker: context.workerIndex)
     }
 
-    /// Runs chunk `chunk` with operands already resolved to addresses (in a worker, or in the parent for
+    /// Runs chunk `chunk` with operands already resolved to addresses (in a worker, or in the caller for
     /// work too small to wake the pool).
     func fold(chunk: Int, inputs: ReductionInputs, results: UnsafeMutablePointer<R.Slot>, worker: Int) {
         let range = plan.range(of: chunk)

@@ -94,6 +94,38 @@ extension SharedArray {
             case .columns, .rows: true
             }
         let describe = describe(plan, rows: inRows)
+        // The size of the array reduced (the span a strided view covers).
+        let inputBytes = location.count &* Swift.max(1, location.stride) &* MemoryLayout<Element>.stride
+        // Partials in `base` (every slot identity when they accumulate) to the combined result.
+        func finish(_ base: UnsafeMutablePointer<R.Slot>) -> [R.Slot] {
+            if case .rows = layout { return Array(UnsafeBufferPointer(start: base, count: slots)) }
+            if anyOrder {
+                let first = UnsafeMutableBufferPointer(start: base, count: resultSlots)
+                for w in 1..<partials {
+                    reduction.mergeEach(first, UnsafeBufferPointer(start: base + w * resultSlots, count: resultSlots))
+                }
+            } else {
+                combinePairwise(base, parts: partials, width: resultSlots, reduction)
+            }
+            return Array(UnsafeBufferPointer(start: base, count: resultSlots))
+        }
+        if R.foldsInCaller, mask.segment == nil, SmallReductionCutoff.runsInCaller(inputBytes: inputBytes) {
+            // Small: this process folds the same chunks itself, in order, into private memory.
+            try pool.checkCallerMayRun(job: "\(R.self)")
+            let inputs = ReductionInputs(
+                source: storage.memory.base + location.offset * MemoryLayout<Element>.stride,
+                second: try second.segment.map { UnsafeRawPointer(try $0.mappedAddress() + second.byteOffset) },
+                mask: nil, selectedBefore: nil)
+            let job = ReductionJob(
+                reduction: reduction, source: location, second: second, mask: mask, selectedBefore: .none,
+                layout: layout, plan: plan, results: nil)
+            return withUnsafeTemporaryAllocation(of: R.Slot.self, capacity: Swift.max(slots, 1)) { buffer in
+                let base = buffer.baseAddress!
+                if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+                for chunk in 0..<plan.chunkCount { job.fold(chunk: chunk, inputs: inputs, results: base, worker: 0) }
+                return finish(base)
+            }
+        }
         return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
             let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
             if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
@@ -111,16 +143,7 @@ extension SharedArray {
             } else {
                 try run(selectedBefore: .none)
             }
-            if case .rows = layout { return Array(UnsafeBufferPointer(start: base, count: slots)) }
-            if anyOrder {
-                let first = UnsafeMutableBufferPointer(start: base, count: resultSlots)
-                for w in 1..<partials {
-                    reduction.mergeEach(first, UnsafeBufferPointer(start: base + w * resultSlots, count: resultSlots))
-                }
-            } else {
-                combinePairwise(base, parts: partials, width: resultSlots, reduction)
-            }
-            return Array(UnsafeBufferPointer(start: base, count: resultSlots))
+            return finish(base)
         }
     }
 }
