@@ -6,9 +6,11 @@
 // runs. The vector functions are reached through VectorLoops.S (their ymm / zmm calling convention). Without
 // AVX2+FMA, the scalar "cinz" build (no FMA) runs: its last bit can differ from finz's, within the same bound.
 //
-// Accuracy class per function, chosen by speed against numpy on one core (measured in CPU time, 2^24 doubles,
-// AVX-512): exp, log, sin, cos 1.0 ulp (u10; 0.55x, 0.8x, 0.1x, 0.1x numpy's time); tanh 3.5 ulp (u35: the
-// u10 build took 2x numpy's time, the u35 one 0.9x); sinpi, cospi 0.5 ulp (the normal fill).
+// Accuracy class per function, chosen by speed against numpy on one core (measured in CPU time, 2^24 values,
+// AVX-512): Double exp, log, sin, cos 1.0 ulp (u10; 0.55x, 0.8x, 0.1x, 0.1x numpy's time); Double tanh 3.5 ulp
+// (u35: the u10 build took 2x numpy's time, the u35 one 0.9x); Float exp, log 1.0 ulp (0.6x, 0.9x); Float
+// sin, cos 3.5 ulp (u35 0.25x numpy's time, u10 2.3x); sinpi, cospi 0.5 ulp (the normal fill). Float tanh
+// goes to libmvec (SLEEF's u35 took 5x numpy's time, libmvec 1.3x).
 
 #include <math.h>
 #include <string.h>
@@ -17,20 +19,21 @@
 #include <immintrin.h>
 
 // Only their addresses are taken: they are called from VectorLoops.S with their own convention.
-#define VECTOR_FUNCTIONS(name, u)                   \
-    extern void Sleef_finz_##name##d8_##u##avx512f(void); \
-    extern void Sleef_finz_##name##d4_##u##avx2(void);    \
-    extern void Sleef_finz_##name##f16_##u##avx512f(void); \
-    extern void Sleef_finz_##name##f8_##u##avx2(void);     \
-    extern double Sleef_cinz_##name##d1_##u##purec(double); \
-    extern float Sleef_cinz_##name##f1_##u##purec(float);
-VECTOR_FUNCTIONS(exp, u10)
-VECTOR_FUNCTIONS(log, u10)
-VECTOR_FUNCTIONS(sin, u10)
-VECTOR_FUNCTIONS(cos, u10)
-VECTOR_FUNCTIONS(tanh, u35)
-VECTOR_FUNCTIONS(sinpi, u05)
-VECTOR_FUNCTIONS(cospi, u05)
+// ud: the Double build's accuracy class, uf: the Float build's.
+#define VECTOR_FUNCTIONS(name, ud, uf)                       \
+    extern void Sleef_finz_##name##d8_##ud##avx512f(void);  \
+    extern void Sleef_finz_##name##d4_##ud##avx2(void);     \
+    extern void Sleef_finz_##name##f16_##uf##avx512f(void); \
+    extern void Sleef_finz_##name##f8_##uf##avx2(void);     \
+    extern double Sleef_cinz_##name##d1_##ud##purec(double); \
+    extern float Sleef_cinz_##name##f1_##uf##purec(float);
+VECTOR_FUNCTIONS(exp, u10, u10)
+VECTOR_FUNCTIONS(log, u10, u10)
+VECTOR_FUNCTIONS(sin, u10, u35)
+VECTOR_FUNCTIONS(cos, u10, u35)
+VECTOR_FUNCTIONS(tanh, u35, u35)
+VECTOR_FUNCTIONS(sinpi, u05, u05)
+VECTOR_FUNCTIONS(cospi, u05, u05)
 
 void mp_vm_loop1_ymm(const void *fn, const void *x, void *y, long vectors);
 void mp_vm_loop1_zmm(const void *fn, const void *x, void *y, long vectors);
@@ -41,14 +44,15 @@ typedef struct {
     float (*f1)(float);
 } unary_entry;
 
-#define ENTRY(name, u)                                                                              \
-    { (const void *)Sleef_finz_##name##d8_##u##avx512f, (const void *)Sleef_finz_##name##d4_##u##avx2, \
-      (const void *)Sleef_finz_##name##f16_##u##avx512f, (const void *)Sleef_finz_##name##f8_##u##avx2, \
-      Sleef_cinz_##name##d1_##u##purec, Sleef_cinz_##name##f1_##u##purec }
+#define ENTRY(name, ud, uf)                                                                           \
+    { (const void *)Sleef_finz_##name##d8_##ud##avx512f, (const void *)Sleef_finz_##name##d4_##ud##avx2, \
+      (const void *)Sleef_finz_##name##f16_##uf##avx512f, (const void *)Sleef_finz_##name##f8_##uf##avx2, \
+      Sleef_cinz_##name##d1_##ud##purec, Sleef_cinz_##name##f1_##uf##purec }
 
 // Indexed by MP_SLEEF_*.
 static const unary_entry unary_table[] = {
-    ENTRY(exp, u10), ENTRY(log, u10), ENTRY(sin, u10), ENTRY(cos, u10), ENTRY(tanh, u35), ENTRY(sinpi, u05), ENTRY(cospi, u05),
+    ENTRY(exp, u10, u10), ENTRY(log, u10, u10), ENTRY(sin, u10, u35), ENTRY(cos, u10, u35), ENTRY(tanh, u35, u35),
+    ENTRY(sinpi, u05, u05), ENTRY(cospi, u05, u05),
 };
 
 static int valid(int function) {

@@ -14,6 +14,7 @@ typedef void (*binary_thunk_f)(const float *, const float *, float *);
     void mp_vm_e_##name(const double *, double *);                           \
     void mp_vm_d_##name##f(const float *, float *);                          \
     void mp_vm_e_##name##f(const float *, float *);
+THUNKS(tanh)
 THUNKS(log1p)
 THUNKS(expm1)
 void mp_vm_d_pow(const double *, const double *, double *);
@@ -41,13 +42,19 @@ const char *mp_vecmath_path(void) {
 }
 
 static unary_thunk_d thunk_d(int function, int wide) {
-    if (function == MP_VM_LOG1P) return wide ? mp_vm_e_log1p : mp_vm_d_log1p;
-    return wide ? mp_vm_e_expm1 : mp_vm_d_expm1;
+    switch (function) {
+    case MP_VM_LOG1P: return wide ? mp_vm_e_log1p : mp_vm_d_log1p;
+    case MP_VM_EXPM1: return wide ? mp_vm_e_expm1 : mp_vm_d_expm1;
+    default: return wide ? mp_vm_e_tanh : mp_vm_d_tanh;
+    }
 }
 
 static unary_thunk_f thunk_f(int function, int wide) {
-    if (function == MP_VM_LOG1P) return wide ? mp_vm_e_log1pf : mp_vm_d_log1pf;
-    return wide ? mp_vm_e_expm1f : mp_vm_d_expm1f;
+    switch (function) {
+    case MP_VM_LOG1P: return wide ? mp_vm_e_log1pf : mp_vm_d_log1pf;
+    case MP_VM_EXPM1: return wide ? mp_vm_e_expm1f : mp_vm_d_expm1f;
+    default: return wide ? mp_vm_e_tanhf : mp_vm_d_tanhf;
+    }
 }
 
 // Full vectors in place, then the tail padded with zeros through the same function.

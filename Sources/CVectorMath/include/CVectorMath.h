@@ -4,11 +4,11 @@
 #include <stdint.h>
 
 // Vectorised math for the ufunc table, chosen at run time by CPU features (mp_vecmath_level):
-// - SLEEF 3.5 (Debian's libsleef3), deterministic "finz" builds: exp, log, sin, cos (1.0 ulp), tanh (3.5 ulp)
-//   and sinpi, cospi (0.5 ulp, for the normal random fill). The AVX-512F and AVX2+FMA variants return the same
-//   bits for every input, NaN payloads included.
-// - glibc's libmvec: log1p, expm1 and pow (4 ulp), faster than SLEEF's 1-ulp builds of these; its AVX-512 and
-//   AVX2 variants of log1p and expm1 can differ in the last bit.
+// - SLEEF 3.5 (Debian's libsleef3), deterministic "finz" builds: exp, log (1.0 ulp), sin, cos (Double 1.0
+//   ulp, Float 3.5 ulp), Double tanh (3.5 ulp) and sinpi, cospi (0.5 ulp, for the normal random fill). The
+//   AVX-512F and AVX2+FMA variants return the same bits for every input, NaN payloads included.
+// - glibc's libmvec: log1p, expm1, pow and Float tanh (4 ulp), faster than SLEEF's builds of these; its
+//   AVX-512 and AVX2 variants of log1p and expm1 can differ in the last bit.
 // 4 or 8 doubles (8 or 16 floats) per call. Every element, the tail included, goes through the same vector
 // function, so a result depends only on its input, never on its position. With level 0 the libmvec functions
 // must not be called (the SLEEF ones fall back to SLEEF's scalar build).
@@ -23,6 +23,7 @@ int mp_vecmath_level(void);
 enum {
     MP_VM_LOG1P = 0,
     MP_VM_EXPM1 = 1,
+    MP_VM_TANH = 2,
 };
 
 /// y[i] = f(x[i]) for i < n; x and y may be the same array.

@@ -3,13 +3,14 @@ import CVectorMath
 /// Vectorised libm for the transcendental ufunc rows, 8 doubles or 16 floats per call on AVX-512F, 4 / 8 on
 /// AVX2+FMA, chosen once at run time by CPU features; a CPU without AVX2+FMA uses scalar glibc libm.
 ///
-/// Per function, the faster of SLEEF's accuracy classes that beats numpy on one core, else glibc's libmvec:
-/// - `exp`, `log`, `sin`, `cos`: SLEEF finz, 1.0 ulp; `tanh`: SLEEF finz, 3.5 ulp (its 1.0-ulp build took
+/// Per function and type, the most accurate build that beat numpy on one core, else glibc's libmvec:
+/// - `exp`, `log`: SLEEF finz, 1.0 ulp; `sin`, `cos`: SLEEF finz, 1.0 ulp for Double, 3.5 ulp for Float (the
+///   Float 1.0-ulp build took 2.3x numpy's time); Double `tanh`: SLEEF finz, 3.5 ulp (its 1.0-ulp build took
 ///   2x numpy's time). SLEEF's AVX-512 and AVX2 variants return the same bits for every input (see
 ///   `Sleef.c`), so these results do not depend on which of the two kinds of CPU ran them. exp's last 2e-6
 ///   before overflow, where SLEEF returns inf too early, goes to glibc's exp.
-/// - `log1p`, `expm1`, `pow`: libmvec, 4 ulp (SLEEF's 1.0-ulp builds took 1.5x, 1.2x and 2.8x numpy's time;
-///   libmvec 0.6x, 0.6x and 1.5x). Its AVX-512 and AVX2 variants of log1p and expm1 can differ in the last bit.
+/// - `log1p`, `expm1`, `pow`, Float `tanh`: libmvec, 4 ulp (SLEEF's builds took 1.5x, 1.2x, 2.8x and 5x
+///   numpy's time). Its AVX-512 and AVX2 variants of log1p and expm1 can differ in the last bit.
 /// Every element, a tail or a single value included, goes through the same vector function, so a result does
 /// not depend on the worker count or on where the element sits in its chunk.
 enum VectorMath {
@@ -19,25 +20,32 @@ enum VectorMath {
     enum Function: CaseIterable {
         case exp, log, log1p, expm1, sin, cos, tanh
 
-        /// The SLEEF function number, or nil for the libmvec rows.
-        var sleefCode: Int32? {
+        /// The SLEEF function number for Double or Float, or nil where libmvec serves the row.
+        func sleefCode(float: Bool) -> Int32? {
             switch self {
             case .exp: Int32(MP_SLEEF_EXP)
             case .log: Int32(MP_SLEEF_LOG)
             case .sin: Int32(MP_SLEEF_SIN)
             case .cos: Int32(MP_SLEEF_COS)
-            case .tanh: Int32(MP_SLEEF_TANH)
+            case .tanh: float ? nil : Int32(MP_SLEEF_TANH)
             case .log1p, .expm1: nil
             }
         }
 
-        var libmvecCode: Int32 { self == .log1p ? Int32(MP_VM_LOG1P) : Int32(MP_VM_EXPM1) }
-
-        /// The documented error bound in ulps.
-        var ulpBound: Double {
+        var libmvecCode: Int32 {
             switch self {
-            case .exp, .log, .sin, .cos: 1.0
-            case .tanh: 3.5
+            case .log1p: Int32(MP_VM_LOG1P)
+            case .expm1: Int32(MP_VM_EXPM1)
+            default: Int32(MP_VM_TANH)
+            }
+        }
+
+        /// The documented error bound in ulps for Double or Float.
+        func ulpBound(float: Bool) -> Double {
+            switch self {
+            case .exp, .log: 1.0
+            case .sin, .cos: float ? 3.5 : 1.0
+            case .tanh: float ? 4.0 : 3.5
             case .log1p, .expm1: 4.0
             }
         }
@@ -54,11 +62,11 @@ extension VectorMath {
     /// A SLEEF row at a chosen level (clamped to the CPU's; 0 is SLEEF's scalar build), for tests that
     /// compare paths. Does nothing for a libmvec row.
     static func evaluate(_ f: Function, level: Int32, _ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int) {
-        if let code = f.sleefCode { mp_sleef_unary_f64_at(level, code, s, d, n) }
+        if let code = f.sleefCode(float: false) { mp_sleef_unary_f64_at(level, code, s, d, n) }
     }
 
     static func evaluate(_ f: Function, level: Int32, _ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
-        if let code = f.sleefCode { mp_sleef_unary_f32_at(level, code, s, d, n) }
+        if let code = f.sleefCode(float: true) { mp_sleef_unary_f32_at(level, code, s, d, n) }
     }
 }
 
@@ -70,14 +78,14 @@ public enum VectorMathInfo {
     /// The libraries behind the vectorised ufuncs.
     public static var library: String {
         VectorMath.isAvailable
-            ? "SLEEF 3 finz (exp log sin cos 1.0 ulp, tanh 3.5 ulp); libmvec (log1p expm1 pow 4 ulp)"
+            ? "SLEEF 3 finz (exp log 1.0 ulp, sin cos 1.0/3.5 ulp, float64 tanh 3.5 ulp); libmvec (log1p expm1 pow, float32 tanh 4 ulp)"
             : "glibc libm (scalar)"
     }
 }
 
 extension Double {
     @inline(__always) static func vectorMath(_ f: VectorMath.Function, _ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int) {
-        if let code = f.sleefCode {
+        if let code = f.sleefCode(float: false) {
             mp_sleef_unary_f64(code, s, d, n)
         } else {
             mp_vecmath_unary_f64(f.libmvecCode, s, d, n)
@@ -92,7 +100,7 @@ extension Double {
 
 extension Float {
     @inline(__always) static func vectorMath(_ f: VectorMath.Function, _ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
-        if let code = f.sleefCode {
+        if let code = f.sleefCode(float: true) {
             mp_sleef_unary_f32(code, s, d, n)
         } else {
             mp_vecmath_unary_f32(f.libmvecCode, s, d, n)
