@@ -107,6 +107,26 @@ final class VectorMathAccuracyTests: XCTestCase {
         }
     }
 
+    /// SLEEF's exp returns inf from 709.78271114955742 on; exp is finite up to 709.782712893384: those
+    /// arguments get glibc's exp, out of place and in place, inside a vector and in the tail.
+    func testExpIsFiniteUpToTheTrueOverflowThreshold() throws {
+        try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA: exp is glibc's")
+        var x = [Double](repeating: 1, count: 19)
+        for (i, v) in [709.782712893384, 709.7827112, 709.78271114955743, 709.7827128933841, 709.78271114955742].enumerated() {
+            x[i * 4] = v
+        }
+        var out = [Double](repeating: 0, count: x.count)
+        Double.vectorMath(.exp, x, &out, x.count)
+        var inPlace = x
+        inPlace.withUnsafeMutableBufferPointer { Double.vectorMath(.exp, $0.baseAddress!, $0.baseAddress!, x.count) }
+        for i in x.indices {
+            let want = Glibc.exp(x[i])
+            XCTAssertEqual(Self.ulpError(out[i], expl(Float80(x[i]))), 0, accuracy: 1, "exp(\(x[i])) = \(out[i]), glibc \(want)")
+            XCTAssertEqual(inPlace[i].bitPattern, out[i].bitPattern, "in place, exp(\(x[i]))")
+        }
+        XCTAssertTrue(out[0].isFinite && out[12] == .infinity)
+    }
+
     /// SLEEF's finz builds for AVX-512 and AVX2 agree bit for bit (so results do not depend on which CPU of
     /// the two kinds ran them); NaN results too, after the log's NaNs are made canonical.
     func testAVX512AndAVX2PathsGiveTheSameBits() throws {
