@@ -26,8 +26,11 @@ let package = Package(
         // OpenBLAS (Debian's libopenblas0-pthread, never `blas`, an alternatives link), loaded with dlopen
         // single-threaded before main instead of linked: see Sources/COpenBLAS/include/COpenBLAS.h.
         .target(name: "COpenBLAS", linkerSettings: [.linkedLibrary("dl")]),
-        // glibc's libmvec (vectorised sin, cos, tanh, log1p, expm1, pow), chosen at run time by CPU features.
-        .target(name: "CVectorMath", linkerSettings: [.linkedLibrary("mvec", .when(platforms: [.linux]))]),
+        // SLEEF (Debian's libsleef-dev: vectorised exp, log, log1p, expm1, sin, cos, tanh, pow, 1.0 ulp) and the
+        // Philox random fills, AVX-512 or AVX2 chosen at run time by CPU features; glibc's libmvec as well.
+        .target(name: "CVectorMath", linkerSettings: [
+            .linkedLibrary("mvec", .when(platforms: [.linux])), .linkedLibrary("sleef", .when(platforms: [.linux])),
+        ]),
         // Debian's serial HDF5 through pkg-config `hdf5-serial`; constants exposed as inline functions.
         .systemLibrary(
             name: "CHDF5",

@@ -34,7 +34,9 @@ REDUCTIONS = ["sum", "mean", "var", "std", "min", "argmin", "dot", "norm", "hist
 MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
 # More ufuncs, astype (float64 -> int32) and transpose, against numpy, at 2^24 elements.
 UFUNCS = ["abs", "sign", "floor", "ceil", "round", "clip", "log1p", "expm1", "sin", "cos", "tanh", "pow", "power",
-          "minimum", "maximum", "astype", "transpose"]
+          "minimum", "maximum", "astype", "transpose", "log", "random-uniform"]
+# The transcendental rows (SLEEF) in float32 as well, at 2^24 elements.
+TRANSCENDENTAL = ["exp", "log", "log1p", "expm1", "sin", "cos", "tanh", "pow"]
 SEED = ["seed-mean-of-means"]
 SELECTIONS = ["filter"]  # boolean masks: x[x > median], numpy as the peer
 TASKS = ["pool-start", "task-overhead", "map-overhead", "queue", "pipe"]
@@ -86,6 +88,9 @@ def machine():
         "blas": info.get("blas"), "hdf5": info.get("hdf5"), "python": platform.python_version(),
         "numpy": numpy.__version__, "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "openblas_coretype": os.environ.get("OPENBLAS_CORETYPE"),
+        # The SIMD path mproc's vectorised kernels chose on this CPU, and the CPU's vector extensions.
+        "simd": info.get("simd"), "vector_math": info.get("vector_math"),
+        "cpu_vector_flags": [f for f in fields.get("Flags", "").split() if f in ("avx2", "fma", "avx512f", "avx512dq")],
     }
 
 
@@ -111,6 +116,8 @@ def plan(quick, cores, sizes=None):
                 jobs.append(("var", n, "float32", w))
         for wl in UFUNCS:
             jobs.append((wl, 1 << 24, "float64", w))
+        for wl in TRANSCENDENTAL:
+            jobs.append((wl, 1 << 24, "float32", w))
         for g in ([512, 1024] if quick else [1024, 2048, 4096]):
             jobs.append(("gemm", g, "float64", w))
             jobs.append(("gemm", g, "float32", w))
@@ -205,7 +212,8 @@ def markdown(results):
     bw = results["bandwidth"]
     lines = [f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, L2 {results['machine']['l2']}, "
              f"L3 {results['machine']['l3']}, Linux {results['machine']['kernel']}, {results['machine']['blas']}, "
-             f"numpy {results['machine']['numpy']}. {results['machine']['date']}.", ""]
+             f"numpy {results['machine']['numpy']}, SIMD path {results['machine'].get('simd')} "
+             f"({results['machine'].get('vector_math')}). {results['machine']['date']}.", ""]
     runs = sorted({r.get("run", "") for r in recs} - {""})
     if len(runs) > 1:
         lines += [f"Rows come from {len(runs)} runs ({', '.join(d[:10] for d in runs)}; the line above describes the "

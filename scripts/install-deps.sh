@@ -13,6 +13,13 @@ if ! pkg-config --exists openblas hdf5-serial 2>/dev/null || ! ldconfig -p | gre
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenblas-dev libhdf5-dev pkg-config libdeflate0 >/dev/null
 fi
 
+# SLEEF, the vectorised math library behind exp, log, sin, ... and the normal random fill (libsleef3).
+if ! dpkg -s libsleef-dev >/dev/null 2>&1; then
+    echo "installing libsleef-dev ..."
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libsleef-dev >/dev/null
+fi
+
 # HDF5 filter plugins for Debian's serial HDF5: LZ4 and BZip2 (hdf5-filter-plugin), blosc
 # (hdf5-filter-plugin-blosc-serial), bitshuffle and h5py's LZF (bitshuffle). They go to
 # /usr/lib/<arch>/hdf5/serial/plugins, the directory the library searches by default (HDF5_PLUGIN_PATH unset).

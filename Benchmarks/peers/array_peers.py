@@ -143,7 +143,7 @@ def combine(op, parts):
 REDUCTIONS = ["sum", "mean", "var", "std", "min", "argmin", "dot", "norm", "histogram", "colstats"]
 MAPS = ["scale", "sqrt", "exp", "axpy", "random"]
 UFUNCS = ["abs", "sign", "floor", "ceil", "round", "clip", "log1p", "expm1", "sin", "cos", "tanh", "pow", "power",
-          "minimum", "maximum", "astype", "transpose"]
+          "minimum", "maximum", "astype", "transpose", "log", "random-uniform"]
 
 
 def make_data(op, n, dtype):
@@ -162,6 +162,8 @@ def make_data(op, n, dtype):
         return {"x": (rng.standard_normal(n) * 100).astype(dtype)}
     if op in ("log1p", "expm1", "pow"):
         return {"x": rng.random(n).astype(dtype)}
+    if op == "log":
+        return {"x": (rng.random(n) + 2.0 ** -53).astype(dtype)}
     if op == "power":
         return {"x": rng.random(n).astype(dtype), "y": (rng.random(n) * 4).astype(dtype)}
     if op in ("minimum", "maximum"):
@@ -193,6 +195,7 @@ def numpy_op(op, d):
         "scale": lambda: np.multiply(x, 1.0000001, out=x), "sqrt": lambda: np.sqrt(x), "exp": lambda: np.exp(x),
         "axpy": lambda: np.add(d["y"], 0.5 * x, out=d["y"]),
         "random": lambda: np.random.default_rng(7).standard_normal(x.size),
+        "random-uniform": lambda: np.random.default_rng(7).random(x.size), "log": lambda: np.log(x),
         "seed-mean-of-means": lambda: np.mean([np.mean(x[i::5]) for i in range(5)]),
         "gemm": lambda: x @ d["y"],
         "gemv": lambda: x @ d["y"],

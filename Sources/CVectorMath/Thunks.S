@@ -40,29 +40,21 @@ NAME:                                     \
     ret;                                  \
     .size NAME, . - NAME
 
-UNARY(mp_vm_d_sin, _ZGVdN4v_sin, vmovupd, %ymm0)
-UNARY(mp_vm_d_cos, _ZGVdN4v_cos, vmovupd, %ymm0)
 UNARY(mp_vm_d_tanh, _ZGVdN4v_tanh, vmovupd, %ymm0)
 UNARY(mp_vm_d_log1p, _ZGVdN4v_log1p, vmovupd, %ymm0)
 UNARY(mp_vm_d_expm1, _ZGVdN4v_expm1, vmovupd, %ymm0)
 BINARY(mp_vm_d_pow, _ZGVdN4vv_pow, vmovupd, %ymm0, %ymm1)
 
-UNARY(mp_vm_e_sin, _ZGVeN8v_sin, vmovupd, %zmm0)
-UNARY(mp_vm_e_cos, _ZGVeN8v_cos, vmovupd, %zmm0)
 UNARY(mp_vm_e_tanh, _ZGVeN8v_tanh, vmovupd, %zmm0)
 UNARY(mp_vm_e_log1p, _ZGVeN8v_log1p, vmovupd, %zmm0)
 UNARY(mp_vm_e_expm1, _ZGVeN8v_expm1, vmovupd, %zmm0)
 BINARY(mp_vm_e_pow, _ZGVeN8vv_pow, vmovupd, %zmm0, %zmm1)
 
-UNARY(mp_vm_d_sinf, _ZGVdN8v_sinf, vmovups, %ymm0)
-UNARY(mp_vm_d_cosf, _ZGVdN8v_cosf, vmovups, %ymm0)
 UNARY(mp_vm_d_tanhf, _ZGVdN8v_tanhf, vmovups, %ymm0)
 UNARY(mp_vm_d_log1pf, _ZGVdN8v_log1pf, vmovups, %ymm0)
 UNARY(mp_vm_d_expm1f, _ZGVdN8v_expm1f, vmovups, %ymm0)
 BINARY(mp_vm_d_powf, _ZGVdN8vv_powf, vmovups, %ymm0, %ymm1)
 
-UNARY(mp_vm_e_sinf, _ZGVeN16v_sinf, vmovups, %zmm0)
-UNARY(mp_vm_e_cosf, _ZGVeN16v_cosf, vmovups, %zmm0)
 UNARY(mp_vm_e_tanhf, _ZGVeN16v_tanhf, vmovups, %zmm0)
 UNARY(mp_vm_e_log1pf, _ZGVeN16v_log1pf, vmovups, %zmm0)
 UNARY(mp_vm_e_expm1f, _ZGVeN16v_expm1f, vmovups, %zmm0)

@@ -14,8 +14,6 @@ typedef void (*binary_thunk_f)(const float *, const float *, float *);
     void mp_vm_e_##name(const double *, double *);                           \
     void mp_vm_d_##name##f(const float *, float *);                          \
     void mp_vm_e_##name##f(const float *, float *);
-THUNKS(sin)
-THUNKS(cos)
 THUNKS(tanh)
 THUNKS(log1p)
 THUNKS(expm1)
@@ -35,23 +33,27 @@ int mp_vecmath_level(void) {
     return level;
 }
 
+const char *mp_vecmath_path(void) {
+    switch (mp_vecmath_level()) {
+    case 2: return "avx512f";
+    case 1: return "avx2+fma";
+    default: return "scalar";
+    }
+}
+
 static unary_thunk_d thunk_d(int function, int wide) {
     switch (function) {
-    case MP_VM_SIN: return wide ? mp_vm_e_sin : mp_vm_d_sin;
-    case MP_VM_COS: return wide ? mp_vm_e_cos : mp_vm_d_cos;
-    case MP_VM_TANH: return wide ? mp_vm_e_tanh : mp_vm_d_tanh;
     case MP_VM_LOG1P: return wide ? mp_vm_e_log1p : mp_vm_d_log1p;
-    default: return wide ? mp_vm_e_expm1 : mp_vm_d_expm1;
+    case MP_VM_EXPM1: return wide ? mp_vm_e_expm1 : mp_vm_d_expm1;
+    default: return wide ? mp_vm_e_tanh : mp_vm_d_tanh;
     }
 }
 
 static unary_thunk_f thunk_f(int function, int wide) {
     switch (function) {
-    case MP_VM_SIN: return wide ? mp_vm_e_sinf : mp_vm_d_sinf;
-    case MP_VM_COS: return wide ? mp_vm_e_cosf : mp_vm_d_cosf;
-    case MP_VM_TANH: return wide ? mp_vm_e_tanhf : mp_vm_d_tanhf;
     case MP_VM_LOG1P: return wide ? mp_vm_e_log1pf : mp_vm_d_log1pf;
-    default: return wide ? mp_vm_e_expm1f : mp_vm_d_expm1f;
+    case MP_VM_EXPM1: return wide ? mp_vm_e_expm1f : mp_vm_d_expm1f;
+    default: return wide ? mp_vm_e_tanhf : mp_vm_d_tanhf;
     }
 }
 
@@ -115,6 +117,7 @@ void mp_vecmath_pow_f32(const float *x, const float *e, long e_stride, float *ou
 #else
 
 int mp_vecmath_level(void) { return 0; }
+const char *mp_vecmath_path(void) { return "scalar"; }
 void mp_vecmath_unary_f64(int function, const double *x, double *y, long n) { (void)function; (void)x; (void)y; (void)n; }
 void mp_vecmath_unary_f32(int function, const float *x, float *y, long n) { (void)function; (void)x; (void)y; (void)n; }
 void mp_vecmath_pow_f64(const double *x, const double *e, long s, double *o, long n) { (void)x; (void)e; (void)s; (void)o; (void)n; }

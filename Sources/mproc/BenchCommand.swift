@@ -89,6 +89,7 @@ struct BenchCommand: ParsableCommand {
                 ("median_ms", jsonNumber(median, integer: false)), ("min_ms", jsonNumber(sorted.first, integer: false)),
                 ("max_ms", jsonNumber(sorted.last, integer: false)),
                 ("runs_ms", "[" + ms.map { jsonNumber($0, integer: false) }.joined(separator: ",") + "]"),
+                ("simd", jsonString(VectorMathInfo.path)),
             ]
             var all = fields
             if [.taskOverhead, .mapOverhead, .queue, .pipe].contains(workload) || workload.isMapWorkload {
@@ -110,6 +111,10 @@ enum BenchWorkload: String, CaseIterable, ExpressibleByArgument {
     case scale, sqrt, exp, axpy, random
     /// More ufuncs, conversion and transpose (ufunc table rows; `pow` has a scalar exponent, `power` an array).
     case abs, sign, floor, ceil, round, clip, log1p, expm1, sin, cos, tanh, pow, power, minimum, maximum, astype, transpose
+    /// The natural logarithm of uniform (0, 1] values.
+    case log
+    /// Uniform [0, 1) values from the Philox generator into an existing array (`random` is the normal one).
+    case randomUniform = "random-uniform"
     case seedMeanOfMeans = "seed-mean-of-means"
     case gemm
     /// Matrix-vector product (`size` x `size` times `size`) and the Gram matrix Aᵀ A (`size` x `size`).
@@ -201,6 +206,10 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
                 default: .tanh
                 }
             return { _ = try x.map(op) }
+        case .log:
+            let x = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n], seed: 1, on: pool)
+            try x.apply(.offset(0x1p-53))  // keep 0 out: log(0) is -inf, a special case, not the workload
+            return { _ = try x.map(.log) }
         case .log1p, .expm1, .pow:
             let x = try SharedArray<Element>.random(.uniform(lower: 0, upper: 1), shape: [n], seed: 1, on: pool)
             let op: UnaryOp = workload == .log1p ? .log1p : (workload == .expm1 ? .expm1 : .power(2.5))
@@ -220,12 +229,14 @@ struct BenchRunner<Element: SharedElement & BinaryFloatingPoint> {
             let rows = 1 << ((Int.bitWidth - n.leadingZeroBitCount - 1) / 2)
             let table = try SharedArray<Element>.random(.normal(mean: 0, std: 1), shape: [rows, n / rows], seed: 1, on: pool)
             return { _ = try table.transposed() }
-        case .random:
+        case .random, .randomUniform:
+            // The Philox generator (numpy's peer is default_rng's standard_normal / random).
             let x = try SharedArray<Element>(zeros: [n], on: pool)
+            let distribution: RandomDistribution = workload == .random ? .normal(mean: 0, std: 1) : .uniform(lower: 0, upper: 1)
             var seed: UInt64 = 0
             return {
                 seed += 1
-                try x.fillRandom(.normal(mean: 0, std: 1), seed: seed)
+                try x.fillRandom(distribution, seed: seed, generator: .philox)
             }
         case .filter:
             let x = try vector()

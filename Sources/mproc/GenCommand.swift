@@ -12,6 +12,7 @@ struct GenCommand: ParsableCommand {
               mproc gen big.npy --count 134217728
               mproc gen big.h5:/data --count 268435456 --dtype float32 --gzip 4
               mproc gen table.npy --shape 1000000,8 --distribution uniform
+              mproc gen fast.npy --count 2^27 --generator philox
             """)
 
     @Argument(help: "OUT.npy, or OUT.h5[:/dataset] (default dataset /data; an existing HDF5 file keeps its other datasets).")
@@ -32,6 +33,9 @@ struct GenCommand: ParsableCommand {
     @Option(name: .long, help: "Random seed.")
     var seed: UInt64 = 42
 
+    @Option(name: .long, help: "philox (fast, vectorised) or splitmix64 (the default: the values earlier versions wrote for a seed).")
+    var generator: String = RandomGenerator.splitMix64.rawValue
+
     @Option(name: .long, help: "HDF5 only: gzip level 1-9 (default: no compression).")
     var gzip: Int?
 
@@ -49,6 +53,9 @@ struct GenCommand: ParsableCommand {
         }
         guard ["normal", "uniform", "arange"].contains(distribution) else {
             throw ValidationError("--distribution must be normal, uniform or arange (got '\(distribution)')")
+        }
+        guard RandomGenerator(rawValue: generator.lowercased()) != nil else {
+            throw ValidationError("--generator must be philox or splitmix64 (got '\(generator)')")
         }
         if let gzip, !(1...9).contains(gzip) { throw ValidationError("--gzip must be 1-9 (got \(gzip))") }
     }
@@ -111,10 +118,11 @@ struct GenCommand: ParsableCommand {
     ) throws {
         progress.stage("generating \(formatBytes(shape.reduce(1, *) * MemoryLayout<E>.stride)) with \(pool.workerCount) workers")
         let array: SharedArray<E>
+        let rng = RandomGenerator(rawValue: generator.lowercased()) ?? .splitMix64
         switch distribution {
-        case "uniform": array = try .random(.uniform(lower: 0, upper: 1), shape: shape, seed: seed, on: pool)
+        case "uniform": array = try .random(.uniform(lower: 0, upper: 1), shape: shape, seed: seed, generator: rng, on: pool)
         case "arange": array = try SharedArray<E>.arange(shape.reduce(1, *), on: pool).reshaped(shape)
-        default: array = try .random(.normal(mean: 0, std: 1), shape: shape, seed: seed, on: pool)
+        default: array = try .random(.normal(mean: 0, std: 1), shape: shape, seed: seed, generator: rng, on: pool)
         }
         progress.stage("writing \(path)")
         if isNpy {
@@ -125,6 +133,7 @@ struct GenCommand: ParsableCommand {
                 // A seed past Int.max is kept exactly, as text.
                 "seed": Int(exactly: seed).map { .int($0) } ?? .string(String(seed)),
             ]
+            if distribution != "arange" { attributes["rng"] = .string(rng.rawValue) }
             if let gzip { attributes["gzip_level"] = .int(gzip) }
             try suggestingForce {
                 try array.save(hdf5: path, dataset: dataset ?? "/data", gzipLevel: gzip, attributes: attributes, overwrite: force)

@@ -42,7 +42,10 @@ struct InfoCommand: ParsableCommand {
              jsonString(HDF5.pluginDirectories.joined(separator: ":"))),
         ]
         if json {
-            print("{" + fields.map { "\(jsonString($0.0)): \($0.2)" }.joined(separator: ", ") + "}")
+            // The SIMD path of the vectorised kernels, for benchmark records (JSON only).
+            let vectorMath = [("simd", jsonString(VectorMathInfo.path)), ("vector_math", jsonString(VectorMathInfo.library))]
+            let all = fields.map { ($0.0, $0.2) } + vectorMath
+            print("{" + all.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}")
         } else {
             let width = fields.map(\.0.count).max() ?? 0
             for (name, text, _) in fields { print(name.replacingUnderscores().padding(width) + "  " + text) }

@@ -1,10 +1,17 @@
 #ifndef CVECTORMATH_H
 #define CVECTORMATH_H
 
-// Vectorised libm from glibc's libmvec (x86-64 Linux): sin, cos, tanh, log1p, expm1 and pow over whole arrays,
+#include <stdint.h>
+
+// Vectorised math for the ufunc table, chosen at run time by CPU features (mp_vecmath_level):
+// - SLEEF 3.5 (Debian's libsleef3), deterministic "finz" builds: exp, log (1.0 ulp), sin, cos (Double 1.0
+//   ulp, Float 3.5 ulp), Double tanh (3.5 ulp) and sinpi, cospi (0.5 ulp, for the normal random fill). The
+//   AVX-512F and AVX2+FMA variants return the same bits for every input, NaN payloads included.
+// - glibc's libmvec: log1p, expm1, pow and Float tanh (4 ulp), faster than SLEEF's builds of these; its
+//   AVX-512 and AVX2 variants of log1p and expm1 can differ in the last bit.
 // 4 or 8 doubles (8 or 16 floats) per call. Every element, the tail included, goes through the same vector
-// function, so a result depends only on its input, never on its position. libmvec's documented error bound is
-// 4 ulp. mp_vecmath_level() says what this CPU runs; with 0 the functions must not be called.
+// function, so a result depends only on its input, never on its position. With level 0 the libmvec functions
+// must not be called (the SLEEF ones fall back to SLEEF's scalar build).
 
 #ifdef __cplusplus
 extern "C" {
@@ -14,11 +21,9 @@ extern "C" {
 int mp_vecmath_level(void);
 
 enum {
-    MP_VM_SIN = 0,
-    MP_VM_COS = 1,
+    MP_VM_LOG1P = 0,
+    MP_VM_EXPM1 = 1,
     MP_VM_TANH = 2,
-    MP_VM_LOG1P = 3,
-    MP_VM_EXPM1 = 4,
 };
 
 /// y[i] = f(x[i]) for i < n; x and y may be the same array.
@@ -28,6 +33,49 @@ void mp_vecmath_unary_f32(int function, const float *x, float *y, long n);
 /// out[i] = pow(x[i], e[i]); with e_stride 0, every element's exponent is e[0].
 void mp_vecmath_pow_f64(const double *x, const double *e, long e_stride, double *out, long n);
 void mp_vecmath_pow_f32(const float *x, const float *e, long e_stride, float *out, long n);
+
+// SLEEF functions by number.
+enum {
+    MP_SLEEF_EXP = 0,
+    MP_SLEEF_LOG = 1,
+    MP_SLEEF_SIN = 2,
+    MP_SLEEF_COS = 3,
+    MP_SLEEF_TANH = 4,
+    MP_SLEEF_SINPI = 5,
+    MP_SLEEF_COSPI = 6,
+};
+
+/// y[i] = f(x[i]) for i < n; x and y may be the same array. An unknown function writes nothing.
+void mp_sleef_unary_f64(int function, const double *x, double *y, long n);
+void mp_sleef_unary_f32(int function, const float *x, float *y, long n);
+
+
+/// The same at a chosen level (2, 1 or 0; above the CPU's level runs the CPU's): for tests that compare paths.
+void mp_sleef_unary_f64_at(int level, int function, const double *x, double *y, long n);
+void mp_sleef_unary_f32_at(int level, int function, const float *x, float *y, long n);
+
+/// The vector-math path this CPU runs, for reports: "avx512f", "avx2+fma" or "scalar".
+const char *mp_vecmath_path(void);
+
+// Philox4x32-10 (Random123's constants and key schedule) and fills built on it, where element i depends only
+// on (seed, i): counter i / 2 under key (lo32(seed), hi32(seed)); see Philox.c. Identical bits on the
+// AVX-512F, AVX2 and scalar paths.
+
+/// One block: the 4 output words of `counter` under `key` (the Random123 known-answer vectors apply).
+void mp_philox4x32_10(const uint32_t counter[4], const uint32_t key[2], uint32_t out[4]);
+/// Counters first .. first+m-1, {lo32(p), hi32(p), 0, 0} under key (lo32(seed), hi32(seed)):
+/// lo[j] = w0 | w1 << 32, hi[j] = w2 | w3 << 32. `level` as for mp_sleef_unary_f64_at.
+void mp_philox_words_at(int level, uint64_t seed, uint64_t first, long m, uint64_t *lo, uint64_t *hi);
+
+/// Elements first .. first+n-1 of the uniform [lower, upper) fill (53 random bits; 24 for Float).
+void mp_random_uniform_f64(uint64_t seed, uint64_t first, double *out, long n, double lower, double upper);
+void mp_random_uniform_f32(uint64_t seed, uint64_t first, float *out, long n, double lower, double upper);
+/// Elements first .. first+n-1 of the normal fill (Box-Muller; Float values are the Double ones rounded).
+void mp_random_normal_f64(uint64_t seed, uint64_t first, double *out, long n, double mean, double std);
+void mp_random_normal_f32(uint64_t seed, uint64_t first, float *out, long n, double mean, double std);
+/// The same at a chosen level, into doubles (as_float 0) or floats (as_float 1): for tests that compare paths.
+void mp_random_uniform_at(int level, int as_float, uint64_t seed, uint64_t first, void *out, long n, double lower, double upper);
+void mp_random_normal_at(int level, int as_float, uint64_t seed, uint64_t first, void *out, long n, double mean, double std);
 
 #ifdef __cplusplus
 }

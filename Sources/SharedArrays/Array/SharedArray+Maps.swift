@@ -46,11 +46,14 @@ extension SharedArray {
     }
 
     /// Fills with random values: element `i` depends only on `(seed, i)`, never on the worker count.
-    public func fillRandom(_ distribution: RandomDistribution, seed: UInt64) throws {
+    /// `generator` defaults to SplitMix64, the values this call always gave; ``RandomGenerator/philox`` is the
+    /// fast one (see ``random(uniform:shape:seed:on:)``).
+    public func fillRandom(_ distribution: RandomDistribution, seed: UInt64, generator: RandomGenerator = .splitMix64) throws {
         let operation: MapOperation =
-            switch distribution {
-            case .uniform(let lower, let upper): .uniform(lower: lower, upper: upper, seed: seed)
-            case .normal(let mean, let std): .normal(mean: mean, std: std, seed: seed)
+            switch (generator, distribution) {
+            case (.philox, _): .philox(distribution, seed: seed)
+            case (.splitMix64, .uniform(let lower, let upper)): .uniform(lower: lower, upper: upper, seed: seed)
+            case (.splitMix64, .normal(let mean, let std)): .normal(mean: mean, std: std, seed: seed)
             }
         try runMap(operation, source: nil, second: nil, into: self)
     }
@@ -70,12 +73,13 @@ extension SharedArray {
         return result
     }
 
-    /// A new array of random values (see ``fillRandom(_:seed:)``).
+    /// A new array of random values (see ``fillRandom(_:seed:generator:)``).
     public static func random(
-        _ distribution: RandomDistribution, shape: [Int], seed: UInt64, on pool: WorkerPool
+        _ distribution: RandomDistribution, shape: [Int], seed: UInt64, generator: RandomGenerator = .splitMix64,
+        on pool: WorkerPool
     ) throws -> SharedArray {
         let result = try SharedArray(uninitialized: shape, on: pool)
-        try result.fillRandom(distribution, seed: seed)
+        try result.fillRandom(distribution, seed: seed, generator: generator)
         return result
     }
 }

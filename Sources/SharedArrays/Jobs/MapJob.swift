@@ -15,6 +15,8 @@ enum MapOperation: BitwiseCopyable, Sendable {
     case arange(start: Double, step: Double)
     case uniform(lower: Double, upper: Double, seed: UInt64)
     case normal(mean: Double, std: Double, seed: UInt64)
+    /// The Philox4x32-10 fill (``RandomGenerator/philox``).
+    case philox(RandomDistribution, seed: UInt64)
 }
 
 /// The map job: each chunk applies one ``MapOperation`` to its element range of the destination.
@@ -64,6 +66,8 @@ struct MapJob: WorkerJob {
                 randomFill(.uniform(lower: lower, upper: upper), seed: seed, firstIndex: range.lowerBound, dst)
             case .normal(let mean, let std, let seed):
                 randomFill(.normal(mean: mean, std: std), seed: seed, firstIndex: range.lowerBound, dst)
+            case .philox(let distribution, let seed):
+                philoxFill(distribution, seed: seed, firstIndex: range.lowerBound, dst)
             }
             operands.scatterResults()
         }

@@ -5,7 +5,7 @@ import Darwin
 #endif
 
 /// A distribution for ``randomFill(_:seed:firstIndex:_:)``.
-public enum RandomDistribution: Sendable, Hashable, Codable {
+public enum RandomDistribution: Sendable, Hashable, Codable, BitwiseCopyable {
     /// Uniform on [lower, upper) (as numpy, rounding can reach `upper` for some ranges).
     case uniform(lower: Double, upper: Double)
     /// Normal (Gaussian) with the given mean and standard deviation.

@@ -1,25 +1,15 @@
-// Unary rows that call libm (glibc: correctly rounded or within 1 ulp for Double), or libmvec where numpy also
-// vectorises (see ``VectorMath``). On integer
-// arrays they compute in Double and truncate toward zero, since the result keeps the element type (numpy would
-// return float64: convert with `astype(Double.self)` first for that).
+// Unary rows of the transcendental functions: SLEEF's or libmvec's vectorised functions where the CPU has
+// AVX2+FMA or AVX-512 (see ``VectorMath`` for which and their error bounds), glibc's scalar libm otherwise. On integer arrays they compute in Double and
+// truncate toward zero, since the result keeps the element type (numpy would return float64: convert with
+// `astype(Double.self)` first for that).
 
 /// √x (NaN below zero). Scalar: Swift's squareRoot keeps libm's errno branch, which blocks vectorisation.
 struct SqrtKernel: UnaryKernel {
     @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { x.squareRoot() }
 }
 
-/// e^x.
-struct ExpKernel: UnaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmExp(x) }
-}
-
-/// The natural logarithm (-inf at 0, NaN below).
-struct LogKernel: UnaryKernel {
-    @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { T.libmLog(x) }
-}
-
-/// A libm row that libmvec vectorises: every element goes through libmvec where the CPU has it (a single
-/// value too, so the scalar body equals the loop), else through scalar libm.
+/// A transcendental row: every element goes through the vector function where the CPU has it (a single value too, so the
+/// scalar body equals the loop), else through scalar libm.
 protocol VectorMathKernel: UnaryKernel {
     static var function: VectorMath.Function { get }
     func libm<T: UfuncFloat>(_ x: T) -> T
@@ -40,6 +30,18 @@ extension VectorMathKernel {
             for i in 0..<n { d[i] = libm(s[i]) }
         }
     }
+}
+
+/// e^x.
+struct ExpKernel: VectorMathKernel {
+    static var function: VectorMath.Function { .exp }
+    @inline(__always) func libm<T: UfuncFloat>(_ x: T) -> T { T.libmExp(x) }
+}
+
+/// The natural logarithm (-inf at 0, NaN below).
+struct LogKernel: VectorMathKernel {
+    static var function: VectorMath.Function { .log }
+    @inline(__always) func libm<T: UfuncFloat>(_ x: T) -> T { T.libmLog(x) }
 }
 
 /// log(1 + x), accurate near 0.

@@ -15,9 +15,9 @@ protocol UfuncFloat: KernelFloat {
     static func libmCos(_ x: Self) -> Self
     static func libmTanh(_ x: Self) -> Self
     static func libmPow(_ x: Self, _ y: Self) -> Self
-    /// `d[i] = f(s[i])` through libmvec (only when ``VectorMath/isAvailable``).
+    /// `d[i] = f(s[i])` through SLEEF or libmvec (only when ``VectorMath/isAvailable``).
     static func vectorMath(_ f: VectorMath.Function, _ s: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>, _ n: Int)
-    /// `d[i] = pow(x[i], e[i * exponentStride])` through libmvec (only when ``VectorMath/isAvailable``).
+    /// `d[i] = pow(x[i], e[i * exponentStride])` through SLEEF or libmvec (only when ``VectorMath/isAvailable``).
     static func vectorPow(
         _ x: UnsafePointer<Self>, _ e: UnsafePointer<Self>, exponentStride: Int, _ d: UnsafeMutablePointer<Self>, _ n: Int)
     /// Lane-wise np.sign: 1, -1, +0.0 for both zeros, NaN as it is; with compare masks, so no branch per lane.

@@ -25,7 +25,7 @@ protocol UnaryKernel {
     /// `d[i] = integer(s[i])` for `n` elements; rows override it to prepare something once per call.
     func integerLoop<I: KernelInteger>(_ s: UnsafePointer<I>, _ d: UnsafeMutablePointer<I>, _ n: Int)
     /// `d[i] = scalar(s[i])` for `n` Doubles or Floats; default: the SIMD body with a scalar tail. Rows that
-    /// call a whole-array routine (libmvec) override it.
+    /// call a whole-array routine (SLEEF, libmvec) override it.
     func floatLoop<T: UfuncFloat>(_ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int)
 }
 

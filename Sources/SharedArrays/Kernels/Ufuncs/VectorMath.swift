@@ -1,31 +1,95 @@
 import CVectorMath
 
-/// glibc's libmvec for the libm rows that numpy also vectorises (sin, cos, tanh, log1p, expm1, pow): 8 doubles
-/// or 16 floats per call on AVX-512, 4 / 8 on AVX2, chosen once at run time. Every element, a tail or a single
-/// value included, goes through the same vector function, so results depend on the value alone. libmvec's
-/// error bound is 4 ulp (scalar glibc: < 1 ulp); a CPU without AVX2 uses scalar libm.
+/// Vectorised libm for the transcendental ufunc rows, 8 doubles or 16 floats per call on AVX-512F, 4 / 8 on
+/// AVX2+FMA, chosen once at run time by CPU features; a CPU without AVX2+FMA uses scalar glibc libm.
+///
+/// Per function and type, the most accurate build that beat numpy on one core, else glibc's libmvec:
+/// - `exp`, `log`: SLEEF finz, 1.0 ulp; `sin`, `cos`: SLEEF finz, 1.0 ulp for Double, 3.5 ulp for Float (the
+///   Float 1.0-ulp build took 2.3x numpy's time); Double `tanh`: SLEEF finz, 3.5 ulp (its 1.0-ulp build took
+///   2x numpy's time). SLEEF's AVX-512 and AVX2 variants return the same bits for every input (see
+///   `Sleef.c`), so these results do not depend on which of the two kinds of CPU ran them. exp's last 2e-6
+///   before overflow, where SLEEF returns inf too early, goes to glibc's exp.
+/// - `log1p`, `expm1`, `pow`, Float `tanh`: libmvec, 4 ulp (SLEEF's builds took 1.5x, 1.2x, 2.8x and 5x
+///   numpy's time). Its AVX-512 and AVX2 variants of log1p and expm1 can differ in the last bit.
+/// Every element, a tail or a single value included, goes through the same vector function, so a result does
+/// not depend on the worker count or on where the element sits in its chunk.
 enum VectorMath {
-    /// Whether this CPU runs libmvec's AVX2 or AVX-512 variants.
+    /// Whether this CPU runs the AVX2 or AVX-512 variants.
     static let isAvailable: Bool = mp_vecmath_level() > 0
 
-    enum Function: Int32 {
-        case sin, cos, tanh, log1p, expm1
+    enum Function: CaseIterable {
+        case exp, log, log1p, expm1, sin, cos, tanh
 
-        var code: Int32 {
+        /// The SLEEF function number for Double or Float, or nil where libmvec serves the row.
+        func sleefCode(float: Bool) -> Int32? {
             switch self {
-            case .sin: Int32(MP_VM_SIN)
-            case .cos: Int32(MP_VM_COS)
-            case .tanh: Int32(MP_VM_TANH)
-            case .log1p: Int32(MP_VM_LOG1P)
-            case .expm1: Int32(MP_VM_EXPM1)
+            case .exp: Int32(MP_SLEEF_EXP)
+            case .log: Int32(MP_SLEEF_LOG)
+            case .sin: Int32(MP_SLEEF_SIN)
+            case .cos: Int32(MP_SLEEF_COS)
+            case .tanh: float ? nil : Int32(MP_SLEEF_TANH)
+            case .log1p, .expm1: nil
             }
         }
+
+        var libmvecCode: Int32 {
+            switch self {
+            case .log1p: Int32(MP_VM_LOG1P)
+            case .expm1: Int32(MP_VM_EXPM1)
+            default: Int32(MP_VM_TANH)
+            }
+        }
+
+        /// The documented error bound in ulps for Double or Float.
+        func ulpBound(float: Bool) -> Double {
+            switch self {
+            case .exp, .log: 1.0
+            case .sin, .cos: float ? 3.5 : 1.0
+            case .tanh: float ? 4.0 : 3.5
+            case .log1p, .expm1: 4.0
+            }
+        }
+    }
+
+    /// pow's documented error bound in ulps (libmvec).
+    static let powUlpBound = 4.0
+}
+
+extension VectorMath {
+    /// The CPU's SIMD level: 2 AVX-512F, 1 AVX2+FMA, 0 neither.
+    static var cpuLevel: Int32 { mp_vecmath_level() }
+
+    /// A SLEEF row at a chosen level (clamped to the CPU's; 0 is SLEEF's scalar build), for tests that
+    /// compare paths. Does nothing for a libmvec row.
+    static func evaluate(_ f: Function, level: Int32, _ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int) {
+        if let code = f.sleefCode(float: false) { mp_sleef_unary_f64_at(level, code, s, d, n) }
+    }
+
+    static func evaluate(_ f: Function, level: Int32, _ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        if let code = f.sleefCode(float: true) { mp_sleef_unary_f32_at(level, code, s, d, n) }
+    }
+}
+
+/// What this machine's vectorised kernels run, for reports and benchmark records.
+public enum VectorMathInfo {
+    /// The SIMD path of the transcendental ufuncs and the Philox random fills: "avx512f", "avx2+fma" or
+    /// "scalar" (then the ufuncs use glibc's scalar libm).
+    public static var path: String { String(cString: mp_vecmath_path()) }
+    /// The libraries behind the vectorised ufuncs.
+    public static var library: String {
+        VectorMath.isAvailable
+            ? "SLEEF 3 finz (exp log 1.0 ulp, sin cos 1.0/3.5 ulp, float64 tanh 3.5 ulp); libmvec (log1p expm1 pow, float32 tanh 4 ulp)"
+            : "glibc libm (scalar)"
     }
 }
 
 extension Double {
     @inline(__always) static func vectorMath(_ f: VectorMath.Function, _ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int) {
-        mp_vecmath_unary_f64(f.code, s, d, n)
+        if let code = f.sleefCode(float: false) {
+            mp_sleef_unary_f64(code, s, d, n)
+        } else {
+            mp_vecmath_unary_f64(f.libmvecCode, s, d, n)
+        }
     }
     @inline(__always) static func vectorPow(
         _ x: UnsafePointer<Double>, _ e: UnsafePointer<Double>, exponentStride: Int, _ d: UnsafeMutablePointer<Double>, _ n: Int
@@ -36,7 +100,11 @@ extension Double {
 
 extension Float {
     @inline(__always) static func vectorMath(_ f: VectorMath.Function, _ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
-        mp_vecmath_unary_f32(f.code, s, d, n)
+        if let code = f.sleefCode(float: true) {
+            mp_sleef_unary_f32(code, s, d, n)
+        } else {
+            mp_vecmath_unary_f32(f.libmvecCode, s, d, n)
+        }
     }
     @inline(__always) static func vectorPow(
         _ x: UnsafePointer<Float>, _ e: UnsafePointer<Float>, exponentStride: Int, _ d: UnsafeMutablePointer<Float>, _ n: Int

@@ -1,0 +1,284 @@
+import XCTest
+@testable import SharedArrays
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The transcendental rows (SLEEF and libmvec, see ``VectorMath``) against a reference accurate far beyond
+/// Double: glibc's 80-bit `long double` functions (64-bit significand, so their own error is ~2^-11 of a
+/// Double ulp), and for Float, glibc's Double functions. About a million arguments per function and type:
+/// every binade by random bit patterns (subnormals included), the everyday ranges, and the special values and
+/// range edges (±0, ±inf, NaN, overflow and underflow thresholds, huge trig arguments). The bound asserted is
+/// each function's documented one (``VectorMath/Function/ulpBound(float:)``); the measured maximum is printed.
+final class VectorMathAccuracyTests: XCTestCase {
+    private let count = 1 << 20
+
+    func testDoubleFunctionsAreWithinTheirBoundOfTheExtendedPrecisionReference() throws {
+        try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA: the rows use glibc's scalar libm")
+        for function in Self.functions {
+            let x = Self.arguments(function, count: count, seed: 11)
+            var y = [Double](repeating: 0, count: x.count)
+            x.withUnsafeBufferPointer { s in y.withUnsafeMutableBufferPointer { Double.vectorMath(function, s.baseAddress!, $0.baseAddress!, x.count) } }
+            var worst = 0.0, at = 0
+            for i in x.indices {
+                let e = Self.ulpError(y[i], Self.reference(function, Float80(x[i])))
+                if e > worst { (worst, at) = (e, i) }
+            }
+            print("max ulp error: Double \(function) \(worst) at \(x[at]) (\(x.count) arguments)")
+            XCTAssertLessThanOrEqual(worst, function.ulpBound(float: false), "\(function)(\(x[at])) = \(y[at]), reference \(Self.reference(function, Float80(x[at])))")
+        }
+    }
+
+    func testDoublePowIsWithinItsBoundOfTheExtendedPrecisionReference() throws {
+        try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA: pow uses glibc's scalar libm")
+        let (x, e) = Self.powArguments(count: count, seed: 12)
+        var y = [Double](repeating: 0, count: x.count)
+        x.withUnsafeBufferPointer { s in
+            e.withUnsafeBufferPointer { p in
+                y.withUnsafeMutableBufferPointer { Double.vectorPow(s.baseAddress!, p.baseAddress!, exponentStride: 1, $0.baseAddress!, x.count) }
+            }
+        }
+        var worst = 0.0, at = 0
+        for i in x.indices {
+            let err = Self.ulpError(y[i], powl(Float80(x[i]), Float80(e[i])))
+            if err > worst { (worst, at) = (err, i) }
+        }
+        print("max ulp error: Double pow \(worst) at (\(x[at]), \(e[at])) (\(x.count) arguments)")
+        XCTAssertLessThanOrEqual(worst, VectorMath.powUlpBound, "pow(\(x[at]), \(e[at])) = \(y[at])")
+    }
+
+    func testFloatFunctionsAreWithinTheirBoundOfTheDoubleReference() throws {
+        try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA: the rows use glibc's scalar libm")
+        for function in Self.functions {
+            let x = Self.arguments(function, count: count, seed: 13).map { Float($0) }
+            var y = [Float](repeating: 0, count: x.count)
+            x.withUnsafeBufferPointer { s in y.withUnsafeMutableBufferPointer { Float.vectorMath(function, s.baseAddress!, $0.baseAddress!, x.count) } }
+            var worst = 0.0, at = 0
+            for i in x.indices {
+                let e = Self.floatUlpError(y[i], Self.doubleReference(function, Double(x[i])))
+                if e > worst { (worst, at) = (e, i) }
+            }
+            print("max ulp error: Float \(function) \(worst) at \(x[at]) (\(x.count) arguments)")
+            XCTAssertLessThanOrEqual(worst, function.ulpBound(float: true), "\(function)(\(x[at])) = \(y[at])")
+        }
+        let (x, e) = Self.powArguments(count: count, seed: 14)
+        let xf = x.map { Float($0) }, ef = e.map { Float($0 / 8) }
+        var y = [Float](repeating: 0, count: x.count)
+        xf.withUnsafeBufferPointer { s in
+            ef.withUnsafeBufferPointer { p in
+                y.withUnsafeMutableBufferPointer { Float.vectorPow(s.baseAddress!, p.baseAddress!, exponentStride: 1, $0.baseAddress!, x.count) }
+            }
+        }
+        var worst = 0.0, at = 0
+        for i in x.indices {
+            let err = Self.floatUlpError(y[i], Glibc.pow(Double(xf[i]), Double(ef[i])))
+            if err > worst { (worst, at) = (err, i) }
+        }
+        print("max ulp error: Float pow \(worst) at (\(xf[at]), \(ef[at]))")
+        XCTAssertLessThanOrEqual(worst, VectorMath.powUlpBound, "powf(\(xf[at]), \(ef[at])) = \(y[at])")
+    }
+
+    /// ±0, ±inf and NaN give what C99 Annex F (and glibc) give, sign of zero included.
+    func testSpecialValuesFollowC99() throws {
+        try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA")
+        let specials: [Double] = [0, -0.0, .infinity, -.infinity, .nan, -.nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude]
+        for function in Self.functions {
+            var y = [Double](repeating: 0, count: specials.count)
+            specials.withUnsafeBufferPointer { s in y.withUnsafeMutableBufferPointer { Double.vectorMath(function, s.baseAddress!, $0.baseAddress!, specials.count) } }
+            for (x, got) in zip(specials, y) {
+                let want = Double(Self.reference(function, Float80(x)))
+                if want.isNaN {
+                    XCTAssertTrue(got.isNaN, "\(function)(\(x)) = \(got), want NaN")
+                } else if want == 0 || want.isInfinite {
+                    XCTAssertEqual(got.bitPattern, want.bitPattern, "\(function)(\(x)) = \(got), want \(want)")
+                }
+            }
+        }
+        let pairs: [(Double, Double, Double)] = [
+            (0, -1, .infinity), (-0.0, -1, -.infinity), (-0.0, -2, .infinity), (-1, .infinity, 1), (-1, -.infinity, 1),
+            (1, .nan, 1), (.nan, 0, 1), (-8, 1.0 / 3, .nan), (2, 1024, .infinity), (2, -1074, .leastNonzeroMagnitude),
+            (2, -1076, 0), (-2, 3, -8), (.infinity, -0.5, 0), (-.infinity, 3, -.infinity), (0.5, .infinity, 0),
+        ]
+        for (x, p, want) in pairs {
+            var a = x, b = p, got = 0.0
+            Double.vectorPow(&a, &b, exponentStride: 1, &got, 1)
+            if want.isNaN { XCTAssertTrue(got.isNaN, "pow(\(x), \(p)) = \(got)") } else { XCTAssertEqual(got.bitPattern, want.bitPattern, "pow(\(x), \(p)) = \(got)") }
+        }
+    }
+
+    /// SLEEF's exp returns inf from 709.78271114955742 on; exp is finite up to 709.782712893384: those
+    /// arguments get glibc's exp, out of place and in place, inside a vector and in the tail.
+    func testExpIsFiniteUpToTheTrueOverflowThreshold() throws {
+        try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA: exp is glibc's")
+        var x = [Double](repeating: 1, count: 19)
+        for (i, v) in [709.782712893384, 709.7827112, 709.78271114955743, 709.7827128933841, 709.78271114955742].enumerated() {
+            x[i * 4] = v
+        }
+        var out = [Double](repeating: 0, count: x.count)
+        Double.vectorMath(.exp, x, &out, x.count)
+        var inPlace = x
+        inPlace.withUnsafeMutableBufferPointer { Double.vectorMath(.exp, $0.baseAddress!, $0.baseAddress!, x.count) }
+        for i in x.indices {
+            let want = Glibc.exp(x[i])
+            XCTAssertEqual(Self.ulpError(out[i], expl(Float80(x[i]))), 0, accuracy: 1, "exp(\(x[i])) = \(out[i]), glibc \(want)")
+            XCTAssertEqual(inPlace[i].bitPattern, out[i].bitPattern, "in place, exp(\(x[i]))")
+        }
+        XCTAssertTrue(out[0].isFinite && out[12] == .infinity)
+    }
+
+    /// SLEEF's finz builds for AVX-512 and AVX2 agree bit for bit (so results do not depend on which CPU of
+    /// the two kinds ran them); NaN results too, after the log's NaNs are made canonical.
+    func testAVX512AndAVX2PathsGiveTheSameBits() throws {
+        try XCTSkipUnless(VectorMath.cpuLevel >= 2, "needs an AVX-512 CPU to run both paths")
+        var rng = KernelRNG(21)
+        let x: [Double] = (0..<(1 << 18)).map { i in
+            let bits = rng.next()
+            return i % 2 == 0 ? Double(bitPattern: bits) : Double(Int64(bitPattern: bits) >> 20) * 1e-9
+        }
+        let xf = x.map { Float($0) }
+        for function in Self.functions where function.sleefCode(float: false) != nil {
+            var wide = [Double](repeating: 0, count: x.count), narrow = wide
+            VectorMath.evaluate(function, level: 2, x, &wide, x.count)
+            VectorMath.evaluate(function, level: 1, x, &narrow, x.count)
+            XCTAssertEqual(wide.map(\.bitPattern), narrow.map(\.bitPattern), "Double \(function)")
+            XCTAssertTrue(wide.contains { $0 != 0 }, "Double \(function) ran")
+        }
+        for function in Self.functions where function.sleefCode(float: true) != nil {
+            var wideF = [Float](repeating: 0, count: x.count), narrowF = wideF
+            VectorMath.evaluate(function, level: 2, xf, &wideF, x.count)
+            VectorMath.evaluate(function, level: 1, xf, &narrowF, x.count)
+            XCTAssertEqual(wideF.map(\.bitPattern), narrowF.map(\.bitPattern), "Float \(function)")
+            XCTAssertTrue(wideF.contains { $0 != 0 }, "Float \(function) ran")
+        }
+        // In place (an `apply`): the log's NaN fix-up must still see the inputs.
+        var inPlaceWide = x, inPlaceNarrow = x
+        inPlaceWide.withUnsafeMutableBufferPointer { VectorMath.evaluate(.log, level: 2, $0.baseAddress!, $0.baseAddress!, x.count) }
+        inPlaceNarrow.withUnsafeMutableBufferPointer { VectorMath.evaluate(.log, level: 1, $0.baseAddress!, $0.baseAddress!, x.count) }
+        XCTAssertEqual(inPlaceWide.map(\.bitPattern), inPlaceNarrow.map(\.bitPattern), "Double log in place")
+    }
+
+    // MARK: - Arguments and references
+
+    static let functions: [VectorMath.Function] = [.exp, .log, .log1p, .expm1, .sin, .cos, .tanh]
+
+    /// Special values and range edges first, then a mix of random bit patterns (every binade) and values in
+    /// the function's everyday range.
+    static func arguments(_ f: VectorMath.Function, count: Int, seed: UInt64) -> [Double] {
+        var values: [Double] = [
+            0, -0.0, .infinity, -.infinity, .nan, .leastNonzeroMagnitude, -.leastNonzeroMagnitude,
+            .leastNormalMagnitude, -.leastNormalMagnitude, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+            1, -1, 0.5, -0.5, 2, 1e-300, -1e-300, 1e-20, -1e-20, .ulpOfOne, 1 - .ulpOfOne / 2, 1 + .ulpOfOne,
+        ]
+        let everyday: ClosedRange<Double>
+        switch f {
+        case .exp:
+            values += [709.782712893384, 709.7827128933841, 709.78, -708.3964185322641, -708.4, -745.1332191019411,
+                       -745.1332191019412, -745.2, -744.44, 1e-16]
+            everyday = -750...710
+        case .log:
+            values += [0x1p-1074, 0x1p-1022, Double.leastNormalMagnitude.nextDown, 0x1.0000000000001p0, 0x1.fffffffffffffp-1]
+            everyday = 0...10
+        case .log1p:
+            values += [-1, -1 + 0x1p-53, -0.9999999, 1e-300, -1e-300, 0x1p-60, 1e300, -1.5]
+            everyday = -1...10
+        case .expm1:
+            values += [709.782712893384, 709.79, -37.5, -40, -745.2, 1e-300, 0x1p-60, -0x1p-60]
+            everyday = -40...710
+        case .sin, .cos:
+            values += [Double.pi, Double.pi / 2, -Double.pi / 2, 3 * Double.pi / 2, 1e22, 1e300, -1e300, 0x1p1023,
+                       6381956970095103 * 0x1p797, 1e15, 1e8 * Double.pi]
+            everyday = -1e4...1e4
+        case .tanh:
+            values += [19.06, 19.07, -19.06, 22, -22, 1e-300, 0x1p-28, 0.55, 0.5493061443340549]
+            everyday = -20...20
+        }
+        var rng = KernelRNG(seed)
+        while values.count < count {
+            switch values.count % 3 {
+            case 0: values.append(Double(bitPattern: rng.next()))
+            case 1: values.append(rng.double(everyday.lowerBound, everyday.upperBound))
+            default:
+                // Small magnitudes near the accurate-near-0 region and subnormals.
+                let scale = Double(sign: .plus, exponent: Int(rng.next() % 1100) - 1074, significand: 1)
+                values.append((rng.unit() - 0.5) * scale)
+            }
+        }
+        return values
+    }
+
+    static func powArguments(count: Int, seed: UInt64) -> ([Double], [Double]) {
+        var x: [Double] = [0, -0.0, 1, -1, 2, 2, 0.5, .infinity, -.infinity, .nan, 10, 0x1p-1074, 0x1p-1022, -8, 1 + .ulpOfOne]
+        var e: [Double] = [-1, 3, .nan, .infinity, 1023.9999999, -1074.5, -1, 0.5, 3, 0, 308.25, 0.5, -0.5, 3, 1e18]
+        var rng = KernelRNG(seed)
+        while x.count < count {
+            switch x.count % 3 {
+            case 0:  // positive bases over every binade, exponents keeping most results finite
+                let b = Double(bitPattern: rng.next() & 0x7FFF_FFFF_FFFF_FFFF)
+                x.append(b)
+                let l = Swift.abs(Glibc.log2(b.isFinite && b > 0 ? b : 2))
+                e.append(rng.double(-1000, 1000) / Swift.max(1, l))
+            case 1:
+                x.append(rng.double(0, 100))
+                e.append(rng.double(-100, 100))
+            default:  // negative bases with integral exponents
+                x.append(-rng.double(0, 10))
+                e.append(Double(rng.int(-300, 300)))
+            }
+        }
+        return (x, e)
+    }
+
+    static func reference(_ f: VectorMath.Function, _ x: Float80) -> Float80 {
+        switch f {
+        case .exp: expl(x)
+        case .log: logl(x)
+        case .log1p: log1pl(x)
+        case .expm1: expm1l(x)
+        case .sin: sinl(x)
+        case .cos: cosl(x)
+        case .tanh: tanhl(x)
+        }
+    }
+
+    static func doubleReference(_ f: VectorMath.Function, _ x: Double) -> Double {
+        switch f {
+        case .exp: Glibc.exp(x)
+        case .log: Glibc.log(x)
+        case .log1p: Glibc.log1p(x)
+        case .expm1: Glibc.expm1(x)
+        case .sin: Glibc.sin(x)
+        case .cos: Glibc.cos(x)
+        case .tanh: Glibc.tanh(x)
+        }
+    }
+
+    /// |got - reference| in units of the last place of the reference's binade in Double (subnormal spacing
+    /// below the normal range). Infinity is right for a reference at or beyond the largest Double plus half
+    /// an ulp; NaN matches NaN.
+    static func ulpError(_ got: Double, _ reference: Float80) -> Double {
+        if reference.isNaN || got.isNaN { return reference.isNaN && got.isNaN ? 0 : .infinity }
+        let largest = Float80(Double.greatestFiniteMagnitude), top = Float80(Double.greatestFiniteMagnitude.ulp)
+        if got.isInfinite {
+            guard (got > 0) == (reference > 0) else { return .infinity }
+            return reference.isInfinite || (Swift.abs(reference) - largest) / top >= 0.5 ? 0 : .infinity
+        }
+        if reference.isInfinite { return .infinity }
+        let exponent = reference == 0 ? -1022 : Swift.min(Swift.max(Int(reference.exponent), -1022), 1023)
+        let ulp = Float80(sign: .plus, exponent: exponent - 52, significand: 1)
+        return Double(Swift.abs(Float80(got) - reference) / ulp)
+    }
+
+    static func floatUlpError(_ got: Float, _ reference: Double) -> Double {
+        if reference.isNaN || got.isNaN { return reference.isNaN && got.isNaN ? 0 : .infinity }
+        let largest = Double(Float.greatestFiniteMagnitude), top = Double(Float.greatestFiniteMagnitude.ulp)
+        if got.isInfinite {
+            guard (got > 0) == (reference > 0) else { return .infinity }
+            return reference.isInfinite || (Swift.abs(reference) - largest) / top >= 0.5 ? 0 : .infinity
+        }
+        if reference.isInfinite { return .infinity }
+        let exponent = reference == 0 ? -126 : Swift.min(Swift.max(Int(reference.exponent), -126), 127)
+        let ulp = Double(sign: .plus, exponent: exponent - 23, significand: 1)
+        return Swift.abs(Double(got) - reference) / ulp
+    }
+}
