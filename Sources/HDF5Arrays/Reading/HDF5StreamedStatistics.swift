@@ -63,7 +63,7 @@ extension HDF5 {
         file: String, dataset: String, statistics: [Statistic], ddof: Int = 0, dtype: DType,
         limit: SizeLimit = .default, on pool: WorkerPool
     ) throws -> (statistics: Statistics, shape: [Int]) {
-        guard ddof >= 0 else { throw ArrayError("statistics: ddof must be >= 0, got \(ddof)") }
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: nil, "statistics: ddof must be >= 0, got \(ddof)") }
         let computeType = MomentStreaming.computeType(for: dtype)
         guard computeType == dtype else {
             throw ArrayIOError(.invalidArgument, path: file, dataset: dataset,

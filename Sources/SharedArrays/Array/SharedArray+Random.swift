@@ -11,7 +11,7 @@ extension SharedArray {
         uniform bounds: Range<Double> = 0..<1, shape: [Int], seed: UInt64, on pool: WorkerPool
     ) throws -> SharedArray {
         guard bounds.lowerBound.isFinite, bounds.upperBound.isFinite else {
-            throw ArrayError("random(uniform:): bounds must be finite, got \(bounds)")
+            throw ArrayError(.invalidArgument, operation: nil, "random(uniform:): bounds must be finite, got \(bounds)")
         }
         return try random(.uniform(lower: bounds.lowerBound, upper: bounds.upperBound), shape: shape, seed: seed,
                           generator: .philox, on: pool)
@@ -28,7 +28,7 @@ extension SharedArray {
         mean: Double = 0, std: Double = 1, shape: [Int], seed: UInt64, on pool: WorkerPool
     ) throws -> SharedArray {
         guard mean.isFinite, std.isFinite, std >= 0 else {
-            throw ArrayError("normal(mean:std:): mean must be finite and std finite and >= 0, got mean \(mean), std \(std)")
+            throw ArrayError(.invalidArgument, operation: nil, "normal(mean:std:): mean must be finite and std finite and >= 0, got mean \(mean), std \(std)")
         }
         return try random(.normal(mean: mean, std: std), shape: shape, seed: seed, generator: .philox, on: pool)
     }

@@ -138,10 +138,10 @@ extension SharedArray {
     /// let g = try a.gram()         // [m, n] -> [n, n]
     /// ```
     public func gram() throws -> SharedArray {
-        guard rank == 2 else { throw ArrayError("gram: the array must be 2-D; its shape is \(shape)") }
+        guard rank == 2 else { throw ArrayError(.invalidArgument, operation: nil, "gram: the array must be 2-D; its shape is \(shape)") }
         let (m, n) = (shape[0], shape[1])
         guard m <= Int(Int32.max), n <= Int(Int32.max) else {
-            throw ArrayError("gram: shape \(shape) has a dimension past BLAS's limit of \(Int32.max)")
+            throw ArrayError(.invalidArgument, operation: nil, "gram: shape \(shape) has a dimension past BLAS's limit of \(Int32.max)")
         }
         let source = isContiguous ? self : try copy()
         let result = try SharedArray(uninitialized: [n, n], on: pool)

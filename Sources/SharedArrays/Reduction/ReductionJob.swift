@@ -23,7 +23,7 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
         let inputs = ReductionInputs(
             source: try job.source.base(in: context), second: try job.second.base(in: context),
             mask: try job.mask.base(in: context), selectedBefore: try job.selectedBefore.base(in: context))
-        guard let segment = job.results else { throw ArrayError("ReductionJob: no results segment for chunk \(chunk)") }
+        guard let segment = job.results else { throw ArrayError(.invalidArgument, operation: nil, "ReductionJob: no results segment for chunk \(chunk)") }
         let results = try context.address(of: segment).assumingMemoryBound(to: R.Slot.self)
         job.fold(chunk: chunk, inputs: inputs, results: results, worker: context.workerIndex)
     }

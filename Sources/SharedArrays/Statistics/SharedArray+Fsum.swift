@@ -28,8 +28,8 @@ extension SharedArray {
     /// ``fsum(skipNaN:timeout:)`` along `axis` of a 2-D array: one correctly rounded sum per column (axis 0)
     /// or per row (axis 1).
     public func fsum(axis: Int, skipNaN: Bool = false, timeout: Duration? = nil) throws -> [Double] {
-        guard rank == 2 else { throw ArrayError("fsum: axis \(axis) needs a 2-D array; this one has shape \(shape)") }
-        guard axis == 0 || axis == 1 else { throw ArrayError("fsum: axis must be 0 or 1, got \(axis)") }
+        guard rank == 2 else { throw ArrayError(.invalidArgument, operation: nil, "fsum: axis \(axis) needs a 2-D array; this one has shape \(shape)") }
+        guard axis == 0 || axis == 1 else { throw ArrayError(.invalidArgument, operation: nil, "fsum: axis must be 0 or 1, got \(axis)") }
         let outputs = shape[axis == 0 ? 1 : 0]
         if shape[0] == 0 || shape[1] == 0 { return Array(repeating: 0.0, count: outputs) }
         let table = isContiguous ? self : try copy()
