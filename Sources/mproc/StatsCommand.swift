@@ -1,4 +1,5 @@
 import ArgumentParser
+import HDF5Arrays
 import SharedArrays
 
 struct StatsCommand: ParsableCommand {
@@ -57,6 +58,7 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
     @OptionGroup var timeoutOption: TimeoutOption
+    @OptionGroup var decodeOption: DecodeOption
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -96,16 +98,23 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let spec = try InputSpec(parsing: input, field: field)
+        var spec = try InputSpec(parsing: input, field: field)
+        spec.decode = decodeOption.decode
         let statistics = try parsedStatistics()
-        let fileType = try spec.fileDType()
+        let decoding = try spec.decode ? spec.cfDecoding() : nil
+        printDecodingNotes(decoding, of: spec)
+        let decoded = decoding?.isActive == true ? decoding : nil
+        let fileType = try decoded?.unpackedDType ?? spec.fileDType()
         let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype)!
+        if let decoded, !computeType.isFloatingPoint {
+            throw CLIError("\(spec): --dtype \(dtype) cannot hold CF-decoded values (\(decoded.summary)); use a float type or --raw")
+        }
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let report: StatsReport = try timeoutOption.bounding {
             switch computeType {
-            case .float64: try compute(Double.self, spec: spec, statistics: statistics, pool: pool)
-            case .float32: try compute(Float.self, spec: spec, statistics: statistics, pool: pool)
+            case .float64: try compute(Double.self, spec: spec, statistics: statistics, decoding: decoded, pool: pool)
+            case .float32: try compute(Float.self, spec: spec, statistics: statistics, decoding: decoded, pool: pool)
             case .int64: try compute(Int64.self, spec: spec, statistics: statistics, pool: pool)
             case .int32, .int16, .uint8: try compute(Int32.self, spec: spec, statistics: statistics, pool: pool)
             }
@@ -121,8 +130,11 @@ struct StatsCommand: ParsableCommand {
     }
 
     private func compute<E: SharedElement>(
-        _: E.Type, spec: InputSpec, statistics: [Statistic], pool: WorkerPool
+        _: E.Type, spec: InputSpec, statistics asked: [Statistic], decoding: CFDecoding? = nil, pool: WorkerPool
     ) throws -> StatsReport {
+        // On a decoded dataset with a mask, masked elements are NaN and every statistic skips them.
+        let skip = decoding?.masks ?? false
+        let statistics = asked.map { $0.skippingMasked(skip) }
         let clock = ContinuousClock()
         let loadStart = clock.now
         var array = try spec.load(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
@@ -135,7 +147,7 @@ struct StatsCommand: ParsableCommand {
         var times: [Duration] = []
         var whole: Statistics?
         var perAxis: AxisStatistics?
-        let orderOps = try OrderOp.parseList(ops)
+        let orderOps = try OrderOp.parseList(ops).map { $0.skippingMasked(skip) }
         var orders = OrderResults()
         for _ in 0..<`repeat` {
             let start = clock.now
@@ -156,10 +168,12 @@ struct StatsCommand: ParsableCommand {
             }
             times.append(clock.now - start)
         }
-        return StatsReport(
+        var report = StatsReport(
             input: spec.description, dtype: E.dtype, shape: array.shape, byteCount: array.byteCount,
-            workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: perAxis,
+            workers: pool.workerCount, statistics: asked, whole: whole?.relabeled(asked), perAxis: perAxis?.relabeled(asked),
             loadTime: loadTime, computeTimes: times, orders: orders)
+        report.decoding = decoding.map { $0.summary + ($0.masks ? " (statistics skip masked values)" : "") }
+        return report
     }
 }
 

@@ -33,7 +33,7 @@ extension HDF5Batch {
                 files: paths.reference, patterns: patterns.reference, patternCount: selectors.count,
                 slots: slots.reference, slotBytes: slotBytes, needs: needs.rawValue,
                 smallLimit: strategy == .sharedArrays ? -1 : smallDatasetBytes, slabBytes: slabBytes,
-                maxBytes: sizeLimit.bytes)
+                maxBytes: sizeLimit.bytes, decode: decode)
             let slot = { (i: Int) in ResultSlot(base: slots.base + i * slotBytes, capacity: slotBytes) }
             var crashed: [Int: String] = [:]
             do {
