@@ -37,6 +37,8 @@ with h5py.File('cf.h5', 'w') as f:
     d.attrs['valid_min'] = np.int16(-50)
     d = f.create_dataset('string_fill', data=packed(1000, -100, 100, '<i2'))
     d.attrs['_FillValue'] = 'none'; d.attrs['add_offset'] = np.float32(0.5)
+    d = f.create_dataset('many_missing', data=packed(100, 0, 10, '<i2'))
+    d.attrs['missing_value'] = np.arange(2000, dtype='i2')
     f.create_dataset('plain_int', data=packed(1000, -100, 100, '<i4')).attrs['units'] = 'counts'
     for name, value in [('bad_scale_string', '0.01'), ('bad_scale_nan', np.nan), ('bad_scale_array', np.array([1.0, 2.0])),
                         ('bad_offset_inf', None)]:

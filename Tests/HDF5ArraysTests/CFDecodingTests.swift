@@ -136,6 +136,7 @@ final class CFDecodingTests: XCTestCase {
             ("bad_scale_nan", "attribute 'scale_factor' is nan"),
             ("bad_scale_array", "attribute 'scale_factor' holds 2 values"),
             ("bad_offset_inf", "attribute 'add_offset' is inf"),
+            ("many_missing", "attribute 'missing_value' holds 2000 values; CF decoding reads at most 1024"),
         ]
         for (name, message) in errors {
             XCTAssertThrowsError(try SharedArray<Double>.load(hdf5: cf, dataset: "/" + name, on: pool), name) { error in

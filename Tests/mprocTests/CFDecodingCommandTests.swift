@@ -71,6 +71,23 @@ final class CFDecodingCommandTests: XCTestCase {
         XCTAssertTrue(table.stdout.contains("CF-decoded: int16 -> float32: scale_factor"), table.stdout)
     }
 
+    func testInfoShowsHowEachDatasetDecodes() throws {
+        let (directory, _) = try makeFiles()
+        let text = try CLI.run(["info", directory.file("cf.h5")])
+        XCTAssertEqual(text.status, 0, text.stderr)
+        XCTAssertTrue(text.stdout.contains(
+            "/packed_u8  uint8  [777777]  reads as uint8  chunked 65536\n    CF: uint8 -> float32: scale_factor 0.5 (float32), "
+                + "add_offset -10 (float32); masked: _FillValue 255, valid_min 10, valid_max 250 (--raw reads the stored values)\n"),
+                      text.stdout)
+        XCTAssertTrue(text.stdout.contains("    CF: cannot decode: attribute 'scale_factor' is nan;"), text.stdout)
+        XCTAssertTrue(text.stdout.contains("/plain_int  int32 little-endian  [1000]  reads as int32  contiguous\n/"), text.stdout)
+        let json = try CLI.run(["info", directory.file("obs.nc"), "--json"])
+        let items = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [[String: Any]], json.stdout)
+        XCTAssertEqual(items.first { $0["path"] as? String == "/counts" }?["cf_decoding"] as? String,
+                       "int32 -> float64; masked: netCDF default fill -2147483647")
+        XCTAssertTrue(items.first { $0["path"] as? String == "/flags_nofill" }?["cf_decoding"] is NSNull)
+    }
+
     func testHostileAttributesAreOneLineOrANote() throws {
         let (directory, _) = try makeFiles()
         let bad = try CLI.run(["stats", directory.file("cf.h5") + ":/bad_scale_string"])

@@ -10,6 +10,30 @@ extension HDF5 {
         try isolated(file: file) { CFDecodingResult(decoding: try cfDecodingInProcess(file: file, dataset: dataset)) }.decoding
     }
 
+    /// For each dataset of the file that CF decoding changes, by path, the decoding's one-line summary (see
+    /// ``CFDecoding/summary``), or why it cannot be decoded (`cannot decode: ...`); from one forked child.
+    public static func cfDecodingSummaries(file: String) throws -> [String: String] {
+        try isolated(file: file) {
+            let fileID = try openFile(file)
+            defer { H5Fclose(fileID) }
+            var summaries: [String: String] = [:]
+            for name in try datasetNames(file: fileID) {
+                let datasetID = mp_h5dopen(fileID, name)
+                guard datasetID >= 0 else { continue }
+                defer { H5Dclose(datasetID) }
+                do {
+                    if let decoding = try cfDecoding(dataset: datasetID, file: fileID, path: file, name: name),
+                        decoding.isActive {
+                        summaries[name] = decoding.summary
+                    }
+                } catch let error as ArrayIOError {
+                    summaries[name] = "cannot decode: \(error.reason)"
+                }
+            }
+            return summaries
+        }
+    }
+
     /// ``checkedDatasetInfo(file:dataset:field:)`` and, with `decode` (and no `field`), the dataset's active
     /// ``CFDecoding``, from one forked child.
     static func checkedDatasetInfo(file: String, dataset: String, field: String?, decode: Bool)
