@@ -64,6 +64,7 @@ struct BatchCommand: ParsableCommand {
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
     @OptionGroup var timeoutOption: TimeoutOption
+    @OptionGroup var decodeOption: DecodeOption
 
     func validate() throws {
         if inputs.isEmpty { throw ValidationError("give at least one HDF5 file or directory") }
@@ -99,6 +100,7 @@ struct BatchCommand: ParsableCommand {
         batch.filesPerPass = filesPerPass
         batch.sizeLimit = try sizeLimitOptions.limit()
         batch.fileTimeout = timeoutOption.duration
+        batch.decode = decodeOption.decode
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let showProgress = !quiet && isTerminal(2)

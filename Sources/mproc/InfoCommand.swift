@@ -57,6 +57,7 @@ extension InfoCommand {
     /// Lists the datasets of an HDF5 file, one line each (compound fields on the lines below).
     func describe(file: String) throws {
         let datasets = try HDF5.listDatasets(file: file)
+        let decodings = (try? HDF5.cfDecodingSummaries(file: file)) ?? [:]
         if json {
             let items = datasets.map { info -> String in
                 let fields = info.fields.map {
@@ -68,7 +69,8 @@ extension InfoCommand {
                     + "\"shape\": [\(info.shape.map(String.init).joined(separator: ", "))], "
                     + "\"layout\": \(jsonString(info.layout.rawValue)), "
                     + "\"filters\": [\(info.filters.map(jsonString).joined(separator: ", "))], "
-                    + "\"fields\": [\(fields.joined(separator: ", "))]}"
+                    + "\"fields\": [\(fields.joined(separator: ", "))], "
+                    + "\"cf_decoding\": \(decodings[info.path].map(jsonString) ?? "null")}"
             }
             print("[" + items.joined(separator: ", ") + "]")
             return
@@ -81,6 +83,9 @@ extension InfoCommand {
             if let chunks = info.chunkShape { storage += " " + chunks.map(String.init).joined(separator: "x") }
             if !info.filters.isEmpty { storage += ", " + info.filters.joined(separator: "+") }
             print("\(info.path)  \(info.typeDescription)  \(shape)  \(loads)  \(storage)")
+            if let decoding = decodings[info.path] {
+                print("    CF: \(decoding)" + (decoding.hasPrefix("cannot") ? "" : " (--raw reads the stored values)"))
+            }
             for field in info.fields {
                 let fieldLoads = field.dtype.map { "reads as \($0.rawValue) with --field \(field.name)" } ?? "not numeric"
                 print("    field \(field.name)  \(field.typeDescription)  \(fieldLoads)")

@@ -10,6 +10,8 @@ struct InputSpec: CustomStringConvertible {
     let format: Format
     /// The numeric member of a compound HDF5 dataset to read (`--field`), or nil.
     let field: String?
+    /// Apply the HDF5 dataset's CF attributes when loading it (`--raw` turns this off).
+    var decode = true
 
     /// Parses `FILE[:/dataset]`; an HDF5 file without a dataset uses its only numeric dataset. `field` selects
     /// a member of a compound dataset.
@@ -68,7 +70,8 @@ struct InputSpec: CustomStringConvertible {
         switch format {
         case .npy: try SharedArray<E>.load(npy: path, limit: limit, on: pool)
         case .hdf5:
-            try SharedArray<E>.load(hdf5: path, dataset: try resolvedDataset(), field: field, limit: limit, on: pool)
+            try SharedArray<E>.load(
+                hdf5: path, dataset: try resolvedDataset(), field: field, decode: decode, limit: limit, on: pool)
         }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import HDF5Arrays
 import SharedArrays
 import HDF5Arrays
 
@@ -59,6 +60,7 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
     @OptionGroup var timeoutOption: TimeoutOption
+    @OptionGroup var decodeOption: DecodeOption
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -98,16 +100,23 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
-        let spec = try InputSpec(parsing: input, field: field)
+        var spec = try InputSpec(parsing: input, field: field)
+        spec.decode = decodeOption.decode
         let statistics = try parsedStatistics()
-        let fileType = try spec.fileDType()
+        let decoding = try spec.decode ? spec.cfDecoding() : nil
+        printDecodingNotes(decoding, of: spec)
+        let decoded = decoding?.isActive == true ? decoding : nil
+        let fileType = try decoded?.unpackedDType ?? spec.fileDType()
         let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype)!
+        if let decoded, !computeType.isFloatingPoint {
+            throw CLIError("\(spec): --dtype \(dtype) cannot hold CF-decoded values (\(decoded.summary)); use a float type or --raw")
+        }
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let report: StatsReport = try timeoutOption.bounding {
             switch computeType {
-            case .float64: try compute(Double.self, spec: spec, statistics: statistics, pool: pool)
-            case .float32: try compute(Float.self, spec: spec, statistics: statistics, pool: pool)
+            case .float64: try compute(Double.self, spec: spec, statistics: statistics, decoding: decoded, pool: pool)
+            case .float32: try compute(Float.self, spec: spec, statistics: statistics, decoding: decoded, pool: pool)
             case .int64: try compute(Int64.self, spec: spec, statistics: statistics, pool: pool)
             case .int32, .int16, .uint8: try compute(Int32.self, spec: spec, statistics: statistics, pool: pool)
             }
@@ -123,13 +132,17 @@ struct StatsCommand: ParsableCommand {
     }
 
     private func compute<E: SharedElement>(
-        _: E.Type, spec: InputSpec, statistics: [Statistic], pool: WorkerPool
+        _: E.Type, spec: InputSpec, statistics asked: [Statistic], decoding: CFDecoding? = nil, pool: WorkerPool
     ) throws -> StatsReport {
+        // On a decoded dataset with a mask, masked elements are NaN and every statistic skips them.
+        let skip = decoding?.masks ?? false
+        let statistics = asked.map { $0.skippingMasked(skip) }
         let clock = ContinuousClock()
         // Every op a moments statistic (order statistics and other ops need the array), whole dataset, one run:
         let momentsOnly = (ops ?? "").split(separator: ",").allSatisfy { Statistic(name: String($0)) != nil }
-        if spec.format == .hdf5, spec.field == nil, column == nil, `where` == nil, axis == nil, `repeat` == 1, momentsOnly {
+        if spec.format == .hdf5, spec.field == nil, decoding == nil, column == nil, `where` == nil, axis == nil, `repeat` == 1, momentsOnly {
             // Whole-dataset moments need no array: stream the chunks as batch does (same bits, no fresh memory).
+            // CF-decoded datasets take the array path, whose reader decodes per chunk.
             let start = clock.now
             let (whole, fileShape) = try HDF5.streamedStatistics(
                 file: spec.path, dataset: try spec.resolvedDataset(), statistics: statistics, ddof: ddof, dtype: E.dtype,
@@ -151,7 +164,7 @@ struct StatsCommand: ParsableCommand {
         var times: [Duration] = []
         var whole: Statistics?
         var perAxis: AxisStatistics?
-        let orderOps = try OrderOp.parseList(ops)
+        let orderOps = try OrderOp.parseList(ops).map { $0.skippingMasked(skip) }
         let exactSumOps = ExactSumOp.parseList(ops)
         var orders = OrderResults()
         for _ in 0..<`repeat` {
@@ -177,10 +190,12 @@ struct StatsCommand: ParsableCommand {
             }
             times.append(clock.now - start)
         }
-        return StatsReport(
+        var report = StatsReport(
             input: spec.description, dtype: E.dtype, shape: array.shape, byteCount: array.byteCount,
-            workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: perAxis,
+            workers: pool.workerCount, statistics: asked, whole: whole?.relabeled(asked), perAxis: perAxis?.relabeled(asked),
             loadTime: loadTime, computeTimes: times, orders: orders)
+        report.decoding = decoding.map { $0.summary + ($0.masks ? " (statistics skip masked values)" : "") }
+        return report
     }
 }
 

@@ -16,6 +16,8 @@ struct StatsReport {
     let computeTimes: [Duration]
     /// Order statistics (`median`, `p99`, ...), named as typed.
     var orders = OrderResults()
+    /// How the values were CF-decoded, or nil (printed under the header; JSON `decoding`).
+    var decoding: String?
 
     var computeMedian: Duration { computeTimes.sorted()[computeTimes.count / 2] }
 
@@ -29,6 +31,7 @@ struct StatsReport {
         var lines: [String] = []
         let shapeText = shape.map(String.init).joined(separator: " x ")
         lines.append("\(input)  \(dtype.rawValue)  [\(shapeText)]  \(formatBytes(byteCount))")
+        if let decoding { lines.append("CF-decoded: \(decoding)") }
         if let whole {
             let width = max(9, statistics.map(\.rawValue.count).max() ?? 0)
             lines.append("")
@@ -70,6 +73,7 @@ struct StatsReport {
             ("input", jsonString(input)), ("dtype", jsonString(dtype.rawValue)),
             ("shape", "[" + shape.map(String.init).joined(separator: ",") + "]"), ("workers", "\(workers)"),
         ]
+        if let decoding { fields.append(("decoding", jsonString(decoding))) }
         if let whole {
             for (s, v) in whole.values { fields.append((s.rawValue, jsonNumber(v, integer: s.isInteger))) }
         } else if let perAxis {

@@ -28,7 +28,9 @@ final class BatchCommandTests: XCTestCase {
                 import h5py, glob
                 out = {}
                 for p in sorted(glob.glob('datasets/batch/stations/aws-0[12346].h5')):
-                    a = h5py.File(p)['/readings/temperature'][...].astype('f8')
+                    d = h5py.File(p)['/readings/temperature']
+                    # CF decoding: aws-03 stores hundredths of a degree with a float64 scale_factor.
+                    a = d[...] * d.attrs['scale_factor'] if 'scale_factor' in d.attrs else d[...].astype('f8')
                     out[p + ' nanmean'] = float(np.nanmean(a)); out[p + ' nanstd'] = float(np.nanstd(a))
                     out[p + ' nanmax'] = float(np.nanmax(a))
                 print(json.dumps(out))
@@ -70,7 +72,8 @@ final class BatchCommandTests: XCTestCase {
                     assert row['file'] == h['file'].decode() and row['status'] == h['status'].decode()
                     if row['status'] != 'ok':
                         continue
-                    a = h5py.File(row['file'])[row['dataset']][...]
+                    d = h5py.File(row['file'])[row['dataset']]
+                    a = d[...] * d.attrs['scale_factor'] if 'scale_factor' in d.attrs else d[...]  # CF decoding
                     wide = a.astype('f8') if a.dtype.kind == 'f' else a.astype('i8')
                     for key, f in [('mean', np.mean), ('nanmean', np.nanmean), ('min', np.min), ('max', np.max)]:
                         if wide.size == 0:

@@ -32,6 +32,8 @@ struct BatchPieceJob: WorkerJob {
     var needs: UInt8
     var slabBytes: Int
     var serial: UInt64
+    /// Apply CF attributes (``CFDecoding``).
+    var decode = true
 
     /// The reader a worker keeps open across the pieces of one dataset.
     nonisolated(unsafe) private static var openReader: (serial: UInt64, dataset: Int, reader: any DatasetRangeReader)?
@@ -53,7 +55,9 @@ struct BatchPieceJob: WorkerJob {
                 } else {
                     openReader?.reader.close()
                     openReader = nil
-                    reader = try openRangeReader(file: entry.file.string, dataset: entry.dataset.string, computeType: entry.dtype)
+                    reader = try openDatasetReader(
+                        file: entry.file.string, dataset: entry.dataset.string, computeType: entry.dtype, decode: job.decode,
+                        fast: true)
                     openReader = (job.serial, piece.dataset, reader)
                 }
                 guard reader.info.count == entry.plan.count else {

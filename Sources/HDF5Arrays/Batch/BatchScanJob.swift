@@ -25,6 +25,8 @@ struct BatchScanJob: WorkerJob {
     var slabBytes: Int
     /// The admission bound (``SizeLimit``) in bytes of the compute type: a larger dataset is a failed record.
     var maxBytes: Int
+    /// Apply CF attributes (``CFDecoding``).
+    var decode = true
 
     static func run(_ job: BatchScanJob, chunk: Int, context: WorkerContext) throws {
         let paths = try context.address(of: job.files).assumingMemoryBound(to: JobString.self)
@@ -35,7 +37,8 @@ struct BatchScanJob: WorkerJob {
             table.begin(item)
             var scanner = FileScanner(
                 path: paths[item].string, selectors: selectors, needs: MomentNeeds(rawValue: job.needs),
-                smallLimit: job.smallLimit, slabBytes: job.slabBytes, limit: SizeLimit(bytes: job.maxBytes))
+                smallLimit: job.smallLimit, slabBytes: job.slabBytes, limit: SizeLimit(bytes: job.maxBytes),
+                decode: job.decode)
             scanner.scan()
             scanner.records.bytes.withUnsafeBytes { _ = table.complete(item, payload: $0, flags: scanner.hasDeferred ? 1 : 0) }
         }
@@ -53,6 +56,7 @@ struct FileScanner {
     let limit: SizeLimit
     var records = ByteWriter()
     var hasDeferred = false
+    var decode = true
 
     private mutating func emit(_ record: SlotRecord) {
         if record.kind == .deferred { hasDeferred = true }
@@ -115,14 +119,23 @@ struct FileScanner {
 
     /// Records one dataset; returns the kind of record written.
     private mutating func process(fileID: hid_t, dataset: String, selector: HDF5DatasetSelector) -> SlotRecord.Kind {
-        let info: HDF5DatasetInfo
+        var info: HDF5DatasetInfo
+        var decoding: CFDecoding?
+        var dimensionOnly = false
         do {
             let id = try HDF5.openDataset(file: fileID, path: path, dataset: dataset)
             defer { H5Dclose(id) }
             info = try HDF5.info(dataset: id, name: HDF5.normalized(dataset), path: path)
+            decoding = try decodingRule(dataset: id, fileID: fileID, info: &info)
+            dimensionOnly = selector.isGlob && HDF5.isNetCDFDimensionOnly(id)
         } catch {
             emit(SlotRecord(kind: .failed, dataset: dataset, pattern: selector.pattern, message: reason(error)))
             return .failed
+        }
+        if dimensionOnly {
+            emit(SlotRecord(kind: .skipped, dataset: info.path, pattern: selector.pattern,
+                            message: "a netCDF dimension without a variable: it holds no data", info: info))
+            return .skipped
         }
         guard let stored = info.dtype else {
             if selector.isGlob {
@@ -137,7 +150,8 @@ struct FileScanner {
             emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern, message: message, info: info))
             return .failed
         }
-        let dtype = MomentStreaming.computeType(for: stored)
+        let dtype = decoding?.unpackedDType ?? MomentStreaming.computeType(for: stored)
+        let masked = decoding?.masks ?? false
         // The admission rule, on the declared extent, before any read: a 2 KB file may declare 2^62
         // never-written elements, whose fill values would stream for hours.
         guard let bytes = limit.admittedBytes(shape: info.shape, elementSize: dtype.byteSize) else {
@@ -146,15 +160,16 @@ struct FileScanner {
             return .failed
         }
         if smallLimit < 0 || bytes > smallLimit {
-            emit(SlotRecord(kind: .deferred, dataset: info.path, pattern: selector.pattern, info: info, dtype: dtype))
+            emit(SlotRecord(kind: .deferred, dataset: info.path, pattern: selector.pattern, info: info, dtype: dtype,
+                            masked: masked))
             return .deferred
         }
         do {
-            let reader = try openRangeReader(file: path, dataset: info.path, computeType: dtype)
+            let reader = try openDatasetReader(file: path, dataset: info.path, computeType: dtype, decoding: decoding)
             defer { reader.close() }
             let moments = try MomentStreaming.wholeDataset(reader, dtype: dtype, needs: needs, slabBytes: slabBytes)
             emit(SlotRecord(kind: .ok, dataset: info.path, pattern: selector.pattern, info: info, dtype: dtype,
-                            moments: moments))
+                            moments: moments, masked: masked))
             return .ok
         } catch {
             emit(SlotRecord(kind: .failed, dataset: info.path, pattern: selector.pattern, message: reason(error),

@@ -72,7 +72,7 @@ extension HDF5Batch {
             job: { items in
                 BatchPieceJob(
                     items: items, datasets: datasetSegment.reference, pieces: pieceSegment.reference,
-                    partials: partialSegment.reference, needs: needs.rawValue, slabBytes: slabBytes, serial: serial)
+                    partials: partialSegment.reference, needs: needs.rawValue, slabBytes: slabBytes, serial: serial, decode: decode)
             },
             whileWaiting: { tracker.live(files: 0, bytes: 0) },
             stillWanted: { failed[pieces[$0].dataset] == nil },
@@ -101,7 +101,7 @@ extension HDF5Batch {
             let moments = try MomentsReduction<Double>(needs: needs).combine(consuming: parts, width: 1)[0]
             record.status = .ok
             record.message = nil
-            record.statistics = statistics(from: moments, dtype: entry.dtype)
+            record.statistics = statistics(from: moments, dtype: entry.dtype, skippingMasked: item.record.masked)
             return (item.file, record)
         }
     }
@@ -117,12 +117,13 @@ extension HDF5Batch {
             var record = convert(item.record, file: file, kind: .failed)!
             do {
                 let values: Statistics
+                let (path, dataset, masked) = (file.path, item.record.dataset, item.record.masked)
                 values = try WorkerPool.withTimeout(fileTimeout) {
                     switch item.record.dtype ?? .float64 {
-                    case .float64: try sharedStatistics(Double.self, file.path, item.record.dataset, pool)
-                    case .float32: try sharedStatistics(Float.self, file.path, item.record.dataset, pool)
-                    case .int64: try sharedStatistics(Int64.self, file.path, item.record.dataset, pool)
-                    default: try sharedStatistics(Int32.self, file.path, item.record.dataset, pool)
+                    case .float64: try sharedStatistics(Double.self, path, dataset, pool, skippingMasked: masked)
+                    case .float32: try sharedStatistics(Float.self, path, dataset, pool, skippingMasked: masked)
+                    case .int64: try sharedStatistics(Int64.self, path, dataset, pool)
+                    default: try sharedStatistics(Int32.self, path, dataset, pool)
                     }
                 }
                 record.status = .ok
@@ -137,10 +138,12 @@ extension HDF5Batch {
         }
     }
 
-    private func sharedStatistics<E: SharedElement>(_: E.Type, _ file: String, _ dataset: String, _ pool: WorkerPool)
-        throws -> Statistics {
-        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, limit: sizeLimit, on: pool)
-        return try array.statistics(statistics, ddof: ddof)
+    private func sharedStatistics<E: SharedElement>(
+        _: E.Type, _ file: String, _ dataset: String, _ pool: WorkerPool, skippingMasked: Bool = false
+    ) throws -> Statistics {
+        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, decode: decode, limit: sizeLimit, on: pool)
+        let computed = try array.statistics(statistics.map { $0.skippingMasked(skippingMasked) }, ddof: ddof)
+        return Statistics(values: zip(statistics, computed.values).map { ($0, $1.1) }, count: computed.count)
     }
 
     /// A message without the file and dataset, for errors thrown by the shared-array path.

@@ -37,7 +37,7 @@ extension HDF5Batch {
                 BatchScanJob(
                     items: items, files: paths.reference, patterns: patterns.reference, patternCount: selectors.count,
                     needs: needs.rawValue, smallLimit: strategy == .sharedArrays ? -1 : smallDatasetBytes,
-                    slabBytes: slabBytes, maxBytes: sizeLimit.bytes)
+                    slabBytes: slabBytes, maxBytes: sizeLimit.bytes, decode: decode)
             },
             whileWaiting: { tracker.live(files: 0, bytes: 0) },
             settled: { file, record in

@@ -62,6 +62,9 @@ public struct HDF5Batch: Sendable {
     /// (stopped, looping, blocked) is killed and replaced, and the file is a failed record saying so;
     /// the batch goes on. For a dataset split into pieces it bounds each piece.
     public var fileTimeout: Duration?
+    /// Apply each dataset's CF attributes (``CFDecoding``) before reducing it; statistics of a dataset with a
+    /// mask then skip the masked values. `false` reduces the stored values.
+    public var decode = true
 
     public init(inputs: [String], datasets: [String] = ["/**"], statistics: [Statistic] = Statistic.summary,
                 ddof: Int = 0) {
@@ -191,9 +194,11 @@ public struct HDF5Batch: Sendable {
         return results.map { records in records.sorted { ($0.dataset ?? "") < ($1.dataset ?? "") } }
     }
 
-    func statistics(from moments: Moments, dtype: DType) -> Statistics {
+    func statistics(from moments: Moments, dtype: DType, skippingMasked: Bool = false) -> Statistics {
         Statistics(
-            values: statistics.map { ($0, $0.value(from: moments, ddof: ddof, isInteger: !dtype.isFloatingPoint)) },
+            values: statistics.map {
+                ($0, $0.skippingMasked(skippingMasked).value(from: moments, ddof: ddof, isInteger: !dtype.isFloatingPoint))
+            },
             count: moments.count + moments.nanCount)
     }
 
@@ -214,7 +219,8 @@ public struct HDF5Batch: Sendable {
             storedType: info?.typeDescription, shape: info?.shape, layout: info?.layout.rawValue,
             filters: info?.filters ?? [],
             bytes: info.flatMap { CheckedSize.byteCount(shape: $0.shape, elementSize: record.dtype?.byteSize ?? 0) } ?? 0,
-            statistics: kind == .ok ? statistics(from: record.moments, dtype: record.dtype ?? .float64) : nil,
+            statistics: kind == .ok
+                ? statistics(from: record.moments, dtype: record.dtype ?? .float64, skippingMasked: record.masked) : nil,
             ddof: ddof, fileSize: file.size, fileModified: file.modified)
     }
 }

@@ -17,6 +17,8 @@ struct SlotRecord {
     var info: HDF5DatasetInfo? = nil
     var dtype: DType? = nil
     var moments: Moments = .empty
+    /// The dataset was CF-decoded with a mask: its statistics skip the masked (NaN) values.
+    var masked = false
 
     func encode(into w: inout ByteWriter) {
         w.byte(kind.rawValue)
@@ -37,10 +39,11 @@ struct SlotRecord {
             w.byte(0)
         }
         if kind == .ok { w.raw(moments) }
+        w.byte(masked ? 1 : 0)
     }
 
     init(kind: Kind, dataset: String, pattern: String, message: String = "", info: HDF5DatasetInfo? = nil,
-         dtype: DType? = nil, moments: Moments = .empty) {
+         dtype: DType? = nil, moments: Moments = .empty, masked: Bool = false) {
         self.kind = kind
         self.dataset = dataset
         self.pattern = pattern
@@ -48,6 +51,7 @@ struct SlotRecord {
         self.info = info
         self.dtype = dtype
         self.moments = moments
+        self.masked = masked
     }
 
     init?(from r: inout ByteReader) {
@@ -72,6 +76,7 @@ struct SlotRecord {
                 filters: filters.isEmpty ? [] : filters.split(separator: "\u{1}").map(String.init))
         }
         if kind == .ok { moments = r.raw(Moments.self) ?? .empty }
+        masked = r.byte() == 1
     }
 }
 

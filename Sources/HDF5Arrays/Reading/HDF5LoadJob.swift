@@ -12,20 +12,23 @@ struct HDF5LoadJob: WorkerJob {
     var destination: SegmentReference
     var dtype: DType
     var plan: ChunkPlan
+    /// Decode CF attributes (``CFDecoding``) after each read, in the worker.
+    var decode = false
 
     /// The reader a worker keeps open across the chunks of one load (by serial number).
-    nonisolated(unsafe) private static var openReader: (serial: UInt64, reader: HDF5DatasetReader)?
+    nonisolated(unsafe) private static var openReader: (serial: UInt64, reader: any DatasetRangeReader)?
 
     static func run(_ job: HDF5LoadJob, chunk: Int, context: WorkerContext) throws {
-        let reader: HDF5DatasetReader
+        let reader: any DatasetRangeReader
         if let open = openReader, open.serial == job.serial {
             reader = open.reader
         } else {
             openReader?.reader.close()
             openReader = nil
             let field = job.field.string
-            reader = try HDF5DatasetReader(
-                file: job.file.string, dataset: job.dataset.string, field: field.isEmpty ? nil : field)
+            reader = try openDatasetReader(
+                file: job.file.string, dataset: job.dataset.string, field: field.isEmpty ? nil : field,
+                computeType: job.dtype, decode: job.decode, fast: false)
             openReader = (job.serial, reader)
         }
         let range = job.plan.range(of: chunk)
@@ -50,12 +53,16 @@ extension SharedArray {
     /// ```
     /// - Parameter field: for a compound dataset (a table), the numeric member to load; the error for a
     ///   compound dataset without one, or with a wrong one, lists the fields.
-    public static func load(hdf5 file: String, dataset: String, field: String? = nil, limit: SizeLimit = .default,
-                            on pool: WorkerPool) throws -> SharedArray {
+    /// - Parameter decode: apply the dataset's CF attributes (``CFDecoding``: `scale_factor`, `add_offset`,
+    ///   `_FillValue`, `missing_value`, valid range; masked elements become NaN), as netCDF4-python and xarray
+    ///   do by default; such a dataset loads as `Float` or `Double` only. `false` reads the stored values.
+    public static func load(hdf5 file: String, dataset: String, field: String? = nil, decode: Bool = true,
+                            limit: SizeLimit = .default, on pool: WorkerPool) throws -> SharedArray {
         // Opening a reader checks compact and contiguous storage against the declared size before any worker
         // reads (chunks are checked as read); in a forked child, so an HDF5 crash on a damaged file is an error.
-        let info = try HDF5.checkedDatasetInfo(file: file, dataset: dataset, field: field)
+        let (info, decoding) = try HDF5.checkedDatasetInfo(file: file, dataset: dataset, field: field, decode: decode)
         guard info.dtype != nil else { throw info.notNumericError(file: file) }
+        if let decoding { try decoding.checkLoadable(as: Element.dtype, file: file, dataset: info.path) }
         _ = try info.admittedBytes(as: Element.dtype, limit: limit, file: file)
         guard let jobFile = JobString(file), let jobDataset = JobString(dataset), let jobField = JobString(field ?? "")
         else {
@@ -73,7 +80,7 @@ extension SharedArray {
         guard plan.chunkCount > 0 else { return result }
         let job = HDF5LoadJob(
             file: jobFile, dataset: jobDataset, field: jobField, serial: loadSerial.wrappingAdd(1, ordering: .relaxed).oldValue,
-            destination: result.segmentReference, dtype: Element.dtype, plan: plan)
+            destination: result.segmentReference, dtype: Element.dtype, plan: plan, decode: decoding != nil)
         try pool.run(job, chunks: plan.chunkCount, describeChunk: result.describe(plan))
         return result
     }

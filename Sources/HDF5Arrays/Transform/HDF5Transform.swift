@@ -46,15 +46,20 @@ public enum HDF5Transform {
     ///   - overwrite: replace `outputDataset` when it exists (otherwise that is an error).
     ///   - limit: the admission rule: a source whose declared size in the output type exceeds it is
     ///     refused before any read (see ``SizeLimit``).
+    ///   - decode: apply the source's CF attributes first (``CFDecoding``); the default type is then the
+    ///     decoded one. `false` transforms the stored values.
     /// - Attributes written: `operation`, `source_file` (absolute), `source_dataset`, `tool`, `tool_version`.
     @discardableResult
     public static func map(
         _ op: UnaryOp, file: String, dataset: String, to outputFile: String, dataset outputDataset: String,
         dtype: DType? = nil, gzipLevel: Int? = nil, overwrite: Bool = false, limit: SizeLimit = .default,
-        on pool: WorkerPool
+        decode: Bool = true, on pool: WorkerPool
     ) throws -> Result {
         let info = try HDF5.datasetInfo(file: file, dataset: dataset)
-        guard let stored = info.dtype else { throw info.notNumericError(file: file) }
+        guard var stored = info.dtype else { throw info.notNumericError(file: file) }
+        if decode, let decoding = try HDF5.cfDecoding(file: file, dataset: dataset), decoding.isActive {
+            stored = decoding.unpackedDType
+        }
         let target = dtype ?? (stored == .float32 ? .float32 : .float64)
         guard target == .float64 || target == .float32 else {
             throw ArrayIOError(.invalidArgument, path: outputFile, dataset: outputDataset,
@@ -74,8 +79,10 @@ public enum HDF5Transform {
         let plan = WritePlan(output: output, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes)
         let times: (Duration, Duration, Duration)
         switch target {
-        case .float32: times = try transform(Float.self, op, file: file, dataset: info.path, plan: plan, pool: pool)
-        default: times = try transform(Double.self, op, file: file, dataset: info.path, plan: plan, pool: pool)
+        case .float32:
+            times = try transform(Float.self, op, file: file, dataset: info.path, decode: decode, plan: plan, pool: pool)
+        default:
+            times = try transform(Double.self, op, file: file, dataset: info.path, decode: decode, plan: plan, pool: pool)
         }
         return Result(
             file: outputFile, dataset: outputName, shape: info.shape, dtype: target, bytes: info.count * target.byteSize,
@@ -92,11 +99,12 @@ public enum HDF5Transform {
     }
 
     private static func transform<E: SharedElement>(
-        _: E.Type, _ op: UnaryOp, file: String, dataset: String, plan: WritePlan, pool: WorkerPool
+        _: E.Type, _ op: UnaryOp, file: String, dataset: String, decode: Bool, plan: WritePlan, pool: WorkerPool
     ) throws -> (Duration, Duration, Duration) {
         let clock = ContinuousClock()
         var start = clock.now
-        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, limit: .unlimited, on: pool)  // admitted by map
+        // Admitted by map.
+        let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, decode: decode, limit: .unlimited, on: pool)
         let load = clock.now - start
         start = clock.now
         try array.apply(op)

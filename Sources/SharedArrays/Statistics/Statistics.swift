@@ -31,6 +31,11 @@ public struct AxisStatistics: Sendable {
     /// (statistic, values) in the order asked; a nil value is where numpy raises.
     public let values: [(Statistic, [Double?])]
 
+    public init(axis: Int, values: [(Statistic, [Double?])]) {
+        self.axis = axis
+        self.values = values
+    }
+
     public subscript(_ statistic: Statistic) -> [Double?]? {
         values.first { $0.0 == statistic }?.1
     }
