@@ -42,6 +42,9 @@ ORDER = ["median", "quantile", "sort"]
 PEER_SYSTEMS = ["numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask"]
 # Analysis workloads, against numpy only, at the sizes (rows for corrcoef, with 16 columns).
 ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20}
+# Datasets larger than --memory-limit (streamed, 4x the limit) and a cold `stats` of a mapped .npy, each against
+# its in-memory peer (Benchmarks/streaming.py), at 2^27 float64 (1 GiB) on every core.
+STREAMING = ["stream-stats", "npy-cold-stats"]
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
            "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
@@ -108,12 +111,16 @@ def plan(quick, cores, sizes=None):
     for w in workers:
         for wl, size in ANALYSIS.items():
             jobs.append((wl, size >> 3 if quick else size, "float64", w))
+    for wl in STREAMING:
+        jobs.append((wl, 1 << 24 if quick else 1 << 27, "float64", cores))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
     jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
     return jobs, runs
 
 
 def systems_for(workload, workers):
+    if workload in STREAMING:
+        return ["mproc", "mproc-in-memory"]
     if workload == "gemm" or workload in UFUNCS or workload in ANALYSIS:
         return ["mproc", "numpy"]
     if workload in ORDER:
@@ -133,6 +140,11 @@ def systems_for(workload, workers):
 
 
 def measure(system, workload, size, dtype, workers, runs, python):
+    if workload in STREAMING:
+        sys.path.insert(0, HERE)
+        import streaming
+        streaming.MPROC = MPROC
+        return streaming.measure(system, workload, size, workers, runs)
     if system == "mproc":
         return run_json([MPROC, "bench", workload, "--size", str(size), "--dtype", dtype, "--workers", str(workers),
                          "--runs", str(runs), "--json"])
@@ -159,6 +171,7 @@ def markdown(results):
     keys = sorted({(r["workload"], r["size"], r["dtype"], r["workers"]) for r in recs},
                   key=lambda k: (k[0] not in ("sum",), k[0], k[2], k[3], k[1]))
     systems = ["mproc", "numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask", "limit"]
+    systems += ["mproc-in-memory"] if any(r["system"] == "mproc-in-memory" for r in recs) else []
     bw = results["bandwidth"]
     lines = [f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, L2 {results['machine']['l2']}, "
              f"L3 {results['machine']['l3']}, Linux {results['machine']['kernel']}, {results['machine']['blas']}, "

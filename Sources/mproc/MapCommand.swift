@@ -46,6 +46,7 @@ struct MapCommand: ParsableCommand {
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
     @OptionGroup var timeoutOption: TimeoutOption
+    @OptionGroup var memoryLimitOption: MemoryLimitOption
 
     func validate() throws {
         guard UnaryOp(parsing: op) != nil else {
@@ -77,7 +78,7 @@ struct MapCommand: ParsableCommand {
                     try HDF5Transform.map(
                         UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
                         dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force,
-                        limit: limit, on: pool)
+                        limit: limit, memoryLimit: try memoryLimitOption.bytes(), on: pool)
                 }
             }
         } catch {

@@ -57,6 +57,7 @@ struct StatsCommand: ParsableCommand {
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
     @OptionGroup var timeoutOption: TimeoutOption
+    @OptionGroup var memoryLimitOption: MemoryLimitOption
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -123,9 +124,13 @@ struct StatsCommand: ParsableCommand {
     private func compute<E: SharedElement>(
         _: E.Type, spec: InputSpec, statistics: [Statistic], pool: WorkerPool
     ) throws -> StatsReport {
+        if let streamed = try streamedReport(
+            E.self, spec: spec, statistics: statistics, limit: try memoryLimitOption.bytes(), pool: pool) {
+            return streamed
+        }
         let clock = ContinuousClock()
         let loadStart = clock.now
-        var array = try spec.load(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
+        var array = try spec.loadForReading(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
         let loadTime = clock.now - loadStart
         if let column { array = try columnView(array, column, of: spec) }
         let filter = try `where`.map { try WhereExpression(parsing: $0) }

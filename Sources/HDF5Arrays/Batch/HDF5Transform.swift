@@ -46,12 +46,14 @@ public enum HDF5Transform {
     ///   - overwrite: replace `outputDataset` when it exists (otherwise that is an error).
     ///   - limit: the admission rule: a source whose declared size in the output type exceeds it is
     ///     refused before any read (see ``SizeLimit``).
+    ///   - memoryLimit: a source larger than this many bytes in the output type is streamed through two
+    ///     windows of shared memory instead of loaded (``StreamedMap``); nil: always loaded.
     /// - Attributes written: `operation`, `source_file` (absolute), `source_dataset`, `tool`, `tool_version`.
     @discardableResult
     public static func map(
         _ op: UnaryOp, file: String, dataset: String, to outputFile: String, dataset outputDataset: String,
         dtype: DType? = nil, gzipLevel: Int? = nil, overwrite: Bool = false, limit: SizeLimit = .default,
-        on pool: WorkerPool
+        memoryLimit: Int? = nil, on pool: WorkerPool
     ) throws -> Result {
         let info = try HDF5.datasetInfo(file: file, dataset: dataset)
         guard let stored = info.dtype else { throw info.notNumericError(file: file) }
@@ -71,7 +73,8 @@ public enum HDF5Transform {
             ("source_dataset", .string(info.path)), ("tool", .string(HDF5Batch.toolName)),
             ("tool_version", .string(HDF5Batch.toolVersion)),
         ]
-        let plan = WritePlan(output: output, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes)
+        var plan = WritePlan(output: output, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes)
+        if let memoryLimit, info.count * target.byteSize > memoryLimit { plan.streamingLimit = memoryLimit }
         let times: (Duration, Duration, Duration)
         switch target {
         case .float32: times = try transform(Float.self, op, file: file, dataset: info.path, plan: plan, pool: pool)
@@ -82,11 +85,13 @@ public enum HDF5Transform {
             attributes: attributes, loadTime: times.0, computeTime: times.1, writeTime: times.2)
     }
 
-    private struct WritePlan {
+    struct WritePlan {
         var output: HDF5DatasetOutput
         var shape: [Int]
         var gzipLevel: Int?
         var attributes: [(name: String, value: HDF5AttributeValue)]
+        /// Stream through windows of at most this many bytes (see ``HDF5Transform/streamedTransform``).
+        var streamingLimit: Int?
         var file: String { output.file }
         var dataset: String { output.dataset }
     }
@@ -94,6 +99,7 @@ public enum HDF5Transform {
     private static func transform<E: SharedElement>(
         _: E.Type, _ op: UnaryOp, file: String, dataset: String, plan: WritePlan, pool: WorkerPool
     ) throws -> (Duration, Duration, Duration) {
+        if plan.streamingLimit != nil { return try streamedTransform(E.self, op, file: file, dataset: dataset, plan: plan, pool: pool) }
         let clock = ContinuousClock()
         var start = clock.now
         let array = try SharedArray<E>.load(hdf5: file, dataset: dataset, limit: .unlimited, on: pool)  // admitted by map
