@@ -4,8 +4,8 @@ import Multiprocessing
 /// buffer while they reduce window `k - 1`, already in the other, chunk by chunk with ``ReductionJob``'s own
 /// fold, writing each grid chunk's partial to its slot as the in-memory path does.
 ///
-/// The job's items interleave the two kinds (reduce, read, reduce, read, ...) so that every worker's share of
-/// the items (chunk affinity) holds both and the reads overlap the compute.
+/// The job's items spread the reads evenly among the chunks (``StreamWindows/interleaved(_:reads:others:)``), so
+/// that every worker's share of the items (chunk affinity) holds both kinds and the reads overlap the compute.
 struct StreamStepJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
     /// The reduction over the whole dataset's grid, its partials in `reduction.results`; its source is unused.
     var reduction: ReductionJob<R>

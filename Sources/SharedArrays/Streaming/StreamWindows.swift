@@ -54,12 +54,17 @@ struct StreamWindows: BitwiseCopyable, Sendable {
         return start..<Swift.min(window.upperBound, (firstBlock + i + 1) * readLength)
     }
 
-    /// Item `item` of a step that does `reads` reads and `others` other items (chunks to reduce or map),
-    /// interleaved (other, read, other, read, ...) so that each worker's share of a step holds both kinds and
-    /// the reads overlap the compute: (true, read index) or (false, other index).
+    /// Item `item` of a step that does `reads` reads and `others` other items (chunks to reduce or map), the
+    /// reads spread evenly among the others (read `i` is item `⌊i · total / reads⌋`), so that each worker's share
+    /// of a step (chunk affinity gives it a contiguous run of items) holds both kinds in proportion and the reads
+    /// overlap the compute: (true, read index) or (false, other index).
     static func interleaved(_ item: Int, reads: Int, others: Int) -> (isRead: Bool, index: Int) {
-        let paired = Swift.min(reads, others)
-        if item < 2 * paired { return (item % 2 == 1, item / 2) }
-        return (reads > others, item - paired)
+        guard reads > 0 else { return (false, item) }
+        let total = Int128(reads) + Int128(others)
+        func position(_ i: Int128) -> Int128 { i * total / Int128(reads) }
+        // Reads at or before `item`: the i with ⌊i · total / reads⌋ <= item, that is i · total < (item + 1) · reads.
+        let readsUpTo = Swift.min(Int128(reads), ((Int128(item) + 1) * Int128(reads) + total - 1) / total)
+        if readsUpTo > 0 && position(readsUpTo - 1) == Int128(item) { return (true, Int(readsUpTo - 1)) }
+        return (false, item - Int(readsUpTo))
     }
 }

@@ -105,4 +105,18 @@ final class StreamedReductionTests: XCTestCase {
         let expected = try SharedArray<Double>.load(npy: directory + "/empty.npy", on: pool).statistics([.count, .mean, .min])
         XCTAssertEqual(bits(streamed), bits(expected))
     }
+
+    func testAStepsItemsAreEveryReadAndEveryChunkOnceWithTheReadsSpreadEvenly() {
+        for reads in 0...9 {
+            for others in 0...23 {
+                let kinds = (0..<(reads + others)).map { StreamWindows.interleaved($0, reads: reads, others: others) }
+                XCTAssertEqual(kinds.filter(\.isRead).map(\.index), Array(0..<reads), "\(reads) reads, \(others) others")
+                XCTAssertEqual(kinds.filter { !$0.isRead }.map(\.index), Array(0..<others), "\(reads) reads, \(others) others")
+                if reads > 0 && others >= reads {
+                    // No run of reads: each worker's contiguous share holds both kinds.
+                    XCTAssertFalse(zip(kinds, kinds.dropFirst()).contains { $0.isRead && $1.isRead }, "\(reads) reads, \(others) others")
+                }
+            }
+        }
+    }
 }
