@@ -48,9 +48,11 @@ extension StatsCommand {
         let clock = ContinuousClock()
         var times: [Duration] = []
         var whole: Statistics?
+        var windows = 0
         for _ in 0..<`repeat` {
             let start = clock.now
             whole = try stream { p in
+                windows = p.windows
                 progress.stage(
                     "streaming \(spec): window \(p.windowsDone) of \(p.windows) · "
                         + "\(formatBytes(p.elementsDone * MemoryLayout<E>.stride)) of \(formatBytes(bytes))")
@@ -59,7 +61,8 @@ extension StatsCommand {
         }
         return StatsReport(
             input: spec.description, dtype: E.dtype, shape: SharedArray<E>.arrayShape(forFileShape: shape), byteCount: bytes,
-            workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: nil, loadTime: .zero, computeTimes: times)
+            workers: pool.workerCount, statistics: statistics, whole: whole, perAxis: nil, loadTime: .zero, computeTimes: times,
+            streamedWindows: windows)
     }
 }
 

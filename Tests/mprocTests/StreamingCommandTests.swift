@@ -47,6 +47,11 @@ final class StreamingCommandTests: XCTestCase {
                 XCTAssertEqual(try statistics([path, "--workers", workers, "--memory-limit", limit]), inMemory, "\(input) \(limit) \(workers)")
             }
         }
+        let table = try CLI.run(["stats", directory.file("s.h5:/gzip"), "--memory-limit", "1M"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("streamed in 8 windows"), table.stdout)
+        XCTAssertEqual(try XCTUnwrap(try CLI.run(["stats", directory.file("be.npy"), "--memory-limit", "1M", "--json"]).json)["streamed_windows"] as? Int, 8)
+        XCTAssertNil(try XCTUnwrap(try CLI.run(["stats", directory.file("be.npy"), "--json"]).json)["streamed_windows"])
         // A native-order .npy is mapped, not copied: it needs no memory of its own and is never streamed.
         XCTAssertEqual(try statistics([directory.file("le.npy"), "--memory-limit", "1M"]), try statistics([directory.file("be.npy")]))
         XCTAssertEqual(packageSegments(), [])
