@@ -58,6 +58,9 @@ ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20, "fsum": 
 SMALL = ["sum", "min", "argmin", "dot", "norm"]
 SMALL_SIZES = [1 << p for p in range(10, 21)]
 SMALL_RUNS = 41
+# Datasets larger than --memory-limit (streamed, 4x the limit) and a cold `stats` of a mapped .npy, each against
+# its in-memory peer (Benchmarks/streaming.py), at 2^27 float64 (1 GiB) on every core.
+STREAMING = ["stream-stats", "npy-cold-stats"]
 # Bytes each workload reads (and writes) per element, for the bandwidth floor.
 TRAFFIC = {"fsum": 8, "sum": 8, "mean": 8, "var": 8, "std": 8, "min": 8, "argmin": 8, "dot": 16, "norm": 8,
            "histogram": 8, "colstats": 64, "seed-mean-of-means": 8, "scale": 16, "sqrt": 16, "exp": 16,
@@ -137,6 +140,8 @@ def plan(quick, cores, sizes=None):
     for wl in SMALL:
         for n in SMALL_SIZES:
             jobs.append(("small-" + wl, n, "float64", cores))
+    for wl in STREAMING:
+        jobs.append((wl, 1 << 24 if quick else 1 << 27, "float64", cores))
     jobs.append(("queue", 20000 if quick else 100000, "float64", 1))
     jobs.append(("pipe", 20000 if quick else 100000, "float64", 1))
     for n in DICT_SIZES:
@@ -146,6 +151,8 @@ def plan(quick, cores, sizes=None):
 
 
 def systems_for(workload, workers):
+    if workload in STREAMING:
+        return ["mproc", "mproc-in-memory"]
     if workload.startswith("small-"):
         return ["mproc", "mproc-workers", "mproc-caller", "numpy"]
     if workload in ("gemm", "gemv", "syrk") or workload in UFUNCS or workload in ANALYSIS:
@@ -181,6 +188,11 @@ def measure(system, workload, size, dtype, workers, runs, python):
         if rec:
             rec.update(workload=workload, system=system, workers=workers)
         return rec
+    if workload in STREAMING:
+        sys.path.insert(0, HERE)
+        import streaming
+        streaming.MPROC = MPROC
+        return streaming.measure(system, workload, size, workers, runs)
     if system == "mproc":
         return run_json([MPROC, "bench", workload, "--size", str(size), "--dtype", dtype, "--workers", str(workers),
                          "--runs", str(runs), "--json"])
@@ -209,6 +221,7 @@ def markdown(results):
     keys = sorted({(r["workload"], r["size"], r["dtype"], r["workers"]) for r in recs},
                   key=lambda k: (k[0] not in ("sum",), k[0], k[2], k[3], k[1]))
     systems = ["mproc", "numpy", "multiprocessing", "multiprocessing-shm", "joblib", "dask", "limit"]
+    systems += ["mproc-in-memory"] if any(r["system"] == "mproc-in-memory" for r in recs) else []
     bw = results["bandwidth"]
     lines = [f"Machine: {results['machine']['cpu']}, {results['machine']['cores']} cores, L2 {results['machine']['l2']}, "
              f"L3 {results['machine']['l3']}, Linux {results['machine']['kernel']}, {results['machine']['blas']}, "

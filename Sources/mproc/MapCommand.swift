@@ -47,6 +47,7 @@ struct MapCommand: ParsableCommand {
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
     @OptionGroup var timeoutOption: TimeoutOption
     @OptionGroup var decodeOption: DecodeOption
+    @OptionGroup var memoryLimitOption: MemoryLimitOption
 
     func validate() throws {
         guard UnaryOp(parsing: op) != nil else {
@@ -78,7 +79,7 @@ struct MapCommand: ParsableCommand {
                     try HDF5Transform.map(
                         UnaryOp(parsing: op)!, file: spec.path, dataset: source, to: outFile, dataset: outDataset ?? source,
                         dtype: dtype.flatMap(DType.init(name:)), gzipLevel: gzip, overwrite: force,
-                        limit: limit, decode: decodeOption.decode, on: pool)
+                        limit: limit, decode: decodeOption.decode, memoryLimit: try memoryLimitOption.bytes(), on: pool)
                 }
             }
         } catch {

@@ -61,6 +61,7 @@ struct StatsCommand: ParsableCommand {
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
     @OptionGroup var timeoutOption: TimeoutOption
     @OptionGroup var decodeOption: DecodeOption
+    @OptionGroup var memoryLimitOption: MemoryLimitOption
 
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
@@ -137,6 +138,10 @@ struct StatsCommand: ParsableCommand {
         // On a decoded dataset with a mask, masked elements are NaN and every statistic skips them.
         let skip = decoding?.masks ?? false
         let statistics = asked.map { $0.skippingMasked(skip) }
+        if decoding == nil, let streamed = try streamedReport(
+            E.self, spec: spec, statistics: statistics, limit: try memoryLimitOption.bytes(), pool: pool) {
+            return streamed
+        }
         let clock = ContinuousClock()
         // Every op a moments statistic (order statistics and other ops need the array), whole dataset, one run:
         let momentsOnly = (ops ?? "").split(separator: ",").allSatisfy { Statistic(name: String($0)) != nil }
@@ -154,7 +159,7 @@ struct StatsCommand: ParsableCommand {
                 statistics: statistics, whole: whole, perAxis: nil, loadTime: .zero, computeTimes: [clock.now - start])
         }
         let loadStart = clock.now
-        var array = try spec.load(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
+        var array = try spec.loadForReading(as: E.self, limit: try sizeLimitOptions.limit(), on: pool)
         let loadTime = clock.now - loadStart
         if let column { array = try columnView(array, column, of: spec) }
         let filter = try `where`.map { try WhereExpression(parsing: $0) }

@@ -18,6 +18,8 @@ struct StatsReport {
     var orders = OrderResults()
     /// How the values were CF-decoded, or nil (printed under the header; JSON `decoding`).
     var decoding: String?
+    /// The windows a streamed run went through (`--memory-limit`), nil when the array was in memory.
+    var streamedWindows: Int? = nil
 
     var computeMedian: Duration { computeTimes.sorted()[computeTimes.count / 2] }
 
@@ -61,6 +63,7 @@ struct StatsReport {
         lines += orders.tableLines(withHeader: whole == nil)
         lines.append("")
         var timing = "load \(formatMilliseconds(loadTime)) ms · compute \(formatMilliseconds(computeMedian)) ms"
+        if let streamedWindows { timing = "streamed in \(streamedWindows) windows · read and compute \(formatMilliseconds(computeMedian)) ms" }
         if computeTimes.count > 1 { timing += " (median of \(computeTimes.count))" }
         timing += String(format2: gigabytesPerSecond, suffix: " GB/s")
         timing += " · \(workers) worker\(workers == 1 ? "" : "s")"
@@ -83,6 +86,7 @@ struct StatsReport {
             }
         }
         fields += orders.jsonFields()
+        if let streamedWindows { fields.append(("streamed_windows", "\(streamedWindows)")) }
         fields.append(("load_ms", jsonNumber(loadTime.milliseconds, integer: false)))
         fields.append(("elapsed_ms", jsonNumber(computeMedian.milliseconds, integer: false)))
         fields.append(("runs_ms", "[" + computeTimes.map { jsonNumber($0.milliseconds, integer: false) }.joined(separator: ",") + "]"))

@@ -48,17 +48,21 @@ public enum HDF5Transform {
     ///     refused before any read (see ``SizeLimit``).
     ///   - decode: apply the source's CF attributes first (``CFDecoding``); the default type is then the
     ///     decoded one. `false` transforms the stored values.
+    ///   - memoryLimit: a source larger than this many bytes in the output type is streamed through two
+    ///     windows of shared memory instead of loaded (``StreamedMap``); nil: always loaded.
     /// - Attributes written: `operation`, `source_file` (absolute), `source_dataset`, `tool`, `tool_version`.
     @discardableResult
     public static func map(
         _ op: UnaryOp, file: String, dataset: String, to outputFile: String, dataset outputDataset: String,
         dtype: DType? = nil, gzipLevel: Int? = nil, overwrite: Bool = false, limit: SizeLimit = .default,
-        decode: Bool = true, on pool: WorkerPool
+        decode: Bool = true, memoryLimit: Int? = nil, on pool: WorkerPool
     ) throws -> Result {
         let info = try HDF5.datasetInfo(file: file, dataset: dataset)
         guard var stored = info.dtype else { throw info.notNumericError(file: file) }
+        var decoded = false
         if decode, let decoding = try HDF5.cfDecoding(file: file, dataset: dataset), decoding.isActive {
             stored = decoding.unpackedDType
+            decoded = true
         }
         let target = dtype ?? (stored == .float32 ? .float32 : .float64)
         guard target == .float64 || target == .float32 else {
@@ -76,7 +80,11 @@ public enum HDF5Transform {
             ("source_dataset", .string(info.path)), ("tool", .string(HDF5Batch.toolName)),
             ("tool_version", .string(HDF5Batch.toolVersion)),
         ]
-        let plan = WritePlan(output: output, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes)
+        var plan = WritePlan(output: output, shape: info.shape, gzipLevel: gzipLevel, attributes: attributes)
+        // Streaming reads stored values: a CF-decoded source is loaded (its reader decodes per chunk).
+        if let memoryLimit, !decoded, (CheckedSize.product(info.count, target.byteSize) ?? .max) > memoryLimit {
+            plan.streamingLimit = memoryLimit
+        }
         let times: (Duration, Duration, Duration)
         switch target {
         case .float32:
@@ -89,11 +97,13 @@ public enum HDF5Transform {
             attributes: attributes, loadTime: times.0, computeTime: times.1, writeTime: times.2)
     }
 
-    private struct WritePlan {
+    struct WritePlan {
         var output: HDF5DatasetOutput
         var shape: [Int]
         var gzipLevel: Int?
         var attributes: [(name: String, value: HDF5AttributeValue)]
+        /// Stream through windows of at most this many bytes (see ``HDF5Transform/streamedTransform``).
+        var streamingLimit: Int?
         var file: String { output.file }
         var dataset: String { output.dataset }
     }
@@ -101,6 +111,7 @@ public enum HDF5Transform {
     private static func transform<E: SharedElement>(
         _: E.Type, _ op: UnaryOp, file: String, dataset: String, decode: Bool, plan: WritePlan, pool: WorkerPool
     ) throws -> (Duration, Duration, Duration) {
+        if plan.streamingLimit != nil { return try streamedTransform(E.self, op, file: file, dataset: dataset, plan: plan, pool: pool) }
         let clock = ContinuousClock()
         var start = clock.now
         // Admitted by map.

@@ -15,13 +15,17 @@ public struct SegmentReference: Sendable, BitwiseCopyable, Equatable, Codable {
     public var byteCount: Int
     /// The segment's address in the owner (also valid in workers forked after it was created).
     public var ownerAddress: UInt
+    /// A read-only mapping of a regular file (``SharedMemory/init(mappingReadOnlyFileAt:)``): other processes
+    /// attach it read-only, and nothing may write through it.
+    public var isReadOnly: Bool
 
-    public init(id: UInt64, fileDescriptor: Int32, ownerPID: Int32, byteCount: Int, ownerAddress: UInt) {
+    public init(id: UInt64, fileDescriptor: Int32, ownerPID: Int32, byteCount: Int, ownerAddress: UInt, isReadOnly: Bool = false) {
         self.id = id
         self.fileDescriptor = fileDescriptor
         self.ownerPID = ownerPID
         self.byteCount = byteCount
         self.ownerAddress = ownerAddress
+        self.isReadOnly = isReadOnly
     }
 }
 
@@ -30,7 +34,7 @@ extension SharedMemory {
     public var reference: SegmentReference {
         SegmentReference(
             id: id, fileDescriptor: fileDescriptor, ownerPID: CachedProcessID.current,
-            byteCount: byteCount, ownerAddress: UInt(bitPattern: base))
+            byteCount: byteCount, ownerAddress: UInt(bitPattern: base), isReadOnly: isReadOnly)
     }
 }
 

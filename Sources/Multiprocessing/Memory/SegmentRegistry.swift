@@ -52,7 +52,8 @@ enum SegmentRegistry {
     }
 
     /// Maps another process's segment through `/proc/<owner>/fd/<fd>`: the descriptor must be one of
-    /// this package's segments (a memfd it made, or a file in `/dev/shm`), and the reference's byte
+    /// this package's segments (a memfd it made, or a file in `/dev/shm`; any regular file for a read-only
+    /// file mapping, mapped read-only), and the reference's byte
     /// count at most the segment's real size (`fstat`), so no access can fall past its end (SIGBUS).
     static func attach(_ reference: SegmentReference) throws -> AttachedSegment {
         guard reference.ownerPID > 0, reference.fileDescriptor >= 0 else {
@@ -63,10 +64,11 @@ enum SegmentRegistry {
         let length = target.withUnsafeMutableBufferPointer { system_readlink(path, $0.baseAddress!, $0.count - 1) }
         guard length >= 0 else { throw SystemError("readlink", path) }
         let name = String(decoding: target.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        guard name.hasPrefix("/memfd:mproc-") || name.hasPrefix("/dev/shm/") else {
+        // A read-only file mapping may be any regular file; it is opened and mapped read-only.
+        guard reference.isReadOnly || name.hasPrefix("/memfd:mproc-") || name.hasPrefix("/dev/shm/") else {
             throw SegmentReferenceError(reference, "\(path) is '\(name)', not a shared-memory segment")
         }
-        let fd = system_open(path, O_RDWR | O_CLOEXEC, 0)
+        let fd = system_open(path, (reference.isReadOnly ? O_RDONLY : O_RDWR) | O_CLOEXEC, 0)
         guard fd >= 0 else { throw SystemError("open", path) }
         defer { _ = system_close(fd) }
         var info = stat()
@@ -77,7 +79,8 @@ enum SegmentRegistry {
         let realByteCount = Int(info.st_size)
         try checkByteCount(of: reference, against: realByteCount)
         let mappedLength = max(realByteCount, 1)
-        guard let pointer = system_mmap(mappedLength, PROT_READ | PROT_WRITE, MAP_SHARED, fd), pointer != MAP_FAILED else {
+        let protection = reference.isReadOnly ? PROT_READ : PROT_READ | PROT_WRITE
+        guard let pointer = system_mmap(mappedLength, protection, MAP_SHARED, fd), pointer != MAP_FAILED else {
             throw SystemError("mmap", path)
         }
         return AttachedSegment(

@@ -35,6 +35,9 @@ public final class SharedMemory: @unchecked Sendable {
     public let fileDescriptor: Int32
     /// The pid of the process that created this segment.
     public let ownerPID: pid_t
+    /// Whether this is a read-only mapping of a file (``init(mappingReadOnlyFileAt:)``): writing through
+    /// ``base`` would fault, so writers must check this first.
+    public let isReadOnly: Bool
     private let mappedLength: Int
     /// The process that made this mapping (forked children share the object but not the duty to free it).
     private let mappedBy: pid_t = system_getpid()
@@ -90,6 +93,7 @@ public final class SharedMemory: @unchecked Sendable {
         self.fileDescriptor = fd
         self.ownerPID = system_getpid()
         self.unlinksOnDeinit = false
+        self.isReadOnly = false
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         SegmentRegistry.register(id: id, address: base, byteCount: byteCount, fileDescriptor: fileDescriptor)
     }
@@ -121,6 +125,7 @@ public final class SharedMemory: @unchecked Sendable {
         self.fileDescriptor = fd
         self.ownerPID = system_getpid()
         self.unlinksOnDeinit = true
+        self.isReadOnly = false
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         SegmentRegistry.register(id: id, address: base, byteCount: byteCount, fileDescriptor: fileDescriptor)
     }
@@ -148,6 +153,47 @@ public final class SharedMemory: @unchecked Sendable {
         self.fileDescriptor = fd
         self.ownerPID = 0
         self.unlinksOnDeinit = false
+        self.isReadOnly = false
+        self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
+        SegmentRegistry.register(id: id, address: base, byteCount: byteCount, fileDescriptor: fileDescriptor)
+    }
+
+    /// Maps the regular file at `path` read-only (`PROT_READ`, `MAP_SHARED`): no copy, no `/dev/shm` name,
+    /// and the page cache is the memory. Workers forked later attach the same file read-only through
+    /// `/proc/<owner>/fd` (see ``SegmentReference/isReadOnly``). ``byteCount`` is the file's size when mapped.
+    ///
+    /// Limit: if another process truncates the file while it is mapped, touching the lost pages raises
+    /// SIGBUS (a worker dies and its call fails naming the chunk; the owner itself would crash). The size is
+    /// checked whenever a process maps it, so a file already shorter is an error, never a fault.
+    /// The corresponding C functions are `open`, `fstat` and `mmap`.
+    public init(mappingReadOnlyFileAt path: String) throws {
+        let fd = system_open(path, O_RDONLY | O_CLOEXEC, 0)
+        guard fd >= 0 else { throw SharedMemoryError.system(SystemError("open", path)) }
+        var info = stat()
+        do {
+            guard case .success = nothingOrErrno({ system_fstat(fd, &info) }) else {
+                throw SharedMemoryError.system(SystemError("fstat", path))
+            }
+            guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 0, UInt64(info.st_size) <= UInt64(Int.max) else {
+                throw SharedMemoryError.system(SystemError("mmap", path, code: ENODEV))
+            }
+            let size = Int(info.st_size)
+            let length = max(size, 1)
+            guard let pointer = system_mmap(length, PROT_READ, MAP_SHARED, fd), pointer != MAP_FAILED else {
+                throw SharedMemoryError.system(SystemError("mmap", path))
+            }
+            self.base = pointer
+            self.mappedLength = length
+            self.byteCount = size
+        } catch {
+            _ = system_close(fd)
+            throw error
+        }
+        self.name = nil
+        self.fileDescriptor = fd
+        self.ownerPID = system_getpid()
+        self.unlinksOnDeinit = false
+        self.isReadOnly = true
         self.id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         SegmentRegistry.register(id: id, address: base, byteCount: byteCount, fileDescriptor: fileDescriptor)
     }

@@ -30,6 +30,14 @@ final class ArrayStorage: @unchecked Sendable {
         ArrayStorage(memory: try SharedMemory(byteCount: byteCount), recyclable: true)
     }
 
+    /// A read-only mapping of the file at `path` (see ``SharedMemory/init(mappingReadOnlyFileAt:)``).
+    static func mappingReadOnly(path: String) throws -> ArrayStorage {
+        ArrayStorage(memory: try SharedMemory(mappingReadOnlyFileAt: path), recyclable: false)
+    }
+
+    /// Whether the elements are a read-only file mapping, which no kernel may write.
+    var isReadOnly: Bool { memory.isReadOnly }
+
     deinit {
         if recyclable { StorageRecycler.giveBack(memory) }
     }

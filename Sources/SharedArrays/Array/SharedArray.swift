@@ -30,6 +30,9 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     public var dtype: DType { Element.dtype }
     /// Whether the elements are adjacent in memory.
     public var isContiguous: Bool { stride == 1 }
+    /// Whether the elements are a read-only mapping of a file (``load(npy:mapped:limit:on:)``): in-place
+    /// operations throw and element assignment traps; `copy()` gives a writable array.
+    public var isReadOnly: Bool { storage.isReadOnly }
     /// Bytes the elements occupy.
     public var byteCount: Int { count * MemoryLayout<Element>.stride }
 
@@ -92,6 +95,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
             return elementPointer[index * stride]
         }
         set {
+            precondition(!isReadOnly, "element assignment on a read-only file mapping; copy() the array first")
             precondition(index >= 0 && index < count, "index \(index) out of range 0..<\(count)")
             elementPointer[index * stride] = newValue
         }
@@ -105,6 +109,7 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
             return elementPointer[row * shape[1] + column]
         }
         set {
+            precondition(!isReadOnly, "element assignment on a read-only file mapping; copy() the array first")
             precondition(rank == 2, "2-D subscript on an array of shape \(shape)")
             precondition(row >= 0 && row < shape[0] && column >= 0 && column < shape[1], "(\(row), \(column)) out of range \(shape)")
             elementPointer[row * shape[1] + column] = newValue

@@ -35,8 +35,12 @@ public struct SharedArrayReference<Element: SharedElement>: Codable, Sendable, E
     }
 
     /// Calls `body` with the elements for writing: the owner and every other process see the writes.
+    /// Throws for a read-only file mapping (``SharedArray/isReadOnly``).
     public func withUnsafeMutableBufferPointer<R>(_ body: (UnsafeMutableBufferPointer<Element>) throws -> R) throws -> R {
-        try body(try mapped())
+        guard !segment.isReadOnly else {
+            throw ArrayError(.invalidArgument, operation: nil, "SharedArrayReference: the elements are a read-only file mapping; pass a copy() of the array to write")
+        }
+        return try body(try mapped())
     }
 
     /// A copy of the elements, in order.

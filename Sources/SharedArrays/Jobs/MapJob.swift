@@ -87,6 +87,7 @@ extension SharedArray {
     /// may be strided views (gathered and scattered per chunk). Operands may be the destination itself but must
     /// not otherwise overlap it.
     func runMap(_ operation: MapOperation, source: SharedArray?, second: SharedArray?, into destination: SharedArray) throws {
+        try destination.checkWritable("in-place \(operation.name)")
         let plan = ChunkPlan(count: destination.count, elementSize: MemoryLayout<Element>.stride)
         guard plan.chunkCount > 0 else { return }
         let job = MapJob(

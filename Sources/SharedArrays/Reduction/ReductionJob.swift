@@ -74,7 +74,7 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
                 reduction.fold(selected.chunk.rebased(firstIndex: first), into: partial)
                 selected.release()
             } else if source.stride == 1 && (inputs.second == nil || second.stride == 1) {
-                let base = inputs.source.assumingMemoryBound(to: R.Element.self) + range.lowerBound
+                let base = inputs.source.assumingMemoryBound(to: R.Element.self) + (range.lowerBound - inputs.sourceFirstElement)
                 reduction.fold(
                     ReductionChunk(
                         elements: UnsafeBufferPointer(start: base, count: range.count), firstIndex: range.lowerBound,
@@ -169,6 +169,9 @@ struct OperandLocation: BitwiseCopyable, Sendable {
 /// A chunk's operands resolved to addresses in this process.
 struct ReductionInputs {
     var source: UnsafeMutableRawPointer
+    /// The flat index of the element at `source` (a streamed window's first element; 0 for a whole array).
+    /// Read by the contiguous flat layout only, the one streaming uses.
+    var sourceFirstElement = 0
     var second: UnsafeRawPointer?
     var mask: UnsafeRawPointer?
     var selectedBefore: UnsafeRawPointer?
