@@ -48,7 +48,7 @@ enum MomentStreaming {
         guard !chunks.isEmpty else { return }
         let size = MemoryLayout<E>.stride
         let perSlab = max(1, slabBytes / max(1, plan.chunkLength * size))
-        let buffer = WorkerScratch.buffer(bytes: perSlab * plan.chunkLength * size)
+        let buffer = try WorkerScratch.buffer(bytes: perSlab * plan.chunkLength * size)
         let reduction = MomentsReduction<E>(needs: needs)
         var chunk = chunks.lowerBound
         while chunk < chunks.upperBound {

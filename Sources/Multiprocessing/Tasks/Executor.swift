@@ -72,6 +72,12 @@ public final class Executor: @unchecked Sendable {
     /// Schedules `Task` on `input` and returns its future at once.
     @discardableResult
     public func submit<Task: ParallelTask>(_ task: Task.Type, _ input: Task.Input) -> Future<Task.Output> {
+        submit(task, input, reportedIndex: nil)
+    }
+
+    /// ``submit(_:_:)``; a failure's ``TaskError/index`` is `reportedIndex` when given (``WorkerPool/applyAsync(_:_:)``
+    /// is a call of one task, index 0, as `apply` is), else the submission index.
+    func submit<Task: ParallelTask>(_ task: Task.Type, _ input: Task.Input, reportedIndex: Int?) -> Future<Task.Output> {
         let encoded = Result { try BinaryEncoder().encode(input) }
         let (future, board): (Future<Task.Output>, ExecutorBoard?) = lock.withLock {
             let future = Future<Task.Output>(index: submitted)
@@ -97,7 +103,7 @@ public final class Executor: @unchecked Sendable {
                 _ = _typeByName(name)
                 typeNames[key] = name
             }
-            let submission = TypedSubmission<Task>(input: input, future: future, typeName: name)
+            let submission = TypedSubmission<Task>(input: input, future: future, typeName: name, reportedIndex: reportedIndex)
             queue.append(QueuedTask(submission: submission, input: bytes, running: false))
             return (future, boardSegment.map { ExecutorBoard(base: $0.base) })
         }
@@ -619,6 +625,8 @@ struct TypedSubmission<Task: ParallelTask>: Submission, @unchecked Sendable {
     let input: Task.Input
     let future: Future<Task.Output>
     let typeName: String
+    /// The index a failure reports, when not the submission index.
+    var reportedIndex: Int? = nil
 
     var taskKey: ObjectIdentifier { ObjectIdentifier(Task.self) }
     var taskName: String { String(describing: Task.self) }
@@ -632,7 +640,7 @@ struct TypedSubmission<Task: ParallelTask>: Submission, @unchecked Sendable {
 
     func deliver(_ outcome: SubmissionOutcome) {
         func failure(_ pid: Int32, _ reason: TaskError.Reason) -> Result<Task.Output, any Error> {
-            .failure(TaskError(index: future.index, input: describeInput(input), pid: pid, reason: reason, task: taskName))
+            .failure(TaskError(index: reportedIndex ?? future.index, input: describeInput(input), pid: pid, reason: reason, task: taskName))
         }
         switch outcome {
         case .returned(let bytes, let pid):

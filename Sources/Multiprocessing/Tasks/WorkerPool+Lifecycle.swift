@@ -86,7 +86,7 @@ extension WorkerPool {
     /// `apply_async`: `get` is ``Future/result(timeout:)``, `wait`, `ready` is ``Future/isDone``,
     /// `successful` is ``Future/isSuccessful``). Submissions made close together run as one batch.
     public func applyAsync<Task: ParallelTask>(_ task: Task.Type, _ input: Task.Input) -> Future<Task.Output> {
-        executor.submit(task, input)
+        executor.submit(task, input, reportedIndex: 0)
     }
 }
 
