@@ -123,7 +123,7 @@ final class ChildReaper: @unchecked Sendable {
     func wait(for pid: pid_t, until deadline: ContinuousClock.Instant?) -> Outcome {
         locked {
             while true {
-                if !threadRunning { reapEnded(readable: [], all: true) }
+                if !threadRunning { reapEnded(readable: UnsafeBufferPointer(start: nil, count: 0), all: true) }
                 let outcome = outcomeLocked(pid)
                 if outcome != .running || children[pid] == nil { return outcome }
                 var remaining = deadline.map { ContinuousClock.now.duration(to: $0) } ?? .seconds(3600)
@@ -154,40 +154,55 @@ final class ChildReaper: @unchecked Sendable {
         }
     }
 
+    /// The reaper thread. It runs Swift code only while it holds the lock (which the fork handler takes), and
+    /// releases it only around the `poll` system call: so a `fork()` in another thread never happens while
+    /// this thread is inside the Swift runtime (holding, say, its metadata cache lock, which the child would
+    /// then wait for forever).
     private func run() {
-        var polled: [pollfd] = []
+        lock()
+        var capacity = 16
+        var polled = UnsafeMutablePointer<pollfd>.allocate(capacity: capacity)
+        var count = 0
         while true {
-            // Under the lock: reap what ended, or end the thread when nothing is left to watch.
-            let (watch, needsPolling): ([pollfd], Bool) = locked {
-                reapEnded(readable: polled)
-                if children.isEmpty {
-                    threadRunning = false
-                    return ([], false)
-                }
-                var watch = [pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)]
-                var needsPolling = wakeFD < 0
-                for (_, fd) in children {
-                    if fd >= 0 { watch.append(pollfd(fd: fd, events: Int16(POLLIN), revents: 0)) } else { needsPolling = true }
-                }
-                return (watch, needsPolling)
+            // Reap what ended, or end the thread when nothing is left to watch.
+            reapEnded(readable: UnsafeBufferPointer(start: polled, count: count))
+            if children.isEmpty {
+                threadRunning = false
+                break
             }
-            if watch.isEmpty { return }
-            polled = watch
-            let count = polled.count
-            let rc = polled.withUnsafeMutableBufferPointer { poll($0.baseAddress, nfds_t(count), needsPolling ? 10 : -1) }
-            if rc < 0 {
-                if mp_errno() != EINTR { usleep(10_000) }
-                polled = []
-                continue
+            if children.count + 1 > capacity {
+                polled.deallocate()
+                capacity = (children.count + 1) * 2
+                polled = UnsafeMutablePointer<pollfd>.allocate(capacity: capacity)
             }
-            if polled[0].revents != 0, polled[0].fd >= 0 { mp_wake_fd_drain(polled[0].fd) }
+            polled[0] = pollfd(fd: wakeFD, events: Int16(POLLIN), revents: 0)
+            count = 1
+            var needsPolling = wakeFD < 0
+            for (_, fd) in children {
+                if fd >= 0 {
+                    polled[count] = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+                    count += 1
+                } else {
+                    needsPolling = true
+                }
+            }
+            let timeout: Int32 = needsPolling ? 10 : -1
+            unlock()
+            let rc = poll(polled, nfds_t(count), timeout)
+            let failed = rc < 0 && mp_errno() != EINTR
+            if rc >= 0, polled[0].revents != 0, polled[0].fd >= 0 { mp_wake_fd_drain(polled[0].fd) }
+            if failed { usleep(10_000) }
+            lock()
+            if rc < 0 { count = 0 }
         }
+        unlock()
+        polled.deallocate()
     }
 
     /// Reaps the children whose pidfd is readable in `readable`, and every child without a pidfd.
     /// Called with the lock held.
     /// With `all`, every child is looked at.
-    private func reapEnded(readable: [pollfd], all: Bool = false) {
+    private func reapEnded(readable: UnsafeBufferPointer<pollfd>, all: Bool = false) {
         var candidates = Set(readable.dropFirst().filter { $0.revents != 0 }.map(\.fd))
         for (_, fd) in children where fd < 0 { candidates.insert(fd) }
         guard all || !candidates.isEmpty else { return }
