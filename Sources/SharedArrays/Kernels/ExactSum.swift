@@ -40,6 +40,15 @@ enum ExactSum {
         limb[index + 1] &+= (high ^ sign) &- sign
     }
 
+    /// Adds ±`magnitude` × 2^`power` (any 64-bit magnitude) as its two 32-bit halves, each exact at its
+    /// own scale (a limb gains below 2^33).
+    @inline(__always)
+    static func add(magnitude: UInt64, negative: Bool, power: Int, to limb: UnsafeMutablePointer<Int64>) {
+        let sign: Int64 = negative ? -1 : 1
+        add(integer: Int64(magnitude & 0xffff_ffff) &* sign, power: power, to: limb)
+        add(integer: Int64(magnitude >> 32) &* sign, power: power + 32, to: limb)
+    }
+
     /// Folds `values` (bit patterns of doubles, or floats widened) into the partial at `partial`, whose limbs
     /// must be normalized on entry and are normalized on return.
     static func fold(doubles values: UnsafeBufferPointer<Double>, into partial: UnsafeMutablePointer<Int64>) {
@@ -66,11 +75,7 @@ enum ExactSum {
     static func fold(int64s values: UnsafeBufferPointer<Int64>, into partial: UnsafeMutablePointer<Int64>) {
         var sinceNormalize = 0
         for v in values {
-            // The magnitude's two 32-bit halves, each exact at its own scale (a limb gains below 2^33 each).
-            let sign: Int64 = v < 0 ? -1 : 1
-            let magnitude = v.magnitude
-            add(integer: Int64(magnitude & 0xffff_ffff) &* sign, power: 0, to: partial)
-            add(integer: Int64(magnitude >> 32) &* sign, power: 32, to: partial)
+            add(magnitude: v.magnitude, negative: v < 0, power: 0, to: partial)
             sinceNormalize += 1
             if sinceNormalize == 1 << 28 { normalize(partial); sinceNormalize = 0 }
         }

@@ -129,11 +129,8 @@ struct ExactSumTables {
             }
             return
         }
-        // value * 2^(max(exponent, 1) - 1075), as two 32-bit halves each exact at its scale.
-        let power = Swift.max(exponent, 1) - 1075
-        let sign: Int64 = negative ? -1 : 1
-        ExactSum.add(integer: Int64(value & 0xffff_ffff) &* sign, power: power, to: partial)
-        ExactSum.add(integer: Int64(value >> 32) &* sign, power: power + 32, to: partial)
+        // value * 2^(max(exponent, 1) - 1075).
+        ExactSum.add(magnitude: value, negative: negative, power: Swift.max(exponent, 1) - 1075, to: partial)
     }
 
     /// Flushes every entry touched in this lane and clears the touched list.

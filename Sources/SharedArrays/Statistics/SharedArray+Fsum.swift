@@ -17,9 +17,7 @@ extension SharedArray {
             partial = try reduce(FsumReduction<Element>(), timeout: timeout)
         } else {
             // A strided view is residue class 0 of the span it covers.
-            let span = SharedArray(
-                storage: storage, shape: [count == 0 ? 0 : (count - 1) * stride + 1], offset: offset, stride: 1, pool: pool)
-            let classes = try span.reduce(FsumReduction<Element>(), layout: .residueClasses(stride), timeout: timeout)
+            let classes = try coveringSpan().reduce(FsumReduction<Element>(), layout: .residueClasses(stride), timeout: timeout)
             partial = Array(classes.prefix(ExactSum.slots))
         }
         return FsumReduction<Element>.value(of: partial, skipNaN: skipNaN)

@@ -57,9 +57,12 @@ extension SharedArray {
         if isContiguous { return try runReduction(moments, layout: .flat, plan: nil, second: .none, mask: .none)[0] }
         // A strided view data[s::k] is residue class 0 of the contiguous span it covers, which the
         // vectorised class kernel reads in place (indices come back in the view's coordinates).
-        let span = SharedArray(
-            storage: storage, shape: [count == 0 ? 0 : (count - 1) * stride + 1], offset: offset, stride: 1, pool: pool)
-        return try span.runReduction(moments, layout: .residueClasses(stride), plan: nil, second: .none, mask: .none)[0]
+        return try coveringSpan().runReduction(moments, layout: .residueClasses(stride), plan: nil, second: .none, mask: .none)[0]
+    }
+
+    /// The contiguous span a strided view `data[s::k]` covers, whose residue class 0 is the view.
+    func coveringSpan() -> SharedArray {
+        SharedArray(storage: storage, shape: [count == 0 ? 0 : (count - 1) * stride + 1], offset: offset, stride: 1, pool: pool)
     }
 
     /// The sum (NaN if any element is NaN). Integer sums wrap like numpy's int64 sums.
