@@ -16,7 +16,10 @@ public final class Connection: @unchecked Sendable {
     /// The largest message ``receiveBytes(timeout:)`` accepts (a corrupt length cannot allocate unbounded memory).
     public var maximumMessageBytes = 1 << 30
 
-    init(fd: Int32, canSend: Bool, canReceive: Bool) {
+    /// Wraps a connected Unix stream socket (Python's `Connection(handle)`); the connection owns `fd` and closes it.
+    ///
+    /// The peer must speak the same framing (an 8-byte little-endian length, then the message).
+    public init(adopting fd: Int32, canSend: Bool = true, canReceive: Bool = true) {
         self.fd = fd
         self.canSend = canSend
         self.canReceive = canReceive
@@ -125,15 +128,15 @@ public enum Pipe {
         }
         if duplex {
             return (
-                Connection(fd: fds[0], canSend: true, canReceive: true),
-                Connection(fd: fds[1], canSend: true, canReceive: true)
+                Connection(adopting: fds[0], canSend: true, canReceive: true),
+                Connection(adopting: fds[1], canSend: true, canReceive: true)
             )
         }
         shutdown(fds[0], Int32(SHUT_WR))
         shutdown(fds[1], Int32(SHUT_RD))
         return (
-            Connection(fd: fds[0], canSend: false, canReceive: true),
-            Connection(fd: fds[1], canSend: true, canReceive: false)
+            Connection(adopting: fds[0], canSend: false, canReceive: true),
+            Connection(adopting: fds[1], canSend: true, canReceive: false)
         )
     }
 }

@@ -1,7 +1,7 @@
 // The IPC frame decoder (Connection's length-prefixed framing over a socket pair): any byte stream from a
 // peer gives messages, a "closed" or a "truncated"/"too large" error, never a trap or a hang. Each message
 // received is then decoded as the codec's sample types. Seeds: framed valid encodings (`--emit-seeds DIR`).
-@testable import Multiprocessing
+import Multiprocessing
 import FuzzDriver
 #if canImport(Glibc)
 import Glibc
@@ -21,7 +21,7 @@ runFuzzer { bytes in
     // libFuzzer's inputs are small (-max_len), well under the socket buffer: the write cannot block.
     if let base = bytes.baseAddress { _ = send(fds[0], base, bytes.count, Int32(MSG_NOSIGNAL)) }
     close(fds[0])
-    let connection = Connection(fd: fds[1], canSend: false, canReceive: true)
+    let connection = Connection(adopting: fds[1], canSend: false, canReceive: true)
     connection.maximumMessageBytes = 1 << 16
     for _ in 0..<64 {
         guard let message = try? connection.receiveBytes() else { break }
