@@ -187,15 +187,20 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     _ p: UnsafePointer<T>, _ n: Int, _ firstIndex: Int, _ needs: MomentNeeds, _ mode: M.Type
 ) -> Moments {
     let variance = needs.wantsVariance
-    var sum = 0.0, squares = 0.0, isum: Int64 = 0
+    // Floating-point sums are compensated: Sum2 per sub-block (L1-hot after the SIMD pass, or the only pass
+    // when the sum is all that is asked), merged as double-double. Integers sum in the SIMD pass.
+    let compensated = KernelType(T.self) == .float64 || KernelType(T.self) == .float32
+    let simdPass = !compensated || M.extrema || M.squares
+    var sum = CompensatedSum(), squares = 0.0, isum: Int64 = 0
     var mn = Double.infinity, mx = -Double.infinity, minBlock = -1, maxBlock = -1
     var count = 0.0, mean = 0.0, m2 = 0.0  // Chan's running state over the sub-blocks
     var offset = 0
     while offset < n {
         let len = Swift.min(momentSubBlock, n - offset)
         let q = p + offset
-        let f = simdFirstPass(q, len, mode)
-        sum += f.sum
+        let f = simdPass ? simdFirstPass(q, len, mode) : FirstPass()
+        let blockSum = T.compensatedSum(q, len) ?? CompensatedSum(hi: f.sum)
+        sum.add(blockSum)
         isum = isum &+ T.wrappingSum(q, len)
         if M.squares { squares += f.squares }
         if M.extrema {
@@ -204,7 +209,7 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
             if maxBlock < 0 || f.max > mx { mx = f.max; maxBlock = offset }
         }
         if variance {
-            let nb = Double(len), mb = f.sum / nb
+            let nb = Double(len), mb = blockSum.hi / nb
             let m2b = simdSquaredDeviations(q, len, mean: mb)
             if count == 0 {
                 mean = mb
@@ -219,13 +224,13 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
         }
         offset += len
     }
-    var m = Moments(count: n, sum: sum, intSum: isum, mean: sum / Double(n))
+    var m = Moments(count: n, sum: sum.hi, sumLow: sum.lo, intSum: isum, mean: sum.hi / Double(n))
     if variance { m.m2 = m2 }
     if M.squares { m.sumOfSquares = squares }
     if M.extrema {
         m.min = mn
         m.max = mx
-        if needs.wantsArgExtrema && !sum.isNaN {
+        if needs.wantsArgExtrema && !sum.hi.isNaN {
             m.argmin = firstIndex + minBlock + simdFirstIndex(of: mn, in: p + minBlock, Swift.min(momentSubBlock, n - minBlock))
             m.argmax = firstIndex + maxBlock + simdFirstIndex(of: mx, in: p + maxBlock, Swift.min(momentSubBlock, n - maxBlock))
         }
@@ -241,7 +246,7 @@ func exactFloatMoments<T: KernelFloat>(
     _ p: UnsafePointer<T>, count n: Int, stride s: Int, firstIndex: Int, indexStep: Int, needs: MomentNeeds
 ) -> Moments {
     var m = Moments()
-    var sum = 0.0, squares = 0.0, count = 0, nanCount = 0, firstNaN = -1
+    var sum = CompensatedSum(), squares = 0.0, count = 0, nanCount = 0, firstNaN = -1
     var mn = Double.infinity, mx = -Double.infinity, amn = -1, amx = -1
     let extrema = needs.wantsExtrema, wantSquares = needs.wantsSquares
     for j in 0..<n {
@@ -252,7 +257,7 @@ func exactFloatMoments<T: KernelFloat>(
             continue
         }
         count &+= 1
-        sum += x
+        sum.add(x)
         if wantSquares { squares = x * x + squares }
         if extrema {
             if amn < 0 || x < mn { mn = x; amn = j }
@@ -262,8 +267,8 @@ func exactFloatMoments<T: KernelFloat>(
     m.count = count
     m.nanCount = nanCount
     if nanCount > 0 { m.firstNaNIndex = firstIndex + firstNaN * indexStep }
-    m.sum = sum
-    m.mean = count > 0 ? sum / Double(count) : 0
+    m.compensatedSum = sum.normalized
+    m.mean = count > 0 ? m.sum / Double(count) : 0
     if wantSquares { m.sumOfSquares = squares }
     if extrema && count > 0 {
         m.min = mn
@@ -295,25 +300,30 @@ func stridedFloatMoments<T: KernelFloat>(
     _ p: UnsafePointer<T>, count n: Int, stride s: Int, firstIndex: Int, indexStep: Int, needs: MomentNeeds
 ) -> Moments {
     guard n > 0 else { return .empty }
-    var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+    // Four compensated accumulators (Sum2), folded in a fixed order.
+    var s0 = CompensatedSum(), s1 = CompensatedSum(), s2 = CompensatedSum(), s3 = CompensatedSum()
     let body = n & ~3
     var j = 0
     while j < body {
-        s0 += p[j &* s].asDouble
-        s1 += p[(j &+ 1) &* s].asDouble
-        s2 += p[(j &+ 2) &* s].asDouble
-        s3 += p[(j &+ 3) &* s].asDouble
+        s0.add(p[j &* s].asDouble)
+        s1.add(p[(j &+ 1) &* s].asDouble)
+        s2.add(p[(j &+ 2) &* s].asDouble)
+        s3.add(p[(j &+ 3) &* s].asDouble)
         j &+= 4
     }
-    var sum = (s0 + s1) + (s2 + s3)
+    var total = s0.normalized
+    total.add(s1.normalized)
+    total.add(s2.normalized)
+    total.add(s3.normalized)
     while j < n {
-        sum += p[j &* s].asDouble
+        total.add(p[j &* s].asDouble)
         j &+= 1
     }
-    if sum.isNaN {
+    let sum = total.normalized
+    if sum.hi.isNaN {
         return exactFloatMoments(p, count: n, stride: s, firstIndex: firstIndex, indexStep: indexStep, needs: needs)
     }
-    var m = Moments(count: n, sum: sum, mean: sum / Double(n))
+    var m = Moments(count: n, sum: sum.hi, sumLow: sum.lo, mean: sum.hi / Double(n))
     if needs.wantsExtrema || needs.wantsSquares {
         // No NaNs here, so the exact path's extrema and squares are the answer; reuse it for them.
         let e = exactFloatMoments(

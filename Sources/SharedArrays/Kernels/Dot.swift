@@ -1,35 +1,28 @@
-import COpenBLAS
-
-/// BLAS takes 32-bit lengths: longer chunks go through in pieces of this many elements (in order).
-private let blasPiece = 1 << 30
-
-/// Dot product of two equally long chunks, as Double.
-///
-/// Double uses `cblas_ddot`; Float uses `cblas_dsdot` (products accumulated in Double); integers accumulate
-/// `Double(a) * Double(b)` in a fixed order (see ``chunkIntegerDot(_:_:)`` for numpy's exact wrapping int dot).
-/// OpenBLAS's result is reproducible for a fixed thread count (workers run it single-threaded).
+/// Dot product of two equally long chunks, as Double (``chunkCompensatedDot(_:_:)`` rounded once).
 public func chunkDot<E: SharedElement>(_ a: UnsafeBufferPointer<E>, _ b: UnsafeBufferPointer<E>) -> Double {
+    chunkCompensatedDot(a, b).value
+}
+
+/// Dot product of two equally long chunks as a compensated pair.
+///
+/// Double and Float take Dot2 (Ogita, Rump and Oishi: the products' and the sums' rounding errors are
+/// carried, as if in twice the working precision, at memory speed; Float products are exact in Double);
+/// integers accumulate `Double(a) * Double(b)` in a fixed order (see ``chunkIntegerDot(_:_:)`` for numpy's
+/// exact wrapping int dot). The same bits on every run and every SIMD path.
+public func chunkCompensatedDot<E: SharedElement>(_ a: UnsafeBufferPointer<E>, _ b: UnsafeBufferPointer<E>) -> CompensatedSum {
     precondition(a.count == b.count, "chunkDot: lengths differ")
-    guard let pa = a.baseAddress, let pb = b.baseAddress, a.count > 0 else { return 0 }
+    guard let pa = a.baseAddress, let pb = b.baseAddress, a.count > 0 else { return CompensatedSum() }
     switch KernelType(E.self) {
     case .float64:
-        return blasPieces(a.count) { offset, len in
-            let x = UnsafeRawPointer(pa + offset).assumingMemoryBound(to: Double.self)
-            let y = UnsafeRawPointer(pb + offset).assumingMemoryBound(to: Double.self)
-            return cblas_ddot(len, x, 1, y, 1)
-        }
+        return .dot(UnsafeRawPointer(pa).assumingMemoryBound(to: Double.self), UnsafeRawPointer(pb).assumingMemoryBound(to: Double.self), a.count)
     case .float32:
-        return blasPieces(a.count) { offset, len in
-            let x = UnsafeRawPointer(pa + offset).assumingMemoryBound(to: Float.self)
-            let y = UnsafeRawPointer(pb + offset).assumingMemoryBound(to: Float.self)
-            return cblas_dsdot(len, x, 1, y, 1)
-        }
+        return .dot(UnsafeRawPointer(pa).assumingMemoryBound(to: Float.self), UnsafeRawPointer(pb).assumingMemoryBound(to: Float.self), a.count)
     case .int64:
-        return widenedDot(a.retyped(Int64.self), b.retyped(Int64.self))
+        return CompensatedSum(hi: widenedDot(a.retyped(Int64.self), b.retyped(Int64.self)))
     case .int32:
-        return widenedDot(a.retyped(Int32.self), b.retyped(Int32.self))
+        return CompensatedSum(hi: widenedDot(a.retyped(Int32.self), b.retyped(Int32.self)))
     case .other:
-        return widenedDot(a, b)
+        return CompensatedSum(hi: widenedDot(a, b))
     }
 }
 
@@ -47,18 +40,6 @@ public func chunkIntegerDot<E: SharedElement>(_ a: UnsafeBufferPointer<E>, _ b: 
         }
         return acc
     }
-}
-
-@inline(__always)
-private func blasPieces(_ n: Int, _ body: (Int, Int32) -> Double) -> Double {
-    var total = 0.0
-    var offset = 0
-    while offset < n {
-        let len = Swift.min(blasPiece, n - offset)
-        total += body(offset, Int32(len))
-        offset += len
-    }
-    return total
 }
 
 private func widenedDot<E: SharedElement>(_ a: UnsafeBufferPointer<E>, _ b: UnsafeBufferPointer<E>) -> Double {

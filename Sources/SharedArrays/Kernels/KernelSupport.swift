@@ -30,10 +30,21 @@ protocol WideningElement: SharedElement {
     static func load16(_ p: UnsafePointer<Self>, _ i: Int) -> (SIMD8<Double>, SIMD8<Double>)
     /// numpy's wrapping Int64 sum of `n` elements for integers; 0 for floating point.
     static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64
+    /// The compensated (Sum2) sum of `n` elements for floating point; nil for integers, whose Double sum
+    /// comes from the SIMD pass (and whose exact sum is ``wrappingSum(_:_:)``).
+    static func compensatedSum(_ p: UnsafePointer<Self>, _ n: Int) -> CompensatedSum?
 }
 
 extension KernelFloat {
     @inline(__always) static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64 { 0 }
+}
+
+extension Double {
+    @inline(__always) static func compensatedSum(_ p: UnsafePointer<Double>, _ n: Int) -> CompensatedSum? { .of(p, n) }
+}
+
+extension Float {
+    @inline(__always) static func compensatedSum(_ p: UnsafePointer<Float>, _ n: Int) -> CompensatedSum? { .of(p, n) }
 }
 
 /// The floating-point element types with SIMD kernels. Values are widened to Double for accumulation.
@@ -225,6 +236,7 @@ extension UnsafeMutableBufferPointer {
 /// The integer element types (no NaN; sums also kept as wrapping Int64).
 extension KernelInteger {
     @inline(__always) static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64 { integerWrappingSum(p, n) }
+    @inline(__always) static func compensatedSum(_ p: UnsafePointer<Self>, _ n: Int) -> CompensatedSum? { nil }
 }
 
 protocol KernelInteger: WideningElement, FixedWidthInteger, SignedInteger {

@@ -16,8 +16,11 @@ public struct Moments: Sendable, Equatable, Codable, BitwiseCopyable {
     public var nanCount: Int
     /// Global index of the first NaN, -1 if none.
     public var firstNaNIndex: Int
-    /// Sum of the non-NaN values (accumulated in Double).
+    /// Sum of the non-NaN values, rounded to Double from a compensated (double-double) accumulation.
     public var sum: Double
+    /// The exact remainder of `sum`'s rounding (`sum + sumLow` is the compensated sum; 0 when `sum` is
+    /// not finite), so that partials merge without losing accuracy.
+    public var sumLow: Double
     /// Exact wrapping sum for integer inputs (numpy's int sum); 0 for floating-point inputs.
     public var intSum: Int64
     /// Mean of the non-NaN values (0 when `count == 0`).
@@ -36,7 +39,7 @@ public struct Moments: Sendable, Equatable, Codable, BitwiseCopyable {
     public var sumOfSquares: Double
 
     public init(
-        count: Int = 0, nanCount: Int = 0, firstNaNIndex: Int = -1, sum: Double = 0, intSum: Int64 = 0,
+        count: Int = 0, nanCount: Int = 0, firstNaNIndex: Int = -1, sum: Double = 0, sumLow: Double = 0, intSum: Int64 = 0,
         mean: Double = 0, m2: Double = 0, min: Double = .infinity, max: Double = -.infinity,
         argmin: Int = -1, argmax: Int = -1, sumOfSquares: Double = 0
     ) {
@@ -44,6 +47,7 @@ public struct Moments: Sendable, Equatable, Codable, BitwiseCopyable {
         self.nanCount = nanCount
         self.firstNaNIndex = firstNaNIndex
         self.sum = sum
+        self.sumLow = sumLow
         self.intSum = intSum
         self.mean = mean
         self.m2 = m2
@@ -66,7 +70,10 @@ public struct Moments: Sendable, Equatable, Codable, BitwiseCopyable {
         r.count = a.count + b.count
         r.nanCount = a.nanCount + b.nanCount
         r.firstNaNIndex = a.firstNaNIndex >= 0 ? a.firstNaNIndex : b.firstNaNIndex
-        r.sum = a.sum + b.sum
+        var total = a.compensatedSum
+        total.add(b.compensatedSum)
+        r.sum = total.hi
+        r.sumLow = total.lo
         r.intSum = a.intSum &+ b.intSum
         r.sumOfSquares = a.sumOfSquares + b.sumOfSquares
         if a.count == 0 {
@@ -99,10 +106,20 @@ public struct Moments: Sendable, Equatable, Codable, BitwiseCopyable {
         return r
     }
 
+    /// The sum as the pair (`sum`, `sumLow`).
+    @inline(__always) public var compensatedSum: CompensatedSum {
+        get { CompensatedSum(hi: sum, lo: sumLow) }
+        set {
+            sum = newValue.hi
+            sumLow = newValue.lo
+        }
+    }
+
     /// Bitwise equality of every field (so NaN equals NaN): the test for "bit-identical results".
     public static func == (a: Moments, b: Moments) -> Bool {
         a.count == b.count && a.nanCount == b.nanCount && a.firstNaNIndex == b.firstNaNIndex
-            && a.sum.bitPattern == b.sum.bitPattern && a.intSum == b.intSum
+            && a.sum.bitPattern == b.sum.bitPattern && a.sumLow.bitPattern == b.sumLow.bitPattern
+            && a.intSum == b.intSum
             && a.mean.bitPattern == b.mean.bitPattern && a.m2.bitPattern == b.m2.bitPattern
             && a.min.bitPattern == b.min.bitPattern && a.max.bitPattern == b.max.bitPattern
             && a.argmin == b.argmin && a.argmax == b.argmax

@@ -46,20 +46,6 @@ private struct NonFinite {
     var any: Bool { nan + positive + negative > 0 }
 }
 
-/// Kahan-Babuška (Neumaier) compensated running sum.
-private struct CompensatedSum {
-    var sum = 0.0
-    var compensation = 0.0
-
-    @inline(__always) mutating func add(_ v: Double) {
-        let t = sum + v
-        if Swift.abs(sum) >= Swift.abs(v) { compensation += (sum - t) + v } else { compensation += (v - t) + sum }
-        sum = t
-    }
-
-    var value: Double { sum + compensation }
-}
-
 /// What one window of a sum or moments statistic accumulates: values added one by one, and partials
 /// merged without ever subtracting (so nothing cancels when a large value leaves the window).
 private protocol WindowAggregate {
@@ -84,8 +70,7 @@ private struct SumAggregate: WindowAggregate {
         r.special.nan += b.special.nan
         r.special.positive += b.special.positive
         r.special.negative += b.special.negative
-        r.total.add(b.total.sum)
-        r.total.compensation += b.total.compensation
+        r.total.add(b.total)
         return r
     }
 

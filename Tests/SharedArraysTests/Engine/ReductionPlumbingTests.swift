@@ -133,17 +133,17 @@ final class ReductionPlumbingTests: XCTestCase {
         XCTAssertEqual(sum, [expected])
     }
 
-    func testDotIsThePerChunkBlasSumsCombinedPairwise() throws {
-        // The result before the plumbing: one BLAS call per chunk of the default grid, chunk sums combined
-        // by pairwiseCombine. The reduction must give the same bits for any number of workers.
+    func testDotIsThePerChunkCompensatedSumsCombinedPairwise() throws {
+        // One compensated Dot2 per chunk of the default grid (it replaced a BLAS ddot per chunk), chunk pairs
+        // combined as double-double by pairwiseCombine. The same bits for any number of workers.
         for n in [1, 32_767, 32_769, 300_001] {
             let a = testValues(n, seed: 2), b = testValues(n, seed: 3)
             let plan = ChunkPlan(count: n, elementSize: 8)
             let parts = (0..<plan.chunkCount).map { c in
                 let r = plan.range(of: c)
-                return a[r].withUnsafeBufferPointer { x in b[r].withUnsafeBufferPointer { chunkDot(x, $0) } }
+                return a[r].withUnsafeBufferPointer { x in b[r].withUnsafeBufferPointer { chunkCompensatedDot(x, $0) } }
             }
-            let before = pairwiseCombine(parts, +, identity: 0)
+            let before = pairwiseCombine(parts, { var s = $0; s.add($1); return s }, identity: CompensatedSum()).value
             let after = try ReductionHarness.acrossWorkers("dot \(n)") { pool in
                 [try SharedArray(a, on: pool).dot(try SharedArray(b, on: pool))]
             }

@@ -1,0 +1,149 @@
+import CVectorMath
+import Foundation
+@testable import SharedArrays
+import TestSupport
+import XCTest
+
+/// Compensated `sum`, `mean` and `dot` (Sum2 / Dot2 per chunk, double-double merge): accurate on
+/// ill-conditioned data, the same bits on every SIMD path and for any number of workers, numpy's rules for
+/// infinities and NaN.
+final class CompensatedSumTests: XCTestCase {
+    static let python = PythonReference(modules: ["numpy"], directoryPrefix: "compensated")
+
+    func testTwoSumKeepsWhatAPlainSumLoses() {
+        var s = CompensatedSum()
+        for x in [1e16, 1.0, -1e16] { s.add(x) }
+        XCTAssertEqual(s.value, 1.0)
+        XCTAssertEqual(1e16 + 1.0 - 1e16, 0.0)
+        var merged = CompensatedSum(hi: 1e16)
+        merged.add(CompensatedSum(hi: 1.0))
+        merged.add(CompensatedSum(hi: -1e16))
+        XCTAssertEqual(merged.hi, 1.0)
+        XCTAssertEqual(merged.lo, 0.0)
+    }
+
+    /// Hostile values for the lane kernels: cancelling giants, subnormals, signed zeros, odd lengths.
+    private func hostile(_ n: Int, seed: UInt64) -> [Double] {
+        var rng = KernelRNG(seed)
+        return (0..<n).map { i in
+            switch i % 7 {
+            case 0: return rng.double(-1e15, 1e15)
+            case 1: return -rng.double(-1e15, 1e15)
+            case 2: return rng.double(-1, 1) * 0x1p-1060   // subnormal
+            case 3: return i % 2 == 0 ? -0.0 : 0.0
+            default: return rng.double(-3, 3)
+            }
+        }
+    }
+
+    private func pair(_ call: (UnsafeMutablePointer<Double>) -> Void) -> (UInt64, UInt64) {
+        var out = [0.0, 0.0]
+        out.withUnsafeMutableBufferPointer { call($0.baseAddress!) }
+        return (out[0].bitPattern, out[1].bitPattern)
+    }
+
+    func testEverySIMDPathGivesTheSameBits() {
+        for n in kernelTestLengths {
+            let x = hostile(n, seed: UInt64(n) + 1), y = hostile(n, seed: UInt64(n) + 99)
+            let xf = x.map { Float($0 * 1e-20) }, yf = y.map { Float($0) }
+            func paths(_ name: String, _ body: (Int32, UnsafeMutablePointer<Double>) -> Void) {
+                let results = (0...2).map { level in pair { body(Int32(level), $0) } }
+                XCTAssertEqual(results[0].0, results[1].0, "\(name) n=\(n): scalar vs AVX2")
+                XCTAssertEqual(results[0].1, results[1].1, "\(name) n=\(n): scalar vs AVX2 (low part)")
+                XCTAssertEqual(results[0].0, results[2].0, "\(name) n=\(n): scalar vs AVX-512")
+                XCTAssertEqual(results[0].1, results[2].1, "\(name) n=\(n): scalar vs AVX-512 (low part)")
+            }
+            paths("sum2 f64") { level, out in mp_sum2_f64_at(level, x, n, out) }
+            paths("sum2 f32") { level, out in mp_sum2_f32_at(level, xf, n, out) }
+            paths("dot2 f64") { level, out in mp_dot2_f64_at(level, x, y, n, out) }
+            paths("dot2 f32") { level, out in mp_dot2_f32_at(level, xf, yf, n, out) }
+        }
+    }
+
+    /// The issue's data, written by numpy: 1,000,003 values, ±N(0, 1e10) pairs that cancel plus N(0, 1)
+    /// noise, shuffled. The exact sum is ~0.37 while the sum of magnitudes is ~1e16.
+    func testSumAndMeanOfCancellingDataAreWithinOneInATrillionForOneTwoAndThreeWorkers() throws {
+        let directory = try Self.python.makeDirectory()
+        defer { Self.python.removeDirectory(directory) }
+        try Self.python.python(
+            """
+            import numpy as np, math
+            rng = np.random.default_rng(7)
+            n = 1_000_003
+            a = rng.normal(0, 1e10, n // 2)
+            x = np.concatenate([a, -a, rng.normal(0, 1, n - 2 * (n // 2))]); rng.shuffle(x)
+            np.save('x.npy', x)
+            np.array([math.fsum(x), np.sum(x)], dtype='<f8').tofile('sums')
+            """, in: directory)
+        let sums = try Self.python.readFloat64("\(directory)/sums")
+        let exact = sums[0], numpys = sums[1]
+        var bits: Set<UInt64> = []
+        for workers in [1, 2, 3] {
+            let x = try SharedArray<Double>.load(npy: "\(directory)/x.npy", on: try TestPools.pool(workers))
+            let stats = try x.statistics([.sum, .mean])
+            let sum = try XCTUnwrap(stats[.sum]), mean = try XCTUnwrap(stats[.mean])
+            XCTAssertLessThanOrEqual(abs(sum - exact) / abs(exact), 1e-12, "sum \(sum) vs math.fsum \(exact) on \(workers) workers")
+            XCTAssertLessThanOrEqual(abs(mean - exact / Double(x.count)) / abs(exact / Double(x.count)), 1e-12)
+            bits.insert(sum.bitPattern)
+            bits.insert(mean.bitPattern ^ 0x5555)
+        }
+        XCTAssertEqual(bits.count, 2, "sum and mean differ between worker counts")
+        // The data is hard: numpy's pairwise sum is far off (so this test can fail).
+        XCTAssertGreaterThan(abs(numpys - exact) / abs(exact), 1e-9)
+    }
+
+    /// Dot products whose products nearly cancel and are inexact: the reference is the correctly rounded
+    /// sum (fsum) of every product's two exact parts, `p = fl(a*b)` and `fma(a, b, -p)`.
+    func testDotOfCancellingInexactProductsIsWithinOneInATrillion() throws {
+        var rng = KernelRNG(2026)
+        let half = 250_001
+        var a: [Double] = [], b: [Double] = []
+        for _ in 0..<half {
+            let v = rng.double(-1e10, 1e10), w = rng.double(0.5, 1.5)
+            a += [v, -v]
+            b += [w, w * (1 + 0x1p-40)]
+        }
+        a.append(0.75); b.append(0.5)
+        var parts: [Double] = []
+        for i in a.indices {
+            let p = a[i] * b[i]
+            parts += [p, (-p).addingProduct(a[i], b[i])]
+        }
+        var results: Set<UInt64> = []
+        for workers in [1, 2, 3] {
+            let pool = try TestPools.pool(workers)
+            let exact = try SharedArray(parts, on: pool).fsum()
+            let dot = try SharedArray(a, on: pool).dot(SharedArray(b, on: pool))
+            XCTAssertLessThanOrEqual(abs(dot - exact) / abs(exact), 1e-12, "dot \(dot) vs exact \(exact) on \(workers) workers")
+            results.insert(dot.bitPattern)
+        }
+        XCTAssertEqual(results.count, 1)
+    }
+
+    func testFloat32DotIsTheCorrectlyRoundedSumOfExactProducts() throws {
+        var rng = KernelRNG(17)
+        let a = (0..<100_003).map { _ in Float(rng.double(-1e4, 1e4)) }
+        let b = (0..<100_003).map { _ in Float(rng.double(-1e4, 1e4)) }
+        let pool = try TestPools.pool(3)
+        let exact = try SharedArray(zip(a, b).map { Double($0) * Double($1) }, on: pool).fsum()
+        let dot = try SharedArray(a, on: pool).dot(SharedArray(b, on: pool))
+        XCTAssertLessThanOrEqual(abs(dot - exact), abs(exact) * 1e-15)
+    }
+
+    func testInfinitiesAndNaNFollowNumpy() throws {
+        let pool = try TestPools.pool(2)
+        func sum(_ v: [Double], skipNaN: Bool = false) throws -> Double {
+            try XCTUnwrap(SharedArray(v, on: pool).statistics([skipNaN ? .nansum : .sum])[skipNaN ? .nansum : .sum])
+        }
+        let tail = (0..<40).map(Double.init)
+        XCTAssertEqual(try sum([1, .infinity] + tail), .infinity)
+        XCTAssertEqual(try sum(tail + [-.infinity]), -.infinity)
+        XCTAssertTrue(try sum([.infinity, -.infinity] + tail).isNaN)
+        XCTAssertTrue(try sum(tail + [.nan]).isNaN)
+        XCTAssertEqual(try sum(tail + [.nan], skipNaN: true), tail.reduce(0, +))
+        XCTAssertEqual(try sum([.greatestFiniteMagnitude, .greatestFiniteMagnitude] + tail), .infinity)
+        let ones = try SharedArray([Double](repeating: 1, count: 41), on: pool)
+        XCTAssertEqual(try SharedArray([.infinity] + tail, on: pool).dot(ones), .infinity)
+        XCTAssertTrue(try SharedArray([.nan] + tail, on: pool).dot(ones).isNaN)
+    }
+}
