@@ -13,18 +13,29 @@
 // function, so a result depends only on its input, never on its position. With level 0 the libmvec functions
 // must not be called (the SLEEF ones fall back to SLEEF's scalar build).
 
-// Compensated sum and dot product (Sum2 / Dot2 in 16 lanes, see CompensatedSum.c): out[0] is the rounded result,
-// out[1] the exact remainder of that rounding (a normalized double-double); out[1] is 0 when out[0] is not
-// finite. Identical bits on the AVX-512F, AVX2 and scalar paths; Float elements are summed in Double.
-void mp_sum2_f64(const double *p, long n, double out[2]);
-void mp_sum2_f32(const float *p, long n, double out[2]);
+// Compensated dot product (Dot2 in 16 lanes, see CompensatedDot.c): out[0] is the rounded result, out[1] the
+// exact remainder of that rounding (a normalized double-double); out[1] is 0 when out[0] is not finite.
+// Identical bits on the AVX-512F, AVX2 and scalar paths; Float products are exact in Double.
 void mp_dot2_f64(const double *a, const double *b, long n, double out[2]);
 void mp_dot2_f32(const float *a, const float *b, long n, double out[2]);
 /// The same at a chosen level (as for mp_sleef_unary_f64_at): for tests that compare paths.
-void mp_sum2_f64_at(int level, const double *p, long n, double out[2]);
-void mp_sum2_f32_at(int level, const float *p, long n, double out[2]);
 void mp_dot2_f64_at(int level, const double *a, const double *b, long n, double out[2]);
 void mp_dot2_f32_at(int level, const float *a, const float *b, long n, double out[2]);
+
+// One pass of the moments kernel over a block (MomentsPass.c): the compensated sum as (hi, lo), and with
+// MP_PASS_SQUARES the sum of squares, with MP_PASS_EXTREMA the minimum and maximum (meaningless when hi is
+// NaN). Identical bits on the AVX-512F, AVX2 and scalar paths; Float elements are widened to Double.
+#define MP_PASS_SQUARES 1
+#define MP_PASS_EXTREMA 2
+typedef struct {
+    double hi, lo, squares, min, max;
+} mp_moments_pass;
+void mp_moments_pass_f64(const double *p, long n, int flags, mp_moments_pass *out);
+void mp_moments_pass_f32(const float *p, long n, int flags, mp_moments_pass *out);
+void mp_moments_pass_f64_at(int level, const double *p, long n, int flags, mp_moments_pass *out);
+void mp_moments_pass_f32_at(int level, const float *p, long n, int flags, mp_moments_pass *out);
+/// Index of the first element equal to `target` (IEEE equality: -0.0 == 0.0, NaN never), or -1.
+long mp_first_equal_f64(const double *p, long n, double target);
 
 #ifdef __cplusplus
 extern "C" {

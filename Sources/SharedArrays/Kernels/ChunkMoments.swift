@@ -187,10 +187,8 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     _ p: UnsafePointer<T>, _ n: Int, _ firstIndex: Int, _ needs: MomentNeeds, _ mode: M.Type
 ) -> Moments {
     let variance = needs.wantsVariance
-    // Floating-point sums are compensated: Sum2 per sub-block (L1-hot after the SIMD pass, or the only pass
-    // when the sum is all that is asked), merged as double-double. Integers sum in the SIMD pass.
-    let compensated = KernelType(T.self) == .float64 || KernelType(T.self) == .float32
-    let simdPass = !compensated || M.extrema || M.squares
+    // Floating point takes the C moments pass (compensated Sum2 sum, squares and extrema in one read, on the
+    // widest SIMD path of the CPU); the sub-block sums merge as double-double. Integers take the Swift pass.
     var sum = CompensatedSum(), squares = 0.0, isum: Int64 = 0
     var mn = Double.infinity, mx = -Double.infinity, minBlock = -1, maxBlock = -1
     var count = 0.0, mean = 0.0, m2 = 0.0  // Chan's running state over the sub-blocks
@@ -198,8 +196,14 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     while offset < n {
         let len = Swift.min(momentSubBlock, n - offset)
         let q = p + offset
-        let f = simdPass ? simdFirstPass(q, len, mode) : FirstPass()
-        let blockSum = T.compensatedSum(q, len) ?? CompensatedSum(hi: f.sum)
+        let f: FirstPass, blockSum: CompensatedSum
+        if let pass = T.momentsPass(q, len, squares: M.squares, extrema: M.extrema) {
+            f = FirstPass(sum: pass.hi, squares: pass.squares, min: pass.min, max: pass.max)
+            blockSum = CompensatedSum(hi: pass.hi, lo: pass.lo)
+        } else {
+            f = simdFirstPass(q, len, mode)
+            blockSum = CompensatedSum(hi: f.sum)
+        }
         sum.add(blockSum)
         isum = isum &+ T.wrappingSum(q, len)
         if M.squares { squares += f.squares }
@@ -231,8 +235,8 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
         m.min = mn
         m.max = mx
         if needs.wantsArgExtrema && !sum.hi.isNaN {
-            m.argmin = firstIndex + minBlock + simdFirstIndex(of: mn, in: p + minBlock, Swift.min(momentSubBlock, n - minBlock))
-            m.argmax = firstIndex + maxBlock + simdFirstIndex(of: mx, in: p + maxBlock, Swift.min(momentSubBlock, n - maxBlock))
+            m.argmin = firstIndex + minBlock + T.firstIndex(of: mn, in: p + minBlock, Swift.min(momentSubBlock, n - minBlock))
+            m.argmax = firstIndex + maxBlock + T.firstIndex(of: mx, in: p + maxBlock, Swift.min(momentSubBlock, n - maxBlock))
         }
     }
     return m

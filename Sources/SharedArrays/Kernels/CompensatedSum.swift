@@ -4,7 +4,7 @@ import CVectorMath
 /// exact remainder of that rounding, so that partial sums merge without losing what each one knew.
 ///
 /// The chunk kernels compute each chunk's pair with Ogita, Rump and Oishi's Sum2 / Dot2 (16 lanes of
-/// TwoSum with their errors accumulated, see `CompensatedSum.c`); partials then merge here, in the fixed
+/// TwoSum with their errors accumulated, see `MomentsPass.c` and `CompensatedDot.c`); partials then merge here, in the fixed
 /// pairwise order, so the result is as accurate as a sum in twice the working precision and still
 /// bit-identical for any number of workers.
 ///
@@ -75,20 +75,6 @@ func twoSum(_ a: Double, _ b: Double) -> (Double, Double) {
 // MARK: - Chunk kernels
 
 extension CompensatedSum {
-    /// Sum2 of `n` Doubles at `p` (the C kernel of this CPU's widest path).
-    static func of(_ p: UnsafePointer<Double>, _ n: Int) -> CompensatedSum {
-        var out: (Double, Double) = (0, 0)
-        withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: Double.self, capacity: 2) { mp_sum2_f64(p, n, $0) } }
-        return CompensatedSum(hi: out.0, lo: out.1)
-    }
-
-    /// Sum2 of `n` Floats at `p`, accumulated in Double.
-    static func of(_ p: UnsafePointer<Float>, _ n: Int) -> CompensatedSum {
-        var out: (Double, Double) = (0, 0)
-        withUnsafeMutablePointer(to: &out) { $0.withMemoryRebound(to: Double.self, capacity: 2) { mp_sum2_f32(p, n, $0) } }
-        return CompensatedSum(hi: out.0, lo: out.1)
-    }
-
     /// Dot2 of `n` pairs of Doubles (products' rounding errors from FMA).
     static func dot(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ n: Int) -> CompensatedSum {
         var out: (Double, Double) = (0, 0)

@@ -1,3 +1,4 @@
+import CVectorMath
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -30,21 +31,46 @@ protocol WideningElement: SharedElement {
     static func load16(_ p: UnsafePointer<Self>, _ i: Int) -> (SIMD8<Double>, SIMD8<Double>)
     /// numpy's wrapping Int64 sum of `n` elements for integers; 0 for floating point.
     static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64
-    /// The compensated (Sum2) sum of `n` elements for floating point; nil for integers, whose Double sum
-    /// comes from the SIMD pass (and whose exact sum is ``wrappingSum(_:_:)``).
-    static func compensatedSum(_ p: UnsafePointer<Self>, _ n: Int) -> CompensatedSum?
+    /// The C moments pass over `n` elements for floating point (compensated sum, and squares / extrema as
+    /// asked); nil for integers, which take the Swift SIMD pass (their exact sum is ``wrappingSum(_:_:)``).
+    static func momentsPass(_ p: UnsafePointer<Self>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass?
+    /// Index of the first of `n` elements at `p` equal to `target`, or -1.
+    static func firstIndex(of target: Double, in p: UnsafePointer<Self>, _ n: Int) -> Int
+}
+
+extension WideningElement {
+    @inline(__always) static func firstIndex(of target: Double, in p: UnsafePointer<Self>, _ n: Int) -> Int {
+        simdFirstIndex(of: target, in: p, n)
+    }
 }
 
 extension KernelFloat {
     @inline(__always) static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64 { 0 }
 }
 
+/// The flags of the C moments pass.
+@inline(__always) func momentsPassFlags(squares: Bool, extrema: Bool) -> Int32 {
+    (squares ? MP_PASS_SQUARES : 0) | (extrema ? MP_PASS_EXTREMA : 0)
+}
+
 extension Double {
-    @inline(__always) static func compensatedSum(_ p: UnsafePointer<Double>, _ n: Int) -> CompensatedSum? { .of(p, n) }
+    @inline(__always) static func firstIndex(of target: Double, in p: UnsafePointer<Double>, _ n: Int) -> Int {
+        mp_first_equal_f64(p, n, target)
+    }
+
+    @inline(__always) static func momentsPass(_ p: UnsafePointer<Double>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass? {
+        var out = mp_moments_pass()
+        mp_moments_pass_f64(p, n, momentsPassFlags(squares: squares, extrema: extrema), &out)
+        return out
+    }
 }
 
 extension Float {
-    @inline(__always) static func compensatedSum(_ p: UnsafePointer<Float>, _ n: Int) -> CompensatedSum? { .of(p, n) }
+    @inline(__always) static func momentsPass(_ p: UnsafePointer<Float>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass? {
+        var out = mp_moments_pass()
+        mp_moments_pass_f32(p, n, momentsPassFlags(squares: squares, extrema: extrema), &out)
+        return out
+    }
 }
 
 /// The floating-point element types with SIMD kernels. Values are widened to Double for accumulation.
@@ -236,7 +262,7 @@ extension UnsafeMutableBufferPointer {
 /// The integer element types (no NaN; sums also kept as wrapping Int64).
 extension KernelInteger {
     @inline(__always) static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64 { integerWrappingSum(p, n) }
-    @inline(__always) static func compensatedSum(_ p: UnsafePointer<Self>, _ n: Int) -> CompensatedSum? { nil }
+    @inline(__always) static func momentsPass(_ p: UnsafePointer<Self>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass? { nil }
 }
 
 protocol KernelInteger: WideningElement, FixedWidthInteger, SignedInteger {

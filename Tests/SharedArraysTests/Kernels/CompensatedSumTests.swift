@@ -53,11 +53,37 @@ final class CompensatedSumTests: XCTestCase {
                 XCTAssertEqual(results[0].0, results[2].0, "\(name) n=\(n): scalar vs AVX-512")
                 XCTAssertEqual(results[0].1, results[2].1, "\(name) n=\(n): scalar vs AVX-512 (low part)")
             }
-            paths("sum2 f64") { level, out in mp_sum2_f64_at(level, x, n, out) }
-            paths("sum2 f32") { level, out in mp_sum2_f32_at(level, xf, n, out) }
             paths("dot2 f64") { level, out in mp_dot2_f64_at(level, x, y, n, out) }
             paths("dot2 f32") { level, out in mp_dot2_f32_at(level, xf, yf, n, out) }
+            for flags in Int32(0)...3 {
+                func pass(_ level: Int32, _ float: Bool) -> [UInt64] {
+                    var out = mp_moments_pass()
+                    if float { mp_moments_pass_f32_at(level, xf, n, flags, &out) } else { mp_moments_pass_f64_at(level, x, n, flags, &out) }
+                    return [out.hi, out.lo, out.squares, out.min, out.max].map(\.bitPattern)
+                }
+                for float in [false, true] {
+                    XCTAssertEqual(pass(0, float), pass(1, float), "moments pass n=\(n) flags=\(flags) float=\(float): scalar vs AVX2")
+                    XCTAssertEqual(pass(0, float), pass(2, float), "moments pass n=\(n) flags=\(flags) float=\(float): scalar vs AVX-512")
+                }
+            }
+            if n > 0 {
+                let target = x[n / 2]
+                XCTAssertEqual(mp_first_equal_f64(x, n, target), x.firstIndex(of: target) ?? -1)
+            }
         }
+    }
+
+    func testTheMomentsPassComputesWhatItSays() {
+        let x: [Double] = (0..<1000).map { Double($0 % 37) - 11.5 } + [1e16, 1, -1e16]
+        var out = mp_moments_pass()
+        mp_moments_pass_f64(x, x.count, MP_PASS_SQUARES | MP_PASS_EXTREMA, &out)
+        let exactSum = (0..<1000).reduce(0.0) { $0 + (Double($1 % 37) - 11.5) } + 1
+        XCTAssertEqual(out.hi, exactSum)
+        XCTAssertEqual(out.min, -1e16)
+        XCTAssertEqual(out.max, 1e16)
+        XCTAssertEqual(out.squares, x.reduce(0) { $0 + $1 * $1 }, accuracy: 1e32 * 1e-15)
+        XCTAssertEqual(mp_first_equal_f64(x, x.count, 1e16), 1000)
+        XCTAssertEqual(mp_first_equal_f64(x, x.count, 12345), -1)
     }
 
     /// The data, written by numpy: 1,000,003 values, ±N(0, 1e10) pairs that cancel plus N(0, 1)

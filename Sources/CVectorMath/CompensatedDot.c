@@ -1,5 +1,5 @@
-// Compensated sums and dot products (Ogita, Rump and Oishi's Sum2 and Dot2: "Accurate sum and dot product",
-// SIAM J. Sci. Comput. 26(6), 2005), in 16 logical lanes.
+// Compensated dot products (Ogita, Rump and Oishi's Dot2: "Accurate sum and dot product", SIAM J. Sci.
+// Comput. 26(6), 2005), in the 16 logical lanes of Sum2Lanes.h (the compensated sum is MomentsPass.c).
 //
 // Element i of the body (the first n & ~15 elements) goes to lane i % 16. Each lane keeps a running sum s and
 // a compensation c: TwoSum(s, x) gives the new s and the exact rounding error e, and c += e. Dot2 also adds
@@ -11,57 +11,11 @@
 // that chunk partials can be merged as double-double. When the plain sum S is not finite (an infinity or a
 // NaN among the inputs, or overflow), the compensation means nothing: hi = S and lo = 0.
 #include "CVectorMath.h"
-#include <math.h>
+#include "Sum2Lanes.h"
 
 #pragma STDC FP_CONTRACT OFF
 
-#define LANES 16
-
-static inline void two_sum(double a, double b, double *s, double *e) {
-    double t = a + b;
-    double z = t - a;
-    *e = (a - (t - z)) + (b - z);
-    *s = t;
-}
-
-// Folds the lanes in order, then the tail; writes the normalized (hi, lo).
-static void finish(const double s[LANES], const double c[LANES], const double *tail, long m, double out[2]) {
-    double S = s[0], C = c[0], e;
-    for (int l = 1; l < LANES; l++) {
-        two_sum(S, s[l], &S, &e);
-        C = C + (e + c[l]);
-    }
-    for (long j = 0; j < m; j++) {
-        two_sum(S, tail[j], &S, &e);
-        C = C + e;
-    }
-    if (!isfinite(S)) {
-        out[0] = S;
-        out[1] = 0;
-        return;
-    }
-    two_sum(S, C, &out[0], &out[1]);
-}
-
 // ---- Scalar (any CPU) ----
-
-static void sum2_f64_scalar(const double *p, long n, double s[LANES], double c[LANES]) {
-    for (long i = 0; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) {
-            double e;
-            two_sum(s[l], p[i + l], &s[l], &e);
-            c[l] = c[l] + e;
-        }
-}
-
-static void sum2_f32_scalar(const float *p, long n, double s[LANES], double c[LANES]) {
-    for (long i = 0; i + LANES <= n; i += LANES)
-        for (int l = 0; l < LANES; l++) {
-            double e;
-            two_sum(s[l], (double)p[i + l], &s[l], &e);
-            c[l] = c[l] + e;
-        }
-}
 
 static void dot2_f64_scalar(const double *a, const double *b, long n, double s[LANES], double c[LANES]) {
     for (long i = 0; i + LANES <= n; i += LANES)
@@ -96,28 +50,6 @@ static void dot2_f32_scalar(const float *a, const float *b, long n, double s[LAN
         s = t_;                                                                      \
         c = _mm512_add_pd(c, e_);                                                    \
     } while (0)
-
-__attribute__((target("avx512f"))) static void sum2_f64_512(const double *p, long n, double s[LANES], double c[LANES]) {
-    __m512d s0 = _mm512_setzero_pd(), s1 = s0, c0 = s0, c1 = s0;
-    for (long i = 0; i + LANES <= n; i += LANES) {
-        __m512d x0 = _mm512_loadu_pd(p + i), x1 = _mm512_loadu_pd(p + i + 8);
-        TWO_SUM_512(s0, x0, c0);
-        TWO_SUM_512(s1, x1, c1);
-    }
-    _mm512_storeu_pd(s, s0); _mm512_storeu_pd(s + 8, s1);
-    _mm512_storeu_pd(c, c0); _mm512_storeu_pd(c + 8, c1);
-}
-
-__attribute__((target("avx512f"))) static void sum2_f32_512(const float *p, long n, double s[LANES], double c[LANES]) {
-    __m512d s0 = _mm512_setzero_pd(), s1 = s0, c0 = s0, c1 = s0;
-    for (long i = 0; i + LANES <= n; i += LANES) {
-        __m512d x0 = _mm512_cvtps_pd(_mm256_loadu_ps(p + i)), x1 = _mm512_cvtps_pd(_mm256_loadu_ps(p + i + 8));
-        TWO_SUM_512(s0, x0, c0);
-        TWO_SUM_512(s1, x1, c1);
-    }
-    _mm512_storeu_pd(s, s0); _mm512_storeu_pd(s + 8, s1);
-    _mm512_storeu_pd(c, c0); _mm512_storeu_pd(c + 8, c1);
-}
 
 // c += (e + ep): the sum's error and the product's, in that order (as the scalar path).
 #define TWO_SUM_PROD_512(s, x, ep, c)                                                \
@@ -180,28 +112,6 @@ __attribute__((target("avx512f"))) static void dot2_f32_512(const float *a, cons
         _mm256_storeu_pd(c + 8, c2); _mm256_storeu_pd(c + 12, c3);                   \
     } while (0)
 
-__attribute__((target("avx2"))) static void sum2_f64_256(const double *p, long n, double s[LANES], double c[LANES]) {
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, c0 = s0, c1 = s0, c2 = s0, c3 = s0;
-    for (long i = 0; i + LANES <= n; i += LANES) {
-        TWO_SUM_256(s0, _mm256_loadu_pd(p + i), c0);
-        TWO_SUM_256(s1, _mm256_loadu_pd(p + i + 4), c1);
-        TWO_SUM_256(s2, _mm256_loadu_pd(p + i + 8), c2);
-        TWO_SUM_256(s3, _mm256_loadu_pd(p + i + 12), c3);
-    }
-    STORE_256();
-}
-
-__attribute__((target("avx2"))) static void sum2_f32_256(const float *p, long n, double s[LANES], double c[LANES]) {
-    __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, c0 = s0, c1 = s0, c2 = s0, c3 = s0;
-    for (long i = 0; i + LANES <= n; i += LANES) {
-        TWO_SUM_256(s0, _mm256_cvtps_pd(_mm_loadu_ps(p + i)), c0);
-        TWO_SUM_256(s1, _mm256_cvtps_pd(_mm_loadu_ps(p + i + 4)), c1);
-        TWO_SUM_256(s2, _mm256_cvtps_pd(_mm_loadu_ps(p + i + 8)), c2);
-        TWO_SUM_256(s3, _mm256_cvtps_pd(_mm_loadu_ps(p + i + 12)), c3);
-    }
-    STORE_256();
-}
-
 #define DOT_STEP_256(k, s, c)                                                        \
     do {                                                                             \
         __m256d a_ = _mm256_loadu_pd(a + i + (k)), b_ = _mm256_loadu_pd(b + i + (k)); \
@@ -235,40 +145,7 @@ __attribute__((target("avx2"))) static void dot2_f32_256(const float *a, const f
 }
 #endif
 
-static int clamp_level(int level) {
-    int cpu = mp_vecmath_level();
-    return level > cpu ? cpu : level;
-}
-
-void mp_sum2_f64_at(int level, const double *p, long n, double out[2]) {
-    double s[LANES] = {0}, c[LANES] = {0}, tail[LANES];
-    if (n < 0) n = 0;
-    long body = n & ~(long)(LANES - 1);
-    switch (clamp_level(level)) {
-#if defined(__x86_64__)
-    case 2: sum2_f64_512(p, body, s, c); break;
-    case 1: sum2_f64_256(p, body, s, c); break;
-#endif
-    default: sum2_f64_scalar(p, body, s, c);
-    }
-    for (long j = body; j < n; j++) tail[j - body] = p[j];
-    finish(s, c, tail, n - body, out);
-}
-
-void mp_sum2_f32_at(int level, const float *p, long n, double out[2]) {
-    double s[LANES] = {0}, c[LANES] = {0}, tail[LANES];
-    if (n < 0) n = 0;
-    long body = n & ~(long)(LANES - 1);
-    switch (clamp_level(level)) {
-#if defined(__x86_64__)
-    case 2: sum2_f32_512(p, body, s, c); break;
-    case 1: sum2_f32_256(p, body, s, c); break;
-#endif
-    default: sum2_f32_scalar(p, body, s, c);
-    }
-    for (long j = body; j < n; j++) tail[j - body] = (double)p[j];
-    finish(s, c, tail, n - body, out);
-}
+static int clamp_level(int level) { return mp_clamp_level(level, mp_vecmath_level()); }
 
 // The tail of a dot product: each product's rounding error joins the compensation through a second tail pass.
 static void finish_dot(const double s[LANES], const double c[LANES], const double *products, const double *errors,
@@ -277,7 +154,7 @@ static void finish_dot(const double s[LANES], const double c[LANES], const doubl
     for (int l = 0; l < LANES; l++) lanes_c[l] = c[l];
     // The tail's product errors go into lane 0's compensation, in order, before the lanes are folded.
     for (long j = 0; j < m; j++) lanes_c[0] = lanes_c[0] + errors[j];
-    finish(s, lanes_c, products, m, out);
+    sum2_finish(s, lanes_c, products, m, out);
 }
 
 void mp_dot2_f64_at(int level, const double *a, const double *b, long n, double out[2]) {
@@ -313,7 +190,5 @@ void mp_dot2_f32_at(int level, const float *a, const float *b, long n, double ou
     finish_dot(s, c, products, errors, n - body, out);
 }
 
-void mp_sum2_f64(const double *p, long n, double out[2]) { mp_sum2_f64_at(2, p, n, out); }
-void mp_sum2_f32(const float *p, long n, double out[2]) { mp_sum2_f32_at(2, p, n, out); }
 void mp_dot2_f64(const double *a, const double *b, long n, double out[2]) { mp_dot2_f64_at(2, a, b, n, out); }
 void mp_dot2_f32(const float *a, const float *b, long n, double out[2]) { mp_dot2_f32_at(2, a, b, n, out); }
