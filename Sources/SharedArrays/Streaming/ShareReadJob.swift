@@ -1,0 +1,57 @@
+import Multiprocessing
+
+/// Reads and folds one run of chunks of a source's grid, chunk by chunk: each item reads its chunk from the
+/// source into the worker's scratch buffer and folds it with the reduction's own `fold`, with the chunk's
+/// global first index, into its own partial slot (or, for a reduction that merges in any order, into the
+/// worker's partial). No memory beyond one chunk per worker: a share of a dataset larger than the node's
+/// memory reduces as well as a small one.
+struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
+    var reduction: R
+    /// The ``StreamSource`` value, stored in a segment (it can be larger than a job).
+    var source: SegmentReference
+    /// The grid of the whole source.
+    var grid: ChunkPlan
+    /// The first chunk of the run; item `i` is chunk `firstChunk + i`.
+    var firstChunk: Int
+    /// One partial per item (per worker when the reduction merges in any order).
+    var results: SegmentReference
+
+    static func prepareWorker() { R.prepareWorker() }
+
+    static func run(_ job: Self, chunk item: Int, context: WorkerContext) throws {
+        let chunk = job.firstChunk + item
+        let range = job.grid.range(of: chunk)
+        let source = try context.address(of: job.source).loadUnaligned(as: S.self)
+        let elementBytes = MemoryLayout<R.Element>.stride
+        let buffer = ChunkScratch.take(bytes: Swift.max(1, range.count * elementBytes))
+        defer { ChunkScratch.giveBack(buffer) }
+        try source.read(range, into: buffer, as: R.Element.dtype)
+        let width = job.reduction.slotCount
+        let results = try context.address(of: job.results).assumingMemoryBound(to: R.Slot.self)
+        let elements = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: R.Element.self), count: range.count)
+        let folded = ReductionChunk(elements: elements, firstIndex: range.lowerBound)
+        if R.mergesInAnyOrder {
+            let mine = UnsafeMutableBufferPointer(start: results + context.workerIndex * width, count: width)
+            if R.foldAccumulates {
+                job.reduction.fold(folded, into: mine)
+            } else {
+                let scratch = UnsafeMutableBufferPointer<R.Slot>.allocate(capacity: width)
+                defer { scratch.deallocate() }
+                scratch.initialize(repeating: job.reduction.identity)
+                job.reduction.fold(folded, into: scratch)
+                job.reduction.merge(mine, UnsafeBufferPointer(scratch))
+            }
+        } else {
+            let partial = UnsafeMutableBufferPointer(start: results + item * width, count: width)
+            partial.initialize(repeating: job.reduction.identity)
+            job.reduction.fold(folded, into: partial)
+        }
+    }
+
+    /// Names item `item` in errors: its chunk and element range.
+    func describe(_ item: Int) -> String {
+        let chunk = firstChunk + item
+        let range = grid.range(of: chunk)
+        return "chunk \(chunk) (elements \(range.lowerBound)..<\(range.upperBound))"
+    }
+}
