@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "SharedArraysTests", dependencies: ["SharedArrays", "Multiprocessing", "TestSupport"]),
         .testTarget(name: "HDF5ArraysTests", dependencies: ["HDF5Arrays", "SharedArrays", "TestSupport"]),
         .testTarget(name: "mprocTests", dependencies: ["mproc"]),
-        .testTarget(name: "DistributedArraysTests", dependencies: ["mproc"]),
+        .testTarget(name: "DistributedArraysTests", dependencies: ["DistributedArrays", "SharedArrays"]),
     ],
     swiftLanguageModes: [.v6]
 )
