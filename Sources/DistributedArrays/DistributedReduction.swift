@@ -7,8 +7,9 @@ import SharedArrays
 /// The grid is the worker-independent chunk grid of the whole dataset (``StreamedReduction/grid(of:as:)``).
 /// Rank `r` takes the contiguous run of chunks ``SharedArrays/ChunkPlan/share(_:of:)`` gives it, its workers
 /// read those chunks from the file itself (`.npy` offsets, HDF5 hyperslabs) and fold each into its partial
-/// with global element indices, and the partials (bytes: chunks x slot size per rank) are gathered to
-/// rank 0, which combines all of them in the one fixed pairwise order a single node uses. So the result is
+/// with global element indices. Each rank merges the subtrees of the single-node pairwise tree that lie
+/// inside its run (``PairwiseSubtrees``) and sends only those (at most about `2 log2 chunks` partials) to
+/// rank 0, which finishes the same tree: the merges a single node does, in the same order. So the result is
 /// the same for any number of ranks and of workers per rank.
 ///
 /// Errors are settled by ``RankOutcome``: a bad input seen by every rank is reported once, by rank 0.
@@ -27,38 +28,68 @@ public enum DistributedReduction {
     public static func reduce<R: ChunkReduction, S: StreamSource>(
         _ reduction: R, of source: () throws -> S, on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
     ) throws -> [R.Slot]? {
+        let width = reduction.slotCount
+        var chunkCount = 0
         let local = Result<[UInt8], any Error> {
             let opened = try source()
             let grid = StreamedReduction.grid(of: opened, as: R.Element.self)
+            chunkCount = grid.chunkCount
             let mine = try grid.share(world.rank, of: world.size)
             let partials = try StreamedReduction.partials(reduction, of: opened, chunks: mine, on: pool, timeout: timeout ?? world.timeout)
-            return PartialBytes.encode(partials)
+            if R.mergesInAnyOrder { return PartialBytes.encode(partials) }
+            // Only the subtrees of the pairwise tree inside this run: O(log chunks) partials, not one per chunk.
+            var ranges: [Int64] = []
+            var slots: [R.Slot] = []
+            for subtree in PairwiseSubtrees.maximal(inside: mine, of: grid.chunkCount) {
+                let first = (subtree.lowerBound - mine.lowerBound) * width
+                let last = (subtree.upperBound - mine.lowerBound) * width
+                slots += try reduction.combine(Array(partials[first..<last]), width: width)
+                ranges += [Int64(subtree.lowerBound), Int64(subtree.upperBound)]
+            }
+            return PartialBytes.encode([Int64(ranges.count / 2)] + ranges) + PartialBytes.encode(slots)
         }
         let payloads = try RankOutcome.settle(local, on: world, timeout: timeout)
         guard world.rank == 0 else { return nil }
-        let width = reduction.slotCount
-        var all: [R.Slot] = []
-        for (r, bytes) in payloads.enumerated() {
-            all += try PartialBytes.decode(bytes, as: R.Slot.self, from: r)
-        }
-        guard width >= 1, all.count % width == 0 else {
-            throw DistributedError("the ranks sent \(all.count) slots of partials, not whole partials of \(width)")
-        }
+        guard width >= 1 else { throw DistributedError("a reduction needs at least one slot") }
         if R.mergesInAnyOrder {
             // One partial per rank, exact in any order (integer counts).
-            var first = Array(all.prefix(width))
-            first.withUnsafeMutableBufferPointer { a in
-                all.withUnsafeBufferPointer { b in
-                    var start = width
-                    while start < b.count {
-                        reduction.mergeEach(a, UnsafeBufferPointer(rebasing: b[start..<start + width]))
-                        start += width
-                    }
-                }
+            var total = Array(repeating: reduction.identity, count: width)
+            for (r, bytes) in payloads.enumerated() {
+                let part = try PartialBytes.decode(bytes, as: R.Slot.self, from: r)
+                guard part.count == width else { throw DistributedError("rank \(r) sent \(part.count) slots, not one partial of \(width)") }
+                total.withUnsafeMutableBufferPointer { a in part.withUnsafeBufferPointer { b in reduction.mergeEach(a, b) } }
             }
-            return first
+            return total
         }
-        return try reduction.combine(all, width: width)
+        var subtrees: [Int: (range: Range<Int>, slots: [R.Slot])] = [:]
+        for (r, bytes) in payloads.enumerated() {
+            for (range, slots) in try decodeSubtrees(bytes, as: R.Slot.self, width: width, from: r) {
+                subtrees[range.lowerBound] = (range, slots)
+            }
+        }
+        return try PairwiseSubtrees.finish(reduction, subtrees: subtrees, count: chunkCount, width: width)
+    }
+
+    /// The (chunk range, combined partial) pairs of one rank's payload: a count `n`, `n` ranges as pairs of
+    /// Int64, then `n` partials of `width` slots.
+    static func decodeSubtrees<Slot: BitwiseCopyable>(
+        _ bytes: [UInt8], as _: Slot.Type, width: Int, from rank: Int
+    ) throws -> [(Range<Int>, [Slot])] {
+        let wordBytes = MemoryLayout<Int64>.stride
+        guard bytes.count >= wordBytes else { throw DistributedError("rank \(rank) sent \(bytes.count) bytes, too few for its partials") }
+        let n = Int(try PartialBytes.decode(Array(bytes[0..<wordBytes]), as: Int64.self, from: rank)[0])
+        guard n >= 0, n <= bytes.count / (2 * wordBytes), let headerBytes = CheckedSize.product(2 * n + 1, wordBytes),
+              headerBytes <= bytes.count else {
+            throw DistributedError("rank \(rank) sent a malformed partials header (\(n) subtrees in \(bytes.count) bytes)")
+        }
+        let words = try PartialBytes.decode(Array(bytes[wordBytes..<headerBytes]), as: Int64.self, from: rank)
+        let slots = try PartialBytes.decode(Array(bytes[headerBytes...]), as: Slot.self, from: rank)
+        guard slots.count == n * width else {
+            throw DistributedError("rank \(rank) sent \(slots.count) slots for \(n) partials of \(width)")
+        }
+        return (0..<n).map { i in
+            (Int(words[2 * i])..<Swift.max(Int(words[2 * i]), Int(words[2 * i + 1])), Array(slots[i * width..<(i + 1) * width]))
+        }
     }
 
     /// `statistics` of every element of the dataset `source` opens (flat), computed as `Element`, across the
