@@ -24,18 +24,23 @@ public enum DistributedReduction {
     /// Reduces every element of the dataset `source` opens (flat) as `reduction` across the ranks of
     /// `world` and returns the combined partial at rank 0, nil on the other ranks. `source` runs on every
     /// rank (each reads the file's header itself). `timeout` bounds each rank's share and each collective
-    /// (default: the communicator's ``MPICommunicator/timeout``).
+    /// (default: the communicator's ``MPICommunicator/timeout``). `layout` as in
+    /// ``SharedArrays/StreamedReduction/partials(_:of:chunks:layout:on:timeout:)``: `.columns(n)` returns one
+    /// partial per column (axis 0 of a table), `.residueClasses(k)` one per class (a strided view's
+    /// mean of means).
     public static func reduce<R: ChunkReduction, S: StreamSource>(
-        _ reduction: R, of source: () throws -> S, on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
+        _ reduction: R, of source: () throws -> S, layout: ReductionLayout = .flat, on pool: WorkerPool, world: MPICommunicator,
+        timeout: Duration? = nil
     ) throws -> [R.Slot]? {
-        let width = reduction.slotCount
+        let width = reduction.slotCount * layout.partialsPerChunk
         var chunkCount = 0
         let local = Result<[UInt8], any Error> {
             let opened = try source()
-            let grid = StreamedReduction.grid(of: opened, as: R.Element.self)
+            let grid = try StreamedReduction.grid(of: opened, as: R.Element.self, layout: layout)
             chunkCount = grid.chunkCount
             let mine = try grid.share(world.rank, of: world.size)
-            let partials = try StreamedReduction.partials(reduction, of: opened, chunks: mine, on: pool, timeout: timeout ?? world.timeout)
+            let partials = try StreamedReduction.partials(
+                reduction, of: opened, chunks: mine, layout: layout, on: pool, timeout: timeout ?? world.timeout)
             if R.mergesInAnyOrder { return PartialBytes.encode(partials) }
             // Only the subtrees of the pairwise tree inside this run: O(log chunks) partials, not one per chunk.
             var ranges: [Int64] = []
@@ -51,6 +56,7 @@ public enum DistributedReduction {
         let payloads = try RankOutcome.settle(local, on: world, timeout: timeout)
         guard world.rank == 0 else { return nil }
         guard width >= 1 else { throw DistributedError("a reduction needs at least one slot") }
+        if chunkCount == 0, layout != .flat { return Array(repeating: reduction.identity, count: width) }
         if R.mergesInAnyOrder {
             // One partial per rank, exact in any order (integer counts).
             var total = Array(repeating: reduction.identity, count: width)
@@ -90,6 +96,32 @@ public enum DistributedReduction {
         return (0..<n).map { i in
             (Int(words[2 * i])..<Swift.max(Int(words[2 * i]), Int(words[2 * i + 1])), Array(slots[i * width..<(i + 1) * width]))
         }
+    }
+
+    /// `statistics` of each column of the table (`columns` wide) the dataset `source` opens holds (axis 0),
+    /// computed as `Element`, across the ranks of `world`: at rank 0 the same values, bit for bit, as
+    /// ``SharedArrays/SharedArray/statistics(_:axis:ddof:timeout:)`` with axis 0 on one node; nil elsewhere.
+    public static func columnStatistics<Element: SharedElement, S: StreamSource>(
+        _ statistics: [Statistic], of source: () throws -> (source: S, columns: Int), as _: Element.Type, ddof: Int = 0,
+        on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
+    ) throws -> AxisStatistics? {
+        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        var columns = 0
+        // Every rank learns the width from the file; the layout is fixed before the reduction starts.
+        let opened = Result { () throws -> S in
+            guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
+            let (table, width) = try source()
+            guard width >= 1 else { throw ArrayError(.invalidShape, operation: "statistics", input: "shape", "axis 0 needs a table with columns") }
+            columns = width
+            return table
+        }
+        let moments = try reduce(
+            MomentsReduction<Element>(needs: needs), of: { try opened.get() }, layout: .columns(Swift.max(1, columns)), on: pool,
+            world: world, timeout: timeout)
+        guard let moments else { return nil }
+        let isInteger = !Element.dtype.isFloatingPoint
+        return AxisStatistics(
+            axis: 0, values: statistics.map { s in (s, moments.map { s.value(from: $0, ddof: ddof, isInteger: isInteger) }) })
     }
 
     /// `statistics` of every element of the dataset `source` opens (flat), computed as `Element`, across the

@@ -45,11 +45,11 @@ extension StatsCommand {
         // Checks that may fail run inside the settled part, so that a bad input is reported once.
         let prepared = Result<(spec: InputSpec, statistics: [Statistic], computeType: DType), any Error> {
             let unsupported = [
-                (axis != nil, "--axis"), (`where` != nil, "--where"), (column != nil, "--column"),
+                (axis == 1, "--axis 1"), (`where` != nil, "--where"), (column != nil, "--column"),
                 (`repeat` != 1, "--repeat"), (memoryLimitOption.memoryLimit != nil, "--memory-limit"),
             ].filter(\.0).map(\.1)
             guard unsupported.isEmpty else {
-                throw CLIError("--mpi computes whole-array statistics; it cannot be combined with \(unsupported.joined(separator: ", "))")
+                throw CLIError("--mpi computes whole-array or per-column (--axis 0) statistics; it cannot be combined with \(unsupported.joined(separator: ", "))")
             }
             let orderOps = try OrderOp.parseList(ops)
             guard orderOps.isEmpty, ExactSumOp.parseList(ops).isEmpty else {
@@ -80,19 +80,33 @@ extension StatsCommand {
         let start = clock.now
         var shape: [Int] = []
         let statistics = (try? prepared.get().statistics) ?? []
-        let whole = try DistributedReduction.statistics(
-            statistics,
-            of: {
-                let (spec, _, computeType) = try prepared.get()
-                let opened = try DistributedSource.open(spec, computeType: computeType, limit: try sizeLimitOptions.limit())
-                shape = opened.shape
-                return opened.source
-            }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
-        guard let whole, case .success(let ready) = prepared else { return nil }
+        func open() throws -> DistributedSource {
+            let (spec, _, computeType) = try prepared.get()
+            let opened = try DistributedSource.open(spec, computeType: computeType, limit: try sizeLimitOptions.limit())
+            shape = opened.shape
+            return opened.source
+        }
+        var whole: Statistics?
+        var perAxis: AxisStatistics?
+        if axis == 0 {
+            perAxis = try DistributedReduction.columnStatistics(
+                statistics,
+                of: {
+                    let source = try open()
+                    guard shape.count == 2 else { throw CLIError("\(input): --axis 0 needs a 2-D array; this one has shape \(shape)") }
+                    return (source, shape[1])
+                }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            guard perAxis != nil else { return nil }
+        } else {
+            whole = try DistributedReduction.statistics(
+                statistics, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            guard whole != nil else { return nil }
+        }
+        guard case .success(let ready) = prepared else { return nil }
         var report = StatsReport(
             input: ready.spec.description, dtype: E.dtype, shape: shape,
             byteCount: (CheckedSize.elementCount(shape) ?? 0) * MemoryLayout<E>.stride, workers: pool.workerCount,
-            statistics: statistics, whole: whole, perAxis: nil, loadTime: .zero, computeTimes: [clock.now - start])
+            statistics: statistics, whole: whole, perAxis: perAxis, loadTime: .zero, computeTimes: [clock.now - start])
         report.ranks = world.size
         return report
     }

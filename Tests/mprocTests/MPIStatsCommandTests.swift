@@ -89,6 +89,36 @@ final class MPIStatsCommandTests: XCTestCase {
         }
     }
 
+    func testColumnStatisticsAcrossRanks() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        let path = directory.file("table.npy")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import numpy as np, sys
+            a = 1e3 + np.random.default_rng(5).standard_normal((200_001, 7))
+            a[17, 3] = np.nan
+            np.save(sys.argv[1], a)
+            """, path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is needed to write the input") }
+        let ops = "count,mean,std,var,min,max,argmin,argmax,nanmean,nanstd"
+        let single = try CLI.run(["stats", path, "--axis", "0", "--ops", ops, "--json", "-w", "2"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let expected = try XCTUnwrap(single.json)
+        for ranks in [2, 3] {
+            let result = try MPIRun.run(ranks: ranks, ["stats", "--mpi", path, "--axis", "0", "--ops", ops, "--json", "-w", "1"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let json = try XCTUnwrap(result.json, result.stdout)
+            for key in ops.split(separator: ",").map(String.init) {
+                let a = try XCTUnwrap(json[key] as? [Any], key), b = try XCTUnwrap(expected[key] as? [Any], key)
+                XCTAssertEqual(a.map { ($0 as? NSNumber)?.doubleValue.bitPattern }, b.map { ($0 as? NSNumber)?.doubleValue.bitPattern }, "\(key), \(ranks) ranks")
+            }
+        }
+    }
+
     func testBadInputIsReportedOnce() throws {
         try MPIRun.requireMPI()
         let directory = try TemporaryDirectory()
@@ -97,9 +127,9 @@ final class MPIStatsCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr.components(separatedBy: "missing.npy").count - 1, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("rank 0"), result.stderr)
         XCTAssertEqual(result.stdout, "")
-        let refused = try MPIRun.run(ranks: 2, ["stats", "--mpi", "datasets/sensors.npy", "--axis", "0", "-w", "1"])
+        let refused = try MPIRun.run(ranks: 2, ["stats", "--mpi", "datasets/sensors.npy", "--axis", "1", "-w", "1"])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertEqual(refused.stderr.components(separatedBy: "cannot be combined with --axis").count - 1, 1, refused.stderr)
+        XCTAssertEqual(refused.stderr.components(separatedBy: "cannot be combined with --axis 1").count - 1, 1, refused.stderr)
     }
 
     /// A rank killed while the others wait (here: all are blocked opening a FIFO that no one writes) ends the

@@ -9,8 +9,10 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
     var reduction: R
     /// The ``StreamSource`` value, stored in a segment (it can be larger than a job).
     var source: SegmentReference
-    /// The grid of the whole source.
+    /// The grid of the whole source (row blocks for ``ReductionLayout/columns(_:)``).
     var grid: ChunkPlan
+    /// How a chunk's elements are folded: `.flat`, `.residueClasses(k)` or `.columns(n)`.
+    var layout: ReductionLayout
     /// The first chunk of the run; item `i` is chunk `firstChunk + i`.
     var firstChunk: Int
     /// One partial per item (per worker when the reduction merges in any order).
@@ -21,16 +23,27 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
     static func run(_ job: Self, chunk item: Int, context: WorkerContext) throws {
         let chunk = job.firstChunk + item
         let range = job.grid.range(of: chunk)
+        let rowLength = if case .columns(let n) = job.layout { n } else { 1 }
+        // Row blocks hold rowLength elements per row; the products fit (the source's count does).
+        let elementRange = range.lowerBound * rowLength..<range.upperBound * rowLength
         let source = try context.address(of: job.source).loadUnaligned(as: S.self)
         let elementBytes = MemoryLayout<R.Element>.stride
-        let buffer = ChunkScratch.take(bytes: Swift.max(1, range.count * elementBytes))
+        let buffer = ChunkScratch.take(bytes: Swift.max(1, elementRange.count * elementBytes))
         defer { ChunkScratch.giveBack(buffer) }
-        try source.read(range, into: buffer, as: R.Element.dtype)
-        let width = job.reduction.slotCount
+        try source.read(elementRange, into: buffer, as: R.Element.dtype)
+        let width = job.reduction.slotCount * job.layout.partialsPerChunk
         let results = try context.address(of: job.results).assumingMemoryBound(to: R.Slot.self)
-        let elements = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: R.Element.self), count: range.count)
+        let elements = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: R.Element.self), count: elementRange.count)
         let folded = ReductionChunk(elements: elements, firstIndex: range.lowerBound)
-        if R.mergesInAnyOrder {
+        if case .residueClasses(let classes) = job.layout {
+            let partial = UnsafeMutableBufferPointer(start: results + item * width, count: width)
+            partial.initialize(repeating: job.reduction.identity)
+            job.reduction.foldClasses(folded, classes: classes, into: partial)
+        } else if case .columns(let columns) = job.layout {
+            let partial = UnsafeMutableBufferPointer(start: results + item * width, count: width)
+            partial.initialize(repeating: job.reduction.identity)
+            job.reduction.foldColumns(folded, rows: range.count, columns: columns, into: partial)
+        } else if R.mergesInAnyOrder {
             let mine = UnsafeMutableBufferPointer(start: results + context.workerIndex * width, count: width)
             if R.foldAccumulates {
                 job.reduction.fold(folded, into: mine)
@@ -52,6 +65,7 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
     func describe(_ item: Int) -> String {
         let chunk = firstChunk + item
         let range = grid.range(of: chunk)
-        return "chunk \(chunk) (elements \(range.lowerBound)..<\(range.upperBound))"
+        let unit = if case .columns = layout { "rows" } else { "elements" }
+        return "chunk \(chunk) (\(unit) \(range.lowerBound)..<\(range.upperBound))"
     }
 }
