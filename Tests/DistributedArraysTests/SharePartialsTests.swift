@@ -34,6 +34,34 @@ final class SharePartialsTests: XCTestCase {
         }
     }
 
+    /// The seed's strided mean of means (`data[r::5]`, residue classes) and per-column moments of a table
+    /// read in shares give the single-node partials bit for bit too.
+    func testResidueClassesAndColumnsInShares() throws {
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        let path = NSTemporaryDirectory() + "share-partials-layouts-\(getpid()).npy"
+        defer { unlink(path) }
+        let data = try SharedArray<Double>.normal(mean: 50, std: 2, shape: [70_003 * 5], seed: 3, on: pool)
+        try data.save(npy: path)
+        let source = try NpyStreamSource(path: path)
+        let reduction = MomentsReduction<Double>(needs: .all)
+        for layout in [ReductionLayout.residueClasses(5), .columns(5)] {
+            let table = layout == .columns(5) ? try data.reshaped([70_003, 5]) : data
+            let whole = try table.reduce(reduction, layout: layout)
+            let grid = try StreamedReduction.grid(of: source, as: Double.self, layout: layout)
+            XCTAssertGreaterThan(grid.chunkCount, 2)
+            for parts in [1, 2, 3] {
+                var all: [Moments] = []
+                for part in 0..<parts {
+                    all += try StreamedReduction.partials(reduction, of: source, chunks: try grid.share(part, of: parts), layout: layout, on: pool)
+                }
+                let combined = try reduction.combine(all, width: 5)
+                XCTAssertEqual(combined, whole, "\(layout), \(parts) parts")
+                XCTAssertEqual(combined.map(\.sum.bitPattern), whole.map(\.sum.bitPattern), "\(layout), \(parts) parts")
+            }
+        }
+    }
+
     func testChunksOutsideTheGridAreAnError() throws {
         let pool = try WorkerPool(workers: 1)
         defer { pool.shutdown() }
