@@ -32,7 +32,8 @@ public enum DistributedReduction {
         _ reduction: R, of source: () throws -> S, layout: ReductionLayout = .flat, on pool: WorkerPool, world: MPICommunicator,
         timeout: Duration? = nil
     ) throws -> [R.Slot]? {
-        let width = reduction.slotCount * layout.partialsPerChunk
+        // 0 when the product overflows (a width from a file): partials() then refuses the layout first.
+        let width = CheckedSize.product(reduction.slotCount, layout.partialsPerChunk) ?? 0
         var chunkCount = 0
         let local = Result<[UInt8], any Error> {
             let opened = try source()
