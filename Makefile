@@ -1,6 +1,8 @@
 # Quick start:   make demo   (statistics of the bundled sample)      make test   (the test suite)
 SWIFT ?= swift
 MPROC := .build/release/mproc
+# Open MPI support (`mproc stats --mpi`): every build here uses the same traits, so nothing is built twice.
+TRAITS ?= --traits MPI
 
 .PHONY: deps build demo test faults notebooks notebooks-update bench bench-quick bench-env clean
 
@@ -8,7 +10,7 @@ deps:
 	@bash scripts/install-deps.sh
 
 build: deps
-	$(SWIFT) build -c release --product mproc
+	$(SWIFT) build -c release $(TRAITS) --product mproc
 
 demo: build
 	$(MPROC) info
@@ -32,12 +34,12 @@ NOTEBOOKS := notebooks-md/[0-9]*.md
 
 # Runs every notebook against a release build and checks its recorded outputs.
 notebooks: build
-	$(SWIFT) build -c release --product MultiprocessingDynamic
+	$(SWIFT) build -c release $(TRAITS) --product MultiprocessingDynamic
 	python3 notebooks-md/run.py --build-dir .build/release $(NOTEBOOKS)
 
 # Runs them and rewrites the output blocks that changed (after editing a notebook or the library).
 notebooks-update: build
-	$(SWIFT) build -c release --product MultiprocessingDynamic
+	$(SWIFT) build -c release $(TRAITS) --product MultiprocessingDynamic
 	python3 notebooks-md/run.py --build-dir .build/release --update $(NOTEBOOKS)
 
 BENCH_PY := Benchmarks/.venv/bin/python

@@ -12,6 +12,12 @@ let package = Package(
         // All three modules as one shared library, for programs compiled outside the package with swiftc
         // (the notebooks' code cells are compiled this way by notebooks-md/run.py).
         .library(name: "MultiprocessingDynamic", type: .dynamic, targets: ["Multiprocessing", "SharedArrays", "HDF5Arrays"]),
+        .library(name: "DistributedArrays", targets: ["DistributedArrays"]),
+    ],
+    // `swift build --traits MPI` builds the distributed forms (`mproc stats --mpi`, DistributedArrays over Open MPI);
+    // the default build needs no MPI installed.
+    traits: [
+        .trait(name: "MPI", description: "Distributed reductions and batches across machines with Open MPI."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -62,10 +68,25 @@ let package = Package(
                 "SharedArrays", "Multiprocessing", "CHDF5", .product(name: "SystemPackage", package: "swift-system"),
             ]
         ),
+        // Open MPI (Debian's libopenmpi-dev, pkg-config `ompi`); handles exposed as inline functions. Only with the MPI trait.
+        .systemLibrary(
+            name: "CMPI",
+            path: "Sources/CMPI",
+            pkgConfig: "ompi",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+        // Ranks of an MPI job, each with its own local pool, reducing shares of one chunk grid to the same bits as one node.
+        .target(
+            name: "DistributedArrays",
+            dependencies: [
+                "SharedArrays", "HDF5Arrays", "Multiprocessing",
+                .target(name: "CMPI", condition: .when(traits: ["MPI"])),
+            ]
+        ),
         .executableTarget(
             name: "mproc",
             dependencies: [
-                "SharedArrays", "HDF5Arrays", "Multiprocessing",
+                "SharedArrays", "HDF5Arrays", "Multiprocessing", "DistributedArrays",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -77,6 +98,7 @@ let package = Package(
         .testTarget(name: "SharedArraysTests", dependencies: ["SharedArrays", "Multiprocessing", "TestSupport"]),
         .testTarget(name: "HDF5ArraysTests", dependencies: ["HDF5Arrays", "SharedArrays", "TestSupport"]),
         .testTarget(name: "mprocTests", dependencies: ["mproc"]),
+        .testTarget(name: "DistributedArraysTests", dependencies: ["DistributedArrays", "SharedArrays"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs what building and testing need, only when it is missing: the C libraries (OpenBLAS, HDF5)
+# Installs what building and testing need, only when it is missing: the C libraries (OpenBLAS, HDF5, Open MPI)
 # from Debian's packages, a few standard tools, and numpy + h5py for the reference values the tests and
 # notebooks compare against.
 set -euo pipefail
@@ -27,6 +27,13 @@ if ! dpkg -s hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle >/dev
     echo "installing hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle ..."
     $SUDO apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq hdf5-filter-plugin hdf5-filter-plugin-blosc-serial bitshuffle >/dev/null
+fi
+
+# Open MPI (headers, pkg-config `ompi`, mpirun) for the MPI trait the Makefile builds with (`mproc stats --mpi`).
+if ! pkg-config --exists ompi 2>/dev/null || ! command -v mpirun >/dev/null 2>&1; then
+    echo "installing libopenmpi-dev openmpi-bin ..."
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq libopenmpi-dev openmpi-bin >/dev/null
 fi
 
 # Tools the notebooks' shell cells and runner use: ps/pgrep (procps), ss (iproute2), taskset (util-linux),

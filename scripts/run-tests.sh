@@ -4,11 +4,14 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
+# Open MPI support (the MPI tests run mproc under mpirun); the same traits for every build, or all is rebuilt.
+traits=(--traits "${MPROC_TRAITS:-MPI}")
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
-swift build --product mproc || exit 1
-swift build --product MultiprocessingDynamic || exit 1   # the notebooks' Swift cells link against it
-swift test --disable-swift-testing 2>&1 | tee "$log"
+swift build "${traits[@]}" --product mproc || exit 1
+swift build "${traits[@]}" --product MultiprocessingDynamic || exit 1   # the notebooks' Swift cells link against it
+swift test "${traits[@]}" --disable-swift-testing 2>&1 | tee "$log"
 swift_status=${PIPESTATUS[0]}
 summary=$(grep -E "^\s*Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1)
 executed=$(echo "$summary" | sed -E 's/.*Executed ([0-9]+) tests?.*/\1/')

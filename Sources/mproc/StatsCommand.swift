@@ -66,6 +66,11 @@ struct StatsCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON instead of a table.")
     var json = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Run as one rank of an MPI job (mpirun -np N mproc stats --mpi ...): each rank reduces its share of the "
+            + "chunks on its own workers, rank 0 prints the same values as one node."))
+    var mpi = false
+
     func validate() throws {
         if let axis, axis != 0 && axis != 1 { throw ValidationError("--axis must be 0 or 1 (got \(axis))") }
         if ddof < 0 { throw ValidationError("--ddof must be >= 0 (got \(ddof))") }
@@ -101,6 +106,7 @@ struct StatsCommand: ParsableCommand {
     }
 
     func run() throws {
+        if mpi { return try runAcrossRanks() }
         var spec = try InputSpec(parsing: input, field: field)
         spec.decode = decodeOption.decode
         let statistics = try parsedStatistics()

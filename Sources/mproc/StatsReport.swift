@@ -20,6 +20,8 @@ struct StatsReport {
     var decoding: String?
     /// The windows a streamed run went through (`--memory-limit`), nil when the array was in memory.
     var streamedWindows: Int? = nil
+    /// The MPI ranks that computed it (`--mpi`; `workers` is then per rank), nil on one node.
+    var ranks: Int? = nil
 
     var computeMedian: Duration { computeTimes.sorted()[computeTimes.count / 2] }
 
@@ -67,6 +69,7 @@ struct StatsReport {
         if computeTimes.count > 1 { timing += " (median of \(computeTimes.count))" }
         timing += String(format2: gigabytesPerSecond, suffix: " GB/s")
         timing += " · \(workers) worker\(workers == 1 ? "" : "s")"
+        if let ranks { timing += " per rank · \(ranks) rank\(ranks == 1 ? "" : "s")" }
         lines.append(timing)
         return lines.joined(separator: "\n")
     }
@@ -87,6 +90,7 @@ struct StatsReport {
         }
         fields += orders.jsonFields()
         if let streamedWindows { fields.append(("streamed_windows", "\(streamedWindows)")) }
+        if let ranks { fields.append(("ranks", "\(ranks)")) }
         fields.append(("load_ms", jsonNumber(loadTime.milliseconds, integer: false)))
         fields.append(("elapsed_ms", jsonNumber(computeMedian.milliseconds, integer: false)))
         fields.append(("runs_ms", "[" + computeTimes.map { jsonNumber($0.milliseconds, integer: false) }.joined(separator: ",") + "]"))

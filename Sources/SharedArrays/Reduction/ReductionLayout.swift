@@ -13,7 +13,7 @@ public enum ReductionLayout: Sendable, Equatable, BitwiseCopyable {
     case rows(Int)
 
     /// Partials per chunk (per row for ``rows(_:)``).
-    var partialsPerChunk: Int {
+    public var partialsPerChunk: Int {
         switch self {
         case .flat, .rows: 1
         case .residueClasses(let k): k

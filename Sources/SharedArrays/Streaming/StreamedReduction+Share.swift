@@ -1,0 +1,84 @@
+import Multiprocessing
+
+extension StreamedReduction {
+    /// The grid a reduction over `source` as `Element` uses: the one of an in-memory array of the same count
+    /// and type (``SharedArray/reduce(_:layout:plan:timeout:)``), whatever the number of workers or processes.
+    public static func grid<S: StreamSource, E: SharedElement>(of source: S, as _: E.Type) -> ChunkPlan {
+        ChunkPlan(count: Swift.max(0, source.count), elementSize: MemoryLayout<E>.stride)
+    }
+
+    /// The grid of `layout` over `source` as `Element`, the one ``SharedArray/reduce(_:layout:plan:timeout:)``
+    /// uses for the same array: elements for `.flat` and `.residueClasses`, row blocks of `n` elements for
+    /// `.columns(n)` (the source is then a table of `count / n` rows). `.rows` is refused (it has no partials).
+    public static func grid<S: StreamSource, E: SharedElement>(of source: S, as _: E.Type, layout: ReductionLayout) throws -> ChunkPlan {
+        switch layout {
+        case .flat: return grid(of: source, as: E.self)
+        case .residueClasses(let k):
+            guard k >= 1 else { throw ArrayError(.invalidArgument, operation: "partials", input: "layout", "residue classes need k >= 1, got \(k)") }
+            return grid(of: source, as: E.self)
+        case .columns(let n):
+            guard n >= 1, source.count % n == 0 else {
+                throw ArrayError(.invalidShape, operation: "partials", input: "layout", "\(source.count) elements are not rows of \(n) columns")
+            }
+            return ChunkPlan(rows: source.count / n, rowLength: n, elementSize: MemoryLayout<E>.stride)
+        case .rows:
+            throw ArrayError(.invalidArgument, operation: "partials", input: "layout", "a per-row reduction has one result per row and no chunk partials")
+        }
+    }
+
+    /// Reads and reduces the run `chunks` of the grid of `source` (``grid(of:as:)``) and returns its partials,
+    /// uncombined: ``ChunkReduction/slotCount`` slots per chunk, in chunk order, each chunk folded with its
+    /// global element indices (argmin, the first NaN). A reduction that ``ChunkReduction/mergesInAnyOrder``
+    /// returns one partial for the whole run instead.
+    ///
+    /// Combining the partials of every run in chunk order with ``ChunkReduction/combine(_:width:)`` gives the
+    /// same bits as reducing the whole source at once: this is how a share of a dataset (one MPI rank's) is
+    /// reduced. Each worker reads its own chunks (`.npy` offsets, HDF5 hyperslabs) and keeps only one chunk in
+    /// memory. `layout` folds each chunk as ``SharedArray/reduce(_:layout:plan:timeout:)`` does (`.flat`,
+    /// `.residueClasses(k)`: `k` partials per chunk, `.columns(n)`: `n` per chunk of rows), on the grid
+    /// ``grid(of:as:layout:)``. `timeout` bounds the call as in ``SharedArray/statistics(_:ddof:timeout:)``.
+    ///
+    /// ```swift
+    /// let grid = StreamedReduction.grid(of: source, as: Double.self)
+    /// let mine = try StreamedReduction.partials(MomentsReduction<Double>(needs: [.sum]), of: source, chunks: 0..<8, on: pool)
+    /// ```
+    public static func partials<R: ChunkReduction, S: StreamSource>(
+        _ reduction: R, of source: S, chunks: Range<Int>, layout: ReductionLayout = .flat, on pool: WorkerPool,
+        timeout: Duration? = nil
+    ) throws -> [R.Slot] {
+        let grid = try grid(of: source, as: R.Element.self, layout: layout)
+        if layout != .flat, R.mergesInAnyOrder {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "layout", "\(R.self) merges per worker; read its shares flat")
+        }
+        guard let width = CheckedSize.product(reduction.slotCount, layout.partialsPerChunk), width >= 1 else { throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "a reduction needs at least one slot") }
+        if let needed = reduction.secondOperandType {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "\(R.self) reads a second operand of \(needed.rawValue); a share reads one dataset")
+        }
+        guard chunks.lowerBound >= 0, chunks.upperBound <= grid.chunkCount else {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "chunks", "chunks \(chunks.lowerBound)..<\(chunks.upperBound) are outside the grid's 0..<\(grid.chunkCount)")
+        }
+        let anyOrder = R.mergesInAnyOrder
+        if chunks.isEmpty { return anyOrder ? Array(repeating: reduction.identity, count: width) : [] }
+        let parts = anyOrder ? pool.workerCount : chunks.count
+        guard let slots = CheckedSize.product(parts, width), let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride) else {
+            throw ArrayError(.tooLarge, operation: "partials", "\(parts) partials of \(width) slots are more than can be addressed")
+        }
+        let stored = try SharedMemory(byteCount: MemoryLayout<S>.size)
+        withUnsafeBytes(of: source) { stored.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
+            let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
+            if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+            let job = ShareReadJob<R, S>(
+                reduction: reduction, source: stored.reference, grid: grid, layout: layout, firstChunk: chunks.lowerBound, results: scratch.reference)
+            try WorkerPool.withTimeout(timeout) {
+                try pool.run(job, chunks: chunks.count, describeChunk: { job.describe($0) })
+            }
+            if anyOrder {
+                let first = UnsafeMutableBufferPointer(start: base, count: width)
+                for w in 1..<parts { reduction.mergeEach(first, UnsafeBufferPointer(start: base + w * width, count: width)) }
+                return Array(first)
+            }
+            return Array(UnsafeBufferPointer(start: base, count: slots))
+        }
+    }
+}

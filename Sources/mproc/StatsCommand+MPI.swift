@@ -1,0 +1,114 @@
+import ArgumentParser
+import DistributedArrays
+import HDF5Arrays
+import SharedArrays
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension StatsCommand {
+    /// `stats --mpi`: every rank of the MPI job reduces its share of the dataset's chunk grid on its own
+    /// pool; rank 0 combines the partials in the single-node order and alone prints the result.
+    func runAcrossRanks() throws {
+        #if MPI
+        // The workers fork before MPI starts (forking after MPI_Init is unsafe with Open MPI).
+        let pool = try workerOptions.makePool()
+        defer { pool.shutdown() }
+        let world: MPICommunicator
+        do { world = try MPICommunicator(timeout: timeoutOption.duration ?? .seconds(24 * 3600)) } catch {
+            throw CLIError("--mpi: \(error) (is this program running under mpirun?)")
+        }
+        do {
+            if let report = try distributedReport(pool: pool, world: world) { print(json ? report.json() : report.table()) }
+            world.finalize()
+        } catch let failure as RankFailure {
+            // Every rank has settled: rank 0 reports the first rank's error once.
+            world.finalize()
+            throw CLIError(failure.message)
+        } catch is DistributedFailure {
+            world.finalize()
+            throw ExitCode(1)
+        } catch {
+            // A collective failed or timed out: the ranks are out of step, so end them all.
+            writeStandardError("Error: \(world.describe(rank: world.rank)): \(error)\n")
+            pool.shutdown()
+            world.abort(1)
+        }
+        #else
+        throw CLIError("--mpi: this mproc was built without MPI: swift build --traits MPI (make builds it that way)")
+        #endif
+    }
+
+    #if MPI
+    /// What rank 0 prints; nil on the other ranks.
+    private func distributedReport(pool: WorkerPool, world: MPICommunicator) throws -> StatsReport? {
+        // Checks that may fail run inside the settled part, so that a bad input is reported once.
+        let prepared = Result<(spec: InputSpec, statistics: [Statistic], computeType: DType), any Error> {
+            let unsupported = [
+                (axis == 1, "--axis 1"), (`where` != nil, "--where"), (column != nil, "--column"),
+                (`repeat` != 1, "--repeat"), (memoryLimitOption.memoryLimit != nil, "--memory-limit"),
+            ].filter(\.0).map(\.1)
+            guard unsupported.isEmpty else {
+                throw CLIError("--mpi computes whole-array or per-column (--axis 0) statistics; it cannot be combined with \(unsupported.joined(separator: ", "))")
+            }
+            let orderOps = try OrderOp.parseList(ops)
+            guard orderOps.isEmpty, ExactSumOp.parseList(ops).isEmpty else {
+                throw CLIError("--mpi computes the moments statistics (\(Statistic.allCases.map(\.rawValue).joined(separator: ","))); order statistics and fsum need the whole array on one node")
+            }
+            var spec = try InputSpec(parsing: input, field: field)
+            spec.decode = decodeOption.decode
+            if spec.decode, let decoding = try spec.cfDecoding(), decoding.isActive {
+                throw CLIError("\(spec): --mpi reads stored values; this dataset is CF-encoded (\(decoding.summary)): add --raw")
+            }
+            let fileType = try spec.fileDType()
+            let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype) ?? .float64
+            return (spec, try parsedStatistics(), computeType)
+        }
+        switch (try? prepared.get())?.computeType ?? .float64 {
+        case .float64: return try distributedReport(Double.self, prepared, pool: pool, world: world)
+        case .float32: return try distributedReport(Float.self, prepared, pool: pool, world: world)
+        case .int64: return try distributedReport(Int64.self, prepared, pool: pool, world: world)
+        case .int32, .int16, .uint8: return try distributedReport(Int32.self, prepared, pool: pool, world: world)
+        }
+    }
+
+    private func distributedReport<E: SharedElement>(
+        _: E.Type, _ prepared: Result<(spec: InputSpec, statistics: [Statistic], computeType: DType), any Error>,
+        pool: WorkerPool, world: MPICommunicator
+    ) throws -> StatsReport? {
+        let clock = ContinuousClock()
+        let start = clock.now
+        var shape: [Int] = []
+        let statistics = (try? prepared.get().statistics) ?? []
+        func open() throws -> DistributedSource {
+            let (spec, _, computeType) = try prepared.get()
+            let opened = try DistributedSource.open(spec, computeType: computeType, limit: try sizeLimitOptions.limit())
+            shape = opened.shape
+            return opened.source
+        }
+        var whole: Statistics?
+        var perAxis: AxisStatistics?
+        if axis == 0 {
+            perAxis = try DistributedReduction.columnStatistics(
+                statistics,
+                of: {
+                    let source = try open()
+                    guard shape.count == 2 else { throw CLIError("\(input): --axis 0 needs a 2-D array; this one has shape \(shape)") }
+                    return (source, shape[1])
+                }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            guard perAxis != nil else { return nil }
+        } else {
+            whole = try DistributedReduction.statistics(
+                statistics, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            guard whole != nil else { return nil }
+        }
+        guard case .success(let ready) = prepared else { return nil }
+        var report = StatsReport(
+            input: ready.spec.description, dtype: E.dtype, shape: shape,
+            byteCount: (CheckedSize.elementCount(shape) ?? 0) * MemoryLayout<E>.stride, workers: pool.workerCount,
+            statistics: statistics, whole: whole, perAxis: perAxis, loadTime: .zero, computeTimes: [clock.now - start])
+        report.ranks = world.size
+        return report
+    }
+    #endif
+}

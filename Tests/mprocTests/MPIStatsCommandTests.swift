@@ -1,0 +1,166 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import XCTest
+
+/// `mproc stats --mpi` under `mpirun -np 2` and `-np 3` on this machine: the same bits as one node, one
+/// error report for a bad input, and a killed rank that ends the job with nothing left behind.
+final class MPIStatsCommandTests: XCTestCase {
+    static let statisticKeys = ["count", "nancount", "sum", "nansum", "mean", "nanmean", "var", "std", "nanstd", "min", "max", "nanmin",
+                                "nanmax", "argmin", "argmax", "nanargmin", "nanargmax", "norm"]
+    static let ops = statisticKeys.joined(separator: ",")
+
+    /// Writes the test inputs with numpy (skips without it).
+    private func makeInputs(in directory: TemporaryDirectory) throws {
+        let script = """
+            import numpy as np, sys
+            d = sys.argv[1]
+            rng = np.random.default_rng(16)
+            np.save(d + '/offset.npy', 1e6 + rng.standard_normal(1_000_003))
+            x = rng.standard_normal(700_001).astype(np.float32)
+            x[[5, 123_456, 700_000]] = [np.nan, np.inf, -np.inf]
+            np.save(d + '/special.npy', x)
+            np.save(d + '/int16.npy', rng.integers(-30000, 30000, 333_333, dtype=np.int16).astype('>i2'))
+            np.save(d + '/tiny.npy', np.array([3.0, -1.0, 2.0]))
+            """
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", script, directory.path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is needed to write the inputs") }
+    }
+
+    /// The statistics of a `--json` output as exact bit patterns (null for NaN and infinities): JSON keeps
+    /// every digit of a double, so equal patterns are equal bits.
+    private func statistics(_ result: CLI.Result, _ context: String) throws -> [String: String] {
+        XCTAssertEqual(result.status, 0, "\(context): \(result.stderr)")
+        let json = try XCTUnwrap(result.json, "\(context): \(result.stdout) \(result.stderr)")
+        var values: [String: String] = [:]
+        for key in Self.statisticKeys {
+            values[key] = switch json[key] {
+            case let number as NSNumber: String(number.doubleValue.bitPattern, radix: 16)
+            case is NSNull: "null"
+            default: "missing"
+            }
+        }
+        return values
+    }
+
+    func testStatsAcrossRanksEqualsOneNodeBitForBit() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        try makeInputs(in: directory)
+        for name in ["offset.npy", "special.npy", "int16.npy", "tiny.npy"] {
+            let input = directory.file(name)
+            let single = try statistics(CLI.run(["stats", input, "--ops", Self.ops, "--json", "-w", "2"]), "\(name) on one node")
+            for (ranks, workers) in [(2, 1), (3, 1), (2, 2)] {
+                let result = try MPIRun.run(ranks: ranks, ["stats", "--mpi", input, "--ops", Self.ops, "--json", "-w", "\(workers)"])
+                let distributed = try statistics(result, "\(name) on \(ranks) ranks x \(workers) workers")
+                XCTAssertEqual(distributed, single, "\(name): \(ranks) ranks x \(workers) workers")
+                XCTAssertEqual(result.stdout.split(separator: "\n").count, 1, "only rank 0 prints: \(result.stdout)")
+                XCTAssertEqual(result.json?["ranks"] as? Int, ranks)
+            }
+        }
+        XCTAssertEqual(packageSegments(), [])
+    }
+
+    func testHDF5GzipDatasetAcrossRanks() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        let path = directory.file("gzip.h5")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import numpy as np, h5py, sys
+            rng = np.random.default_rng(7)
+            with h5py.File(sys.argv[1], 'w') as f:
+                f.create_dataset('/g/x', data=rng.standard_normal((500_001,)) * 5 + 40, chunks=(20_000,), compression='gzip', shuffle=True)
+            """, path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("python3 with numpy and h5py is needed to write the input") }
+        let input = path + ":/g/x"
+        let single = try statistics(CLI.run(["stats", input, "--ops", Self.ops, "--json", "-w", "2"]), "one node")
+        for ranks in [2, 3] {
+            let distributed = try statistics(MPIRun.run(ranks: ranks, ["stats", "--mpi", input, "--ops", Self.ops, "--json", "-w", "1"]), "\(ranks) ranks")
+            XCTAssertEqual(distributed, single, "\(ranks) ranks")
+        }
+    }
+
+    func testColumnStatisticsAcrossRanks() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        let path = directory.file("table.npy")
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-c", """
+            import numpy as np, sys
+            a = 1e3 + np.random.default_rng(5).standard_normal((200_001, 7))
+            a[17, 3] = np.nan
+            np.save(sys.argv[1], a)
+            """, path]
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is needed to write the input") }
+        let ops = "count,mean,std,var,min,max,argmin,argmax,nanmean,nanstd"
+        let single = try CLI.run(["stats", path, "--axis", "0", "--ops", ops, "--json", "-w", "2"])
+        XCTAssertEqual(single.status, 0, single.stderr)
+        let expected = try XCTUnwrap(single.json)
+        for ranks in [2, 3] {
+            let result = try MPIRun.run(ranks: ranks, ["stats", "--mpi", path, "--axis", "0", "--ops", ops, "--json", "-w", "1"])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let json = try XCTUnwrap(result.json, result.stdout)
+            for key in ops.split(separator: ",").map(String.init) {
+                let a = try XCTUnwrap(json[key] as? [Any], key), b = try XCTUnwrap(expected[key] as? [Any], key)
+                XCTAssertEqual(a.map { ($0 as? NSNumber)?.doubleValue.bitPattern }, b.map { ($0 as? NSNumber)?.doubleValue.bitPattern }, "\(key), \(ranks) ranks")
+            }
+        }
+    }
+
+    func testBadInputIsReportedOnce() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        let result = try MPIRun.run(ranks: 3, ["stats", "--mpi", directory.file("missing.npy"), "-w", "1"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertEqual(result.stderr.components(separatedBy: "missing.npy").count - 1, 1, result.stderr)
+        XCTAssertTrue(result.stderr.contains("rank 0"), result.stderr)
+        XCTAssertEqual(result.stdout, "")
+        let refused = try MPIRun.run(ranks: 2, ["stats", "--mpi", "datasets/sensors.npy", "--axis", "1", "-w", "1"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertEqual(refused.stderr.components(separatedBy: "cannot be combined with --axis 1").count - 1, 1, refused.stderr)
+    }
+
+    /// A rank killed while the others wait (here: all are blocked opening a FIFO that no one writes) ends the
+    /// job: mpirun names the rank and node, every other rank and worker ends, and no segment is left.
+    func testKilledRankEndsTheJobCleanly() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        let fifo = directory.file("blocked.npy")
+        XCTAssertEqual(mkfifo(fifo, 0o600), 0)
+        let before = Set(((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []))
+        nonisolated(unsafe) var killed: Int32 = 0
+        let result = try MPIRun.run(ranks: 3, ["stats", "--mpi", fifo, "-w", "2"], timeout: 120) { launcher in
+            // Wait (bounded) until all three ranks run, then kill rank 1.
+            for _ in 0..<600 {
+                let ranks = MPIRun.ranks(of: launcher)
+                if ranks.count == 3, let victim = ranks[1] {
+                    usleep(300_000)
+                    killed = victim
+                    kill(victim, SIGKILL)
+                    return
+                }
+                usleep(50_000)
+            }
+        }
+        XCTAssertNotEqual(killed, 0, "the ranks never started: \(result.stderr)")
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.stderr.contains("rank 1"), result.stderr)
+        XCTAssertTrue(result.stderr.contains("signal 9"), result.stderr)
+        for _ in 0..<20 where !orphanedWorkers().isEmpty { usleep(100_000) }
+        XCTAssertEqual(orphanedWorkers(), [])
+        let after = Set(((try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? []))
+        XCTAssertEqual(after.subtracting(before).filter { $0.hasPrefix("mproc-") || $0.hasPrefix("vader_segment") }, [])
+    }
+}
