@@ -214,7 +214,7 @@ public final class HDF5DatasetReader {
             if gridCount == nil || checkedChunks.insert(key).inserted {
                 let stored = try storage.checkChunk(datasetID, at: origin)
                 if stored > 0 && storage.isFiltered && !storage.usesIndexedLookup {
-                    let buffer = scratch(Int(stored))
+                    let buffer = try scratch(Int(stored))
                     var mask: UInt32 = 0
                     // A record that cannot be read directly (two records claiming one chunk) is left to H5Dread.
                     if H5Dread_chunk(datasetID, mp_h5p_default(), origin, &mask, buffer) >= 0 {
@@ -233,10 +233,12 @@ public final class HDF5DatasetReader {
         }
     }
 
-    private func scratch(_ bytes: Int) -> UnsafeMutableRawPointer {
+    private func scratch(_ bytes: Int) throws -> UnsafeMutableRawPointer {
         if let scratch, scratchBytes >= bytes { return scratch }
         scratch?.deallocate()
-        let pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(bytes, 1), alignment: 64)
+        scratch = nil
+        scratchBytes = 0
+        let pointer = try alignedAllocation(bytes: bytes, for: "a chunk of \(file):\(info.path)")
         scratch = pointer
         scratchBytes = bytes
         return pointer

@@ -65,9 +65,24 @@ final class RawChunkInflater {
         chunkElements = chunkBytes / target.byteSize
         rank = info.shape.count
         rawCapacity = chunkBytes + 4096
-        raw = UnsafeMutableRawPointer.allocate(byteCount: rawCapacity, alignment: 64)
-        cacheBuffer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(chunkBytes, 1), alignment: 64)
-        shuffleBuffer = shuffled ? UnsafeMutableRawPointer.allocate(byteCount: Swift.max(chunkBytes, 1), alignment: 64) : nil
+        // Short of memory (under `ulimit -v`), the reader goes through H5Dread, which fails with HDF5's error.
+        guard let raw = try? alignedAllocation(bytes: rawCapacity, for: "a compressed chunk") else { return nil }
+        guard let cacheBuffer = try? alignedAllocation(bytes: chunkBytes, for: "a chunk") else {
+            raw.deallocate()
+            return nil
+        }
+        var shuffleBuffer: UnsafeMutableRawPointer?
+        if shuffled {
+            guard let buffer = try? alignedAllocation(bytes: chunkBytes, for: "a chunk") else {
+                raw.deallocate()
+                cacheBuffer.deallocate()
+                return nil
+            }
+            shuffleBuffer = buffer
+        }
+        self.raw = raw
+        self.cacheBuffer = cacheBuffer
+        self.shuffleBuffer = shuffleBuffer
     }
 
     deinit {
@@ -112,9 +127,10 @@ final class RawChunkInflater {
         // checkChunk bounds the size by the file's size; on a 32-bit Int it may still not fit.
         guard let stored = Int(exactly: size) else { throw failure(range, "chunk \(index) stores \(size) bytes") }
         if stored > rawCapacity {
+            let grown = try alignedAllocation(bytes: stored, for: "compressed chunk \(index) of \(file):\(name)")
             raw.deallocate()
             rawCapacity = stored
-            raw = UnsafeMutableRawPointer.allocate(byteCount: rawCapacity, alignment: 64)
+            raw = grown
         }
         var filters: UInt32 = 0
         // A record HDF5 finds by coordinates but cannot read directly (two records claiming the same chunk):
