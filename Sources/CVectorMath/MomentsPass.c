@@ -1,4 +1,5 @@
-// One pass over a block of a chunk for the moments kernel: the compensated sum (Sum2, as CompensatedSum.c),
+// One pass over a block of a chunk for the moments kernel: the compensated sum (Sum2, as CompensatedDot.c; a
+// plain lane sum with MP_PASS_PLAIN_SUM, for statistics that only need it to notice a NaN),
 // and optionally the sum of squares and the minimum and maximum, in the same 16 lanes (see Sum2Lanes.h).
 // Every path applies the same IEEE operations to the same lanes in the same order, so the AVX-512F, AVX2
 // and scalar paths give identical bits. A NaN shows up as a NaN sum; min/max are then meaningless (the
@@ -46,8 +47,12 @@ static inline void moments_finish(const double s[LANES], const double c[LANES], 
     for (long i = 0; i + LANES <= n; i += LANES)                                          \
         for (int l = 0; l < LANES; l++) {                                                 \
             double x = LOAD(i + l), e;                                                    \
-            two_sum(s[l], x, &s[l], &e);                                                  \
-            c[l] = c[l] + e;                                                              \
+            if (flags & MP_PASS_PLAIN_SUM) {                                              \
+                s[l] = s[l] + x;                                                          \
+            } else {                                                                      \
+                two_sum(s[l], x, &s[l], &e);                                              \
+                c[l] = c[l] + e;                                                          \
+            }                                                                             \
             if (flags & MP_PASS_SQUARES) q[l] = q[l] + x * x;                             \
             if (flags & MP_PASS_EXTREMA) {                                                \
                 mn[l] = x < mn[l] ? x : mn[l];                                            \
@@ -70,10 +75,14 @@ static void pass_scalar(const double *p64, const float *p32, long n, int flags, 
 
 #define STEP_512(x, S, C, Q, MN, MX)                                                      \
     do {                                                                                  \
-        __m512d t_ = _mm512_add_pd(S, x), z_ = _mm512_sub_pd(t_, S);                      \
-        __m512d e_ = _mm512_add_pd(_mm512_sub_pd(S, _mm512_sub_pd(t_, z_)), _mm512_sub_pd(x, z_)); \
-        S = t_;                                                                           \
-        C = _mm512_add_pd(C, e_);                                                         \
+        if (flags & MP_PASS_PLAIN_SUM) {                                                  \
+            S = _mm512_add_pd(S, x);                                                      \
+        } else {                                                                          \
+            __m512d t_ = _mm512_add_pd(S, x), z_ = _mm512_sub_pd(t_, S);                  \
+            __m512d e_ = _mm512_add_pd(_mm512_sub_pd(S, _mm512_sub_pd(t_, z_)), _mm512_sub_pd(x, z_)); \
+            S = t_;                                                                       \
+            C = _mm512_add_pd(C, e_);                                                     \
+        }                                                                                 \
         if (flags & MP_PASS_SQUARES) Q = _mm512_add_pd(Q, _mm512_mul_pd(x, x));          \
         if (flags & MP_PASS_EXTREMA) {                                                    \
             MN = _mm512_min_pd(x, MN);                                                    \
@@ -113,14 +122,22 @@ __attribute__((target("avx512f"))) static void pass_512(const double *p64, const
         case 0: pass_512_body(p64, 0, n, 0, s, c, q, mn, mx); break;
         case 1: pass_512_body(p64, 0, n, 1, s, c, q, mn, mx); break;
         case 2: pass_512_body(p64, 0, n, 2, s, c, q, mn, mx); break;
-        default: pass_512_body(p64, 0, n, 3, s, c, q, mn, mx);
+        case 3: pass_512_body(p64, 0, n, 3, s, c, q, mn, mx); break;
+        case 4: pass_512_body(p64, 0, n, 4, s, c, q, mn, mx); break;
+        case 5: pass_512_body(p64, 0, n, 5, s, c, q, mn, mx); break;
+        case 6: pass_512_body(p64, 0, n, 6, s, c, q, mn, mx); break;
+        default: pass_512_body(p64, 0, n, 7, s, c, q, mn, mx);
         }
     } else {
         switch (flags) {
         case 0: pass_512_body(0, p32, n, 0, s, c, q, mn, mx); break;
         case 1: pass_512_body(0, p32, n, 1, s, c, q, mn, mx); break;
         case 2: pass_512_body(0, p32, n, 2, s, c, q, mn, mx); break;
-        default: pass_512_body(0, p32, n, 3, s, c, q, mn, mx);
+        case 3: pass_512_body(0, p32, n, 3, s, c, q, mn, mx); break;
+        case 4: pass_512_body(0, p32, n, 4, s, c, q, mn, mx); break;
+        case 5: pass_512_body(0, p32, n, 5, s, c, q, mn, mx); break;
+        case 6: pass_512_body(0, p32, n, 6, s, c, q, mn, mx); break;
+        default: pass_512_body(0, p32, n, 7, s, c, q, mn, mx);
         }
     }
 }
@@ -129,10 +146,14 @@ __attribute__((target("avx512f"))) static void pass_512(const double *p64, const
 
 #define STEP_256(x, S, C, Q, MN, MX)                                                      \
     do {                                                                                  \
-        __m256d t_ = _mm256_add_pd(S, x), z_ = _mm256_sub_pd(t_, S);                      \
-        __m256d e_ = _mm256_add_pd(_mm256_sub_pd(S, _mm256_sub_pd(t_, z_)), _mm256_sub_pd(x, z_)); \
-        S = t_;                                                                           \
-        C = _mm256_add_pd(C, e_);                                                         \
+        if (flags & MP_PASS_PLAIN_SUM) {                                                  \
+            S = _mm256_add_pd(S, x);                                                      \
+        } else {                                                                          \
+            __m256d t_ = _mm256_add_pd(S, x), z_ = _mm256_sub_pd(t_, S);                  \
+            __m256d e_ = _mm256_add_pd(_mm256_sub_pd(S, _mm256_sub_pd(t_, z_)), _mm256_sub_pd(x, z_)); \
+            S = t_;                                                                       \
+            C = _mm256_add_pd(C, e_);                                                     \
+        }                                                                                 \
         if (flags & MP_PASS_SQUARES) Q = _mm256_add_pd(Q, _mm256_mul_pd(x, x));          \
         if (flags & MP_PASS_EXTREMA) {                                                    \
             MN = _mm256_min_pd(x, MN);                                                    \
@@ -172,14 +193,22 @@ __attribute__((target("avx2"))) static void pass_256(const double *p64, const fl
         case 0: pass_256_body(p64, 0, n, 0, s, c, q, mn, mx); break;
         case 1: pass_256_body(p64, 0, n, 1, s, c, q, mn, mx); break;
         case 2: pass_256_body(p64, 0, n, 2, s, c, q, mn, mx); break;
-        default: pass_256_body(p64, 0, n, 3, s, c, q, mn, mx);
+        case 3: pass_256_body(p64, 0, n, 3, s, c, q, mn, mx); break;
+        case 4: pass_256_body(p64, 0, n, 4, s, c, q, mn, mx); break;
+        case 5: pass_256_body(p64, 0, n, 5, s, c, q, mn, mx); break;
+        case 6: pass_256_body(p64, 0, n, 6, s, c, q, mn, mx); break;
+        default: pass_256_body(p64, 0, n, 7, s, c, q, mn, mx);
         }
     } else {
         switch (flags) {
         case 0: pass_256_body(0, p32, n, 0, s, c, q, mn, mx); break;
         case 1: pass_256_body(0, p32, n, 1, s, c, q, mn, mx); break;
         case 2: pass_256_body(0, p32, n, 2, s, c, q, mn, mx); break;
-        default: pass_256_body(0, p32, n, 3, s, c, q, mn, mx);
+        case 3: pass_256_body(0, p32, n, 3, s, c, q, mn, mx); break;
+        case 4: pass_256_body(0, p32, n, 4, s, c, q, mn, mx); break;
+        case 5: pass_256_body(0, p32, n, 5, s, c, q, mn, mx); break;
+        case 6: pass_256_body(0, p32, n, 6, s, c, q, mn, mx); break;
+        default: pass_256_body(0, p32, n, 7, s, c, q, mn, mx);
         }
     }
 }
@@ -192,7 +221,7 @@ static void moments_pass(int level, const double *p64, const float *p32, long n,
         mx[l] = -INFINITY;
     }
     if (n < 0) n = 0;
-    flags &= MP_PASS_SQUARES | MP_PASS_EXTREMA;
+    flags &= MP_PASS_SQUARES | MP_PASS_EXTREMA | MP_PASS_PLAIN_SUM;
     long body = n & ~(long)(LANES - 1);
     switch (mp_clamp_level(level, mp_vecmath_level())) {
 #if defined(__x86_64__)

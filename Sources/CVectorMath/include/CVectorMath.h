@@ -27,6 +27,9 @@ void mp_dot2_f32_at(int level, const float *a, const float *b, long n, double ou
 // NaN). Identical bits on the AVX-512F, AVX2 and scalar paths; Float elements are widened to Double.
 #define MP_PASS_SQUARES 1
 #define MP_PASS_EXTREMA 2
+/// The sum is a plain sum of the 16 lanes (lo is then only the final fold's error): for min, max and norm,
+/// which read the sum only to notice a NaN, it costs one addition per element instead of Sum2's six.
+#define MP_PASS_PLAIN_SUM 4
 typedef struct {
     double hi, lo, squares, min, max;
 } mp_moments_pass;

@@ -187,6 +187,8 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     _ p: UnsafePointer<T>, _ n: Int, _ firstIndex: Int, _ needs: MomentNeeds, _ mode: M.Type
 ) -> Moments {
     let variance = needs.wantsVariance
+    // Without `.sum` (min, max, norm) the sum only reveals a NaN: a plain sum does that at a sixth of the cost.
+    let plainSum = !needs.contains(.sum) && !variance
     // Floating point takes the C moments pass (compensated Sum2 sum, squares and extrema in one read, on the
     // widest SIMD path of the CPU); the sub-block sums merge as double-double. Integers take the Swift pass.
     var sum = CompensatedSum(), squares = 0.0, isum: Int64 = 0
@@ -197,7 +199,7 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
         let len = Swift.min(momentSubBlock, n - offset)
         let q = p + offset
         let f: FirstPass, blockSum: CompensatedSum
-        if let pass = T.momentsPass(q, len, squares: M.squares, extrema: M.extrema) {
+        if let pass = T.momentsPass(q, len, squares: M.squares, extrema: M.extrema, plainSum: plainSum) {
             f = FirstPass(sum: pass.hi, squares: pass.squares, min: pass.min, max: pass.max)
             blockSum = CompensatedSum(hi: pass.hi, lo: pass.lo)
         } else {

@@ -31,9 +31,10 @@ protocol WideningElement: SharedElement {
     static func load16(_ p: UnsafePointer<Self>, _ i: Int) -> (SIMD8<Double>, SIMD8<Double>)
     /// numpy's wrapping Int64 sum of `n` elements for integers; 0 for floating point.
     static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64
-    /// The C moments pass over `n` elements for floating point (compensated sum, and squares / extrema as
-    /// asked); nil for integers, which take the Swift SIMD pass (their exact sum is ``wrappingSum(_:_:)``).
-    static func momentsPass(_ p: UnsafePointer<Self>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass?
+    /// The C moments pass over `n` elements for floating point (compensated sum, or a plain one with
+    /// `plainSum`, and squares / extrema as asked); nil for integers, which take the Swift SIMD pass (their
+    /// exact sum is ``wrappingSum(_:_:)``).
+    static func momentsPass(_ p: UnsafePointer<Self>, _ n: Int, squares: Bool, extrema: Bool, plainSum: Bool) -> mp_moments_pass?
     /// Index of the first of `n` elements at `p` equal to `target`, or -1.
     static func firstIndex(of target: Double, in p: UnsafePointer<Self>, _ n: Int) -> Int
 }
@@ -49,8 +50,8 @@ extension KernelFloat {
 }
 
 /// The flags of the C moments pass.
-@inline(__always) func momentsPassFlags(squares: Bool, extrema: Bool) -> Int32 {
-    (squares ? MP_PASS_SQUARES : 0) | (extrema ? MP_PASS_EXTREMA : 0)
+@inline(__always) func momentsPassFlags(squares: Bool, extrema: Bool, plainSum: Bool) -> Int32 {
+    (squares ? MP_PASS_SQUARES : 0) | (extrema ? MP_PASS_EXTREMA : 0) | (plainSum ? MP_PASS_PLAIN_SUM : 0)
 }
 
 extension Double {
@@ -58,17 +59,21 @@ extension Double {
         mp_first_equal_f64(p, n, target)
     }
 
-    @inline(__always) static func momentsPass(_ p: UnsafePointer<Double>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass? {
+    @inline(__always) static func momentsPass(
+        _ p: UnsafePointer<Double>, _ n: Int, squares: Bool, extrema: Bool, plainSum: Bool
+    ) -> mp_moments_pass? {
         var out = mp_moments_pass()
-        mp_moments_pass_f64(p, n, momentsPassFlags(squares: squares, extrema: extrema), &out)
+        mp_moments_pass_f64(p, n, momentsPassFlags(squares: squares, extrema: extrema, plainSum: plainSum), &out)
         return out
     }
 }
 
 extension Float {
-    @inline(__always) static func momentsPass(_ p: UnsafePointer<Float>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass? {
+    @inline(__always) static func momentsPass(
+        _ p: UnsafePointer<Float>, _ n: Int, squares: Bool, extrema: Bool, plainSum: Bool
+    ) -> mp_moments_pass? {
         var out = mp_moments_pass()
-        mp_moments_pass_f32(p, n, momentsPassFlags(squares: squares, extrema: extrema), &out)
+        mp_moments_pass_f32(p, n, momentsPassFlags(squares: squares, extrema: extrema, plainSum: plainSum), &out)
         return out
     }
 }
@@ -262,7 +267,9 @@ extension UnsafeMutableBufferPointer {
 /// The integer element types (no NaN; sums also kept as wrapping Int64).
 extension KernelInteger {
     @inline(__always) static func wrappingSum(_ p: UnsafePointer<Self>, _ n: Int) -> Int64 { integerWrappingSum(p, n) }
-    @inline(__always) static func momentsPass(_ p: UnsafePointer<Self>, _ n: Int, squares: Bool, extrema: Bool) -> mp_moments_pass? { nil }
+    @inline(__always) static func momentsPass(
+        _ p: UnsafePointer<Self>, _ n: Int, squares: Bool, extrema: Bool, plainSum: Bool
+    ) -> mp_moments_pass? { nil }
 }
 
 protocol KernelInteger: WideningElement, FixedWidthInteger, SignedInteger {

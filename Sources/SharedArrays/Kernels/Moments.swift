@@ -195,12 +195,13 @@ extension Moments {
     }
 }
 
-/// What a chunk kernel computes. `count` and `sum` are always computed (the sum is how NaNs are detected).
+/// What a chunk kernel computes. `count` and a sum are always computed (the sum is how NaNs are detected);
+/// without `.sum` that sum may be a plain (uncompensated) one, for statistics that do not report it.
 public struct MomentNeeds: OptionSet, Sendable, Hashable, Codable, BitwiseCopyable {
     public let rawValue: UInt8
     public init(rawValue: UInt8) { self.rawValue = rawValue }
 
-    /// Count, sum and mean (always on).
+    /// Count, the compensated sum and mean.
     public static let sum = MomentNeeds(rawValue: 1 << 0)
     /// m2 (sum of squared deviations): a second pass over the chunk.
     public static let variance = MomentNeeds(rawValue: 1 << 1)

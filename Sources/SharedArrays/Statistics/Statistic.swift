@@ -26,9 +26,9 @@ public enum Statistic: String, Sendable, CaseIterable, Codable, Hashable {
         switch self {
         case .count, .nancount, .sum, .nansum, .mean, .nanmean: [.sum]
         case .var, .std, .nanvar, .nanstd: [.sum, .variance]
-        case .min, .max, .nanmin, .nanmax: [.sum, .extrema]
-        case .argmin, .argmax, .nanargmin, .nanargmax: [.sum, .extrema, .argExtrema]
-        case .norm: [.sum, .sumOfSquares]
+        case .min, .max, .nanmin, .nanmax: [.extrema]
+        case .argmin, .argmax, .nanargmin, .nanargmax: [.extrema, .argExtrema]
+        case .norm: [.sumOfSquares]
         }
     }
 

@@ -55,7 +55,7 @@ final class CompensatedSumTests: XCTestCase {
             }
             paths("dot2 f64") { level, out in mp_dot2_f64_at(level, x, y, n, out) }
             paths("dot2 f32") { level, out in mp_dot2_f32_at(level, xf, yf, n, out) }
-            for flags in Int32(0)...3 {
+            for flags in Int32(0)...7 {
                 func pass(_ level: Int32, _ float: Bool) -> [UInt64] {
                     var out = mp_moments_pass()
                     if float { mp_moments_pass_f32_at(level, xf, n, flags, &out) } else { mp_moments_pass_f64_at(level, x, n, flags, &out) }
@@ -83,6 +83,15 @@ final class CompensatedSumTests: XCTestCase {
         XCTAssertEqual(out.max, 1e16)
         XCTAssertEqual(out.squares, x.reduce(0) { $0 + $1 * $1 }, accuracy: 1e32 * 1e-15)
         XCTAssertEqual(mp_first_equal_f64(x, x.count, 1e16), 1000)
+        // With a plain sum the extrema and squares are the same; the sum is only an ordinary one.
+        var plain = mp_moments_pass()
+        mp_moments_pass_f64(x, x.count, MP_PASS_SQUARES | MP_PASS_EXTREMA | MP_PASS_PLAIN_SUM, &plain)
+        XCTAssertEqual([plain.min, plain.max, plain.squares], [out.min, out.max, out.squares])
+        XCTAssertFalse(plain.hi.isNaN)
+        var withNaN = x
+        withNaN[500] = .nan
+        mp_moments_pass_f64(withNaN, withNaN.count, MP_PASS_EXTREMA | MP_PASS_PLAIN_SUM, &plain)
+        XCTAssertTrue(plain.hi.isNaN, "a NaN must show in the plain sum")
         XCTAssertEqual(mp_first_equal_f64(x, x.count, 12345), -1)
     }
 
@@ -112,6 +121,11 @@ final class CompensatedSumTests: XCTestCase {
             XCTAssertLessThanOrEqual(abs(mean - exact / Double(x.count)) / abs(exact / Double(x.count)), 1e-12)
             bits.insert(sum.bitPattern)
             bits.insert(mean.bitPattern ^ 0x5555)
+            // Asked together with statistics that only need a plain sum (min, norm), the sum stays compensated.
+            let mixed = try x.statistics([.min, .sum, .norm])
+            XCTAssertEqual(mixed[.sum]?.bitPattern, sum.bitPattern)
+            XCTAssertEqual(mixed[.min], try x.min())
+            XCTAssertEqual(mixed[.norm], try x.norm())
         }
         XCTAssertEqual(bits.count, 2, "sum and mean differ between worker counts")
         // The data is hard: numpy's pairwise sum is far off (so this test can fail).
