@@ -97,6 +97,14 @@ pass_512_body(const double *p64, const float *p32, long n, const int flags, doub
     __m512d n0 = _mm512_set1_pd(INFINITY), n1 = n0, x0_ = _mm512_set1_pd(-INFINITY), x1_ = x0_;
     for (long i = 0; i + LANES <= n; i += LANES) {
         __m512d a, b;
+        // 4 KiB ahead: with Sum2's extra arithmetic the hardware prefetcher alone left 1 GiB reductions
+        // 1.5x slower than a plain sum on Intel Xeon; a hint changes no result.
+        if (p64) {
+            _mm_prefetch((const char *)(p64 + i + 512), _MM_HINT_T0);
+            _mm_prefetch((const char *)(p64 + i + 520), _MM_HINT_T0);
+        } else {
+            _mm_prefetch((const char *)(p32 + i + 1024), _MM_HINT_T0);
+        }
         if (p64) {
             a = _mm512_loadu_pd(p64 + i);
             b = _mm512_loadu_pd(p64 + i + 8);
@@ -172,6 +180,12 @@ pass_256_body(const double *p64, const float *p32, long n, const int flags, doub
     __m256d S[4] = {z, z, z, z}, C[4] = {z, z, z, z}, Q[4] = {z, z, z, z};
     __m256d MN[4] = {inf, inf, inf, inf}, MX[4] = {ninf, ninf, ninf, ninf};
     for (long i = 0; i + LANES <= n; i += LANES) {
+        if (p64) {
+            _mm_prefetch((const char *)(p64 + i + 512), _MM_HINT_T0);
+            _mm_prefetch((const char *)(p64 + i + 520), _MM_HINT_T0);
+        } else {
+            _mm_prefetch((const char *)(p32 + i + 1024), _MM_HINT_T0);
+        }
         for (int k = 0; k < 4; k++) {
             __m256d x = load4(p64, p32, i + 4 * k);
             STEP_256(x, S[k], C[k], Q[k], MN[k], MX[k]);
