@@ -52,8 +52,9 @@ final class BatchCoordinator {
         hosts[0] = world.hostname
     }
 
-    /// Runs the batch to the end and returns its summary (written to `output`, if any).
-    func run() throws -> HDF5BatchSummary {
+    /// Runs the batch to the end and returns its summary (written to `output`, if any) and the first error a
+    /// rank reported (the summary then has the files done).
+    func run() throws -> (HDF5BatchSummary, RankFailure?) {
         var pause: UInt32 = 20
         while true {
             try answer()
@@ -75,8 +76,7 @@ final class BatchCoordinator {
         }
         let summary = plan.summary(records, bytesRead: bytesRead, elapsed: clock.now - start)
         if let output, let format { try HDF5BatchSummaryFile.write(summary, to: output, format: format) }
-        if let reported { throw reported }
-        return summary
+        return (summary, reported)
     }
 
     /// Takes every message that has arrived and answers it; fails when a rank's message is overdue.

@@ -34,8 +34,9 @@ public enum DistributedBatch {
     ///   - resume: skip the files whose records `output` already has (see ``HDF5Arrays/HDF5Batch/plan(output:resume:)``).
     ///   - checkFirst: run on rank 0 before the files are listed (a refusal it throws ends every rank).
     /// - Throws: on rank 0 a ``RankFailure`` when the batch could not start (its message is rank 0's
-    ///   refusal) or a rank reported an error (its message names the rank); the other ranks then throw a
-    ///   quiet ``DistributedFailure``. The ranks are in step after both: print, finalize, exit. Any other
+    ///   refusal) or a rank reported an error (its message names the rank; the summary of the files done is
+    ///   written first); the other ranks then throw a quiet ``DistributedFailure``, and also when some input
+    ///   failed (rank 0 returns the summary with its failed records), so that every rank exits with one status. The ranks are in step after both: print, finalize, exit. Any other
     ///   error (a message that did not come in time, rank 0's own pool failing mid-run) leaves the ranks
     ///   out of step: the caller should ``MPICommunicator/abort(_:)``.
     public static func run(
@@ -56,17 +57,25 @@ public enum DistributedBatch {
             if case .failure(let error) = planned { throw RankFailure(rank: 0, message: "\(error)") }
             throw DistributedFailure(reportedBy: 0)
         }
+        // Every rank ends with the same verdict (0: all inputs read, 1: some failed, 2: a rank failed), so that
+        // all finalize and exit with one status rather than mpirun ending the ones still running.
         guard world.rank == 0 else {
-            try serveRankZero(batch, on: pool, world: world)
+            let failedHere = try serveRankZero(batch, on: pool, world: world)
+            let verdict = try world.broadcast([])
+            if failedHere || verdict.first != 0 { throw DistributedFailure(reportedBy: 0) }
             return nil
         }
         guard case .success(let plan) = planned else { throw DistributedError("the batch was not planned") }
         let coordinator = try BatchCoordinator(batch: batch, plan: plan, pool: pool, world: world, output: output)
-        return try coordinator.run()
+        let (summary, reported) = try coordinator.run()
+        _ = try world.broadcast([reported != nil ? 2 : summary.failures.isEmpty ? 0 : 1])
+        if let reported { throw reported }
+        return summary
     }
 
     /// A rank other than 0: asks for files, reads them, sends their records, until rank 0 says stop.
-    private static func serveRankZero(_ batch: HDF5Batch, on pool: WorkerPool, world: MPICommunicator) throws {
+    /// Returns whether this rank failed (and told rank 0 why).
+    private static func serveRankZero(_ batch: HDF5Batch, on pool: WorkerPool, world: MPICommunicator) throws -> Bool {
         var report = BatchReport(host: world.hostname, workers: pool.workerCount, records: [], error: nil)
         while true {
             try world.send(BatchMessage.encode(report), to: 0, tag: BatchMessage.reportTag)
@@ -81,7 +90,7 @@ public enum DistributedBatch {
                 report.error = "\(world.describe(rank: world.rank)): \(error)"
             }
         }
-        if report.error != nil { throw DistributedFailure(reportedBy: 0) }
+        return report.error != nil
     }
 }
 #endif
