@@ -35,8 +35,7 @@ public enum DistributedBatch {
     ///   - checkFirst: run on rank 0 before the files are listed (a refusal it throws ends every rank).
     /// - Throws: on rank 0 a ``RankFailure`` when the batch could not start (its message is rank 0's
     ///   refusal) or a rank reported an error (its message names the rank; the summary of the files done is
-    ///   written first); the other ranks then throw a quiet ``DistributedFailure``, and also when some input
-    ///   failed (rank 0 returns the summary with its failed records), so that every rank exits with one status. The ranks are in step after both: print, finalize, exit. Any other
+    ///   written first); the rank that failed throws a quiet ``DistributedFailure``, the others return nil. The ranks are in step after both: print, finalize, exit. Any other
     ///   error (a message that did not come in time, rank 0's own pool failing mid-run) leaves the ranks
     ///   out of step: the caller should ``MPICommunicator/abort(_:)``.
     public static func run(
@@ -57,18 +56,19 @@ public enum DistributedBatch {
             if case .failure(let error) = planned { throw RankFailure(rank: 0, message: "\(error)") }
             throw DistributedFailure(reportedBy: 0)
         }
-        // Every rank ends with the same verdict (0: all inputs read, 1: some failed, 2: a rank failed), so that
-        // all finalize and exit with one status rather than mpirun ending the ones still running.
+        // The ranks end together once rank 0 has written the summary (a deadline-bound broadcast, not
+        // MPI_Finalize's wait without end). A rank exits non-zero only when it failed itself: mpirun ends
+        // every rank still running when one exits non-zero, and rank 0 may still be printing.
         guard world.rank == 0 else {
             let failedHere = try serveRankZero(batch, on: pool, world: world)
-            let verdict = try world.broadcast([])
-            if failedHere || verdict.first != 0 { throw DistributedFailure(reportedBy: 0) }
+            _ = try world.broadcast([])
+            if failedHere { throw DistributedFailure(reportedBy: 0) }
             return nil
         }
         guard case .success(let plan) = planned else { throw DistributedError("the batch was not planned") }
         let coordinator = try BatchCoordinator(batch: batch, plan: plan, pool: pool, world: world, output: output)
         let (summary, reported) = try coordinator.run()
-        _ = try world.broadcast([reported != nil ? 2 : summary.failures.isEmpty ? 0 : 1])
+        _ = try world.broadcast([reported == nil ? 0 : 1])
         if let reported { throw reported }
         return summary
     }

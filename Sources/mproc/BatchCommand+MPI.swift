@@ -23,14 +23,18 @@ extension BatchCommand {
         do { world = try MPICommunicator(timeout: exchange) } catch {
             throw CLIError("--mpi: \(error) (is this program running under mpirun?)")
         }
-        let summary: HDF5BatchSummary?
+        // Rank 0 prints before MPI_Finalize: once a rank exits non-zero, mpirun ends the ranks still running.
+        var ending: (any Error)?
         do {
-            summary = try DistributedBatch.run(batch, on: pool, world: world, output: out, resume: resume, checkFirst: checkOutput)
+            if let summary = try DistributedBatch.run(batch, on: pool, world: world, output: out, resume: resume, checkFirst: checkOutput) {
+                do { try report(summary, workers: pool.workerCount, ranks: world.size) } catch { ending = error }
+            }
             world.finalize()
         } catch let failure as RankFailure {
             // The ranks are in step (each was told to stop): rank 0 reports the rank's error once.
+            writeStandardError("Error: \(failure.message)\n")
             world.finalize()
-            throw CLIError(failure.message)
+            throw ExitCode(1)
         } catch is DistributedFailure {
             world.finalize()
             throw ExitCode(1)
@@ -45,7 +49,7 @@ extension BatchCommand {
             pool.shutdown()
             world.abort(1)
         }
-        if let summary { try report(summary, workers: pool.workerCount, ranks: world.size) }
+        if let ending { throw ending }
         #else
         throw CLIError("--mpi: this mproc was built without MPI: swift build --traits MPI (make builds it that way)")
         #endif
