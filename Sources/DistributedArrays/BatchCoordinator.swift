@@ -37,14 +37,18 @@ final class BatchCoordinator {
     /// An error while answering from the pool's wait loop (which cannot throw): thrown when the window ends.
     private var fatal: (any Error)?
 
-    init(batch: HDF5Batch, plan: HDF5BatchPlan, pool: WorkerPool, world: MPICommunicator, output: String?) throws {
+    /// `start` is when the batch began (before planning): the summary's elapsed time counts from it.
+    init(
+        batch: HDF5Batch, plan: HDF5BatchPlan, pool: WorkerPool, world: MPICommunicator, output: String?,
+        start: ContinuousClock.Instant
+    ) throws {
         self.batch = batch
         self.plan = plan
         self.pool = pool
         self.world = world
         self.output = output
         format = try output.map { try HDF5BatchSummaryFile.Format(path: $0) }
-        start = clock.now
+        self.start = start
         lastCheckpoint = start
         windows = Array(repeating: nil, count: world.size)
         due = Array(repeating: start + world.timeout, count: world.size)
@@ -151,7 +155,9 @@ final class BatchCoordinator {
     /// minute, or the communicator's timeout when the batch has no per-file timeout.
     private func windowTimeout(_ files: Int) -> Duration {
         guard let perFile = batch.fileTimeout else { return world.timeout }
-        return perFile * files + .seconds(60)
+        let (seconds, attoseconds) = perFile.components
+        // In seconds as a Double, capped: the per-file timeout comes from the user and must not overflow.
+        return .seconds(min(1e12, (Double(seconds) + Double(attoseconds) * 1e-18) * Double(files) + 60))
     }
 
     private func describe(_ rank: Int) -> String { world.describe(rank: rank, host: hosts[rank]) }

@@ -42,6 +42,7 @@ public enum DistributedBatch {
         _ batch: HDF5Batch, on pool: WorkerPool, world: MPICommunicator, output: String? = nil, resume: Bool = false,
         checkFirst: (() throws -> Void)? = nil
     ) throws -> HDF5BatchSummary? {
+        let start = ContinuousClock.now
         // Rank 0 plans; a refusal (bad output, unreadable summary) is printed once, by rank 0.
         var planned: Result<HDF5BatchPlan, any Error>?
         if world.rank == 0 {
@@ -66,7 +67,7 @@ public enum DistributedBatch {
             return nil
         }
         guard case .success(let plan) = planned else { throw DistributedError("the batch was not planned") }
-        let coordinator = try BatchCoordinator(batch: batch, plan: plan, pool: pool, world: world, output: output)
+        let coordinator = try BatchCoordinator(batch: batch, plan: plan, pool: pool, world: world, output: output, start: start)
         let (summary, reported) = try coordinator.run()
         _ = try world.broadcast([reported == nil ? 0 : 1])
         if let reported { throw reported }

@@ -18,7 +18,8 @@ extension BatchCommand {
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         // A rank waits for rank 0's answer at most a window's worth of per-file timeouts (plus a minute).
-        let exchange = timeoutOption.duration.map { $0 * filesPerPass + .seconds(60) } ?? .seconds(24 * 3600)
+        // (In seconds as a Double, capped: --timeout and --files-per-pass come from the user.)
+        let exchange = timeoutOption.timeout.map { Duration.seconds(min(1e12, $0 * Double(filesPerPass) + 60)) } ?? .seconds(24 * 3600)
         let world: MPICommunicator
         do { world = try MPICommunicator(timeout: exchange) } catch {
             throw CLIError("--mpi: \(error) (is this program running under mpirun?)")
