@@ -22,6 +22,7 @@ struct BatchCommand: ParsableCommand {
               mproc batch datasets/batch --dataset '/**' --ops mean,std,min,max
               mproc batch runs/*.h5 --dataset /signal --ops mean,nanstd --out summary.csv
               mproc batch runs/ --dataset '/**/temperature' --out summary.h5 --resume
+              mpirun -np 4 mproc batch --mpi runs/ --out summary.csv
             """)
 
     @Argument(help: "HDF5 files and directories.")
@@ -60,6 +61,11 @@ struct BatchCommand: ParsableCommand {
     @Flag(name: .shortAndLong, help: "No progress line and no closing line (failures are still reported).")
     var quiet = false
 
+    @Flag(name: .long, help: ArgumentHelp(
+        "Run as one rank of an MPI job (mpirun -np N mproc batch --mpi ...): rank 0 hands the files out as ranks "
+            + "become free and writes the one summary; every rank reads its files on its own workers."))
+    var mpi = false
+
     @OptionGroup var workerOptions: WorkerOptions
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
@@ -87,20 +93,11 @@ struct BatchCommand: ParsableCommand {
     }
 
     func run() throws {
-        if let out { try AtomicOutputFile.checkDestination(out) }  // not a regular file: refused, --force or not
-        if let out, !resume, !force, fileExists(out) {
-            throw CLIError("\(out) exists; pass --resume to continue that batch or --force to replace it")
-        }
+        if mpi { return try runAcrossRanks() }
+        try checkOutput()
         signal(SIGXFSZ, SIG_IGN)  // a file size limit is an error to report, not a reason to die
         HDF5Transform.skipLibraryCleanupAtExit()
-        var batch = HDF5Batch(
-            inputs: inputs, datasets: dataset, statistics: try parseStatistics(ops), ddof: ddof)
-        batch.strategy = strategy == "shared" ? .sharedArrays : .streaming
-        batch.checkpointInterval = .milliseconds(Int64(checkpoint * 1000))
-        batch.filesPerPass = filesPerPass
-        batch.sizeLimit = try sizeLimitOptions.limit()
-        batch.fileTimeout = timeoutOption.duration
-        batch.decode = decodeOption.decode
+        let batch = try makeBatch()
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
         let showProgress = !quiet && isTerminal(2)
@@ -114,7 +111,32 @@ struct BatchCommand: ParsableCommand {
             throw CLIError(String(describing: error))
         }
         if showProgress { writeStandardError("\r\u{1B}[K") }
+        try report(summary, workers: pool.workerCount)
+    }
 
+    /// Refuses an --out that is not a regular file, or one that exists without --resume or --force.
+    func checkOutput() throws {
+        if let out { try AtomicOutputFile.checkDestination(out) }  // not a regular file: refused, --force or not
+        if let out, !resume, !force, fileExists(out) {
+            throw CLIError("\(out) exists; pass --resume to continue that batch or --force to replace it")
+        }
+    }
+
+    /// The batch the options describe.
+    func makeBatch() throws -> HDF5Batch {
+        var batch = HDF5Batch(
+            inputs: inputs, datasets: dataset, statistics: try parseStatistics(ops), ddof: ddof)
+        batch.strategy = strategy == "shared" ? .sharedArrays : .streaming
+        batch.checkpointInterval = .milliseconds(Int64(checkpoint * 1000))
+        batch.filesPerPass = filesPerPass
+        batch.sizeLimit = try sizeLimitOptions.limit()
+        batch.fileTimeout = timeoutOption.duration
+        batch.decode = decodeOption.decode
+        return batch
+    }
+
+    /// Prints the summary (without --out), the closing line and the failures; exit status 1 when any input failed.
+    func report(_ summary: HDF5BatchSummary, workers: Int, ranks: Int? = nil) throws {
         if out == nil {
             switch format {
             case "csv": print(HDF5BatchSummaryFile.text(summary, format: .csv), terminator: "")
@@ -124,7 +146,7 @@ struct BatchCommand: ParsableCommand {
         }
         if !quiet && (out != nil || format == "table") {
             if out == nil { print("") }
-            print(closingLine(summary, workers: pool.workerCount))
+            print(closingLine(summary, workers: workers, ranks: ranks))
         }
         fflush(nil)
         let failures = summary.failures
@@ -136,7 +158,7 @@ struct BatchCommand: ParsableCommand {
         throw ExitCode(1)
     }
 
-    private func closingLine(_ summary: HDF5BatchSummary, workers: Int) -> String {
+    private func closingLine(_ summary: HDF5BatchSummary, workers: Int, ranks: Int?) -> String {
         var parts: [String] = []
         if let out { parts.append("wrote \(out)") }
         let files = summary.fileCount
@@ -149,7 +171,8 @@ struct BatchCommand: ParsableCommand {
         let seconds = summary.elapsed.seconds
         parts.append("\(formatBytes(summary.bytesRead)) in \(formatMilliseconds(summary.elapsed)) ms")
         if seconds > 0, summary.bytesRead > 0 { parts.append("\(formatRate(Double(summary.bytesRead) / seconds))") }
-        parts.append("\(workers) worker\(workers == 1 ? "" : "s")")
+        if let ranks { parts.append("\(ranks) rank\(ranks == 1 ? "" : "s")") }
+        parts.append("\(workers) worker\(workers == 1 ? "" : "s")" + (ranks == nil ? "" : " each"))
         return parts.joined(separator: " · ")
     }
 }

@@ -1,13 +1,22 @@
 import Multiprocessing
 import SystemPackage
 
-/// One file of a batch and what identifies its contents for `--resume`.
-struct BatchFile: Sendable {
-    var path: String
-    var size: Int
+/// One file of a batch and what identifies its contents for `--resume`: its path as the batch found it,
+/// its size and its modification time when the batch listed it.
+public struct HDF5BatchFile: Sendable, Codable, Equatable {
+    public var path: String
+    public var size: Int
     /// Modification time in nanoseconds since the epoch.
-    var modified: Int64
+    public var modified: Int64
+
+    public init(path: String, size: Int, modified: Int64) {
+        self.path = path
+        self.size = size
+        self.modified = modified
+    }
 }
+
+typealias BatchFile = HDF5BatchFile
 
 extension HDF5Batch {
     /// File name endings always taken from a directory, even when the file turns out not to be HDF5 (so a

@@ -1,5 +1,8 @@
-/// Counts files and bytes done and calls the progress callback at most every 100 ms.
+/// Counts files and bytes done and calls the progress callback at most every 100 ms (and ``poll``, when
+/// set, every time the running job reports, every few milliseconds).
 final class ProgressTracker {
+    /// Called on every report of the running job, unthrottled (a distributed batch answers other ranks here).
+    var poll: (() -> Void)?
     private(set) var filesDone = 0
     private(set) var bytesDone = 0
     private var liveFiles = 0
@@ -38,6 +41,7 @@ final class ProgressTracker {
     func live(files: Int, bytes: Int) {
         liveFiles = files
         liveBytes = bytes
+        poll?()
         emit()
     }
 

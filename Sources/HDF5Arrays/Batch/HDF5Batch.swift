@@ -90,40 +90,19 @@ public struct HDF5Batch: Sendable {
         on pool: WorkerPool, output: String? = nil, resume: Bool = false,
         progress: ((HDF5BatchProgress) -> Void)? = nil
     ) throws -> HDF5BatchSummary {
-        guard !statistics.isEmpty else { throw ArrayError(.invalidArgument, operation: "HDF5Batch", input: "statistics", "no statistics asked for") }
-        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "HDF5Batch", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         let clock = ContinuousClock()
         let start = clock.now
+        let plan = try plan(output: output, resume: resume)
         let format = try output.map { try HDF5BatchSummaryFile.Format(path: $0) }
-        if let output { try HDF5BatchSummaryFile.checkWritable(output) }
-        var (files, missing) = Self.expand(inputs)
-        if let output {
-            // The summary may sit among the inputs: never read it as one.
-            let summaryPath = Self.canonicalPath(output)
-            files.removeAll { Self.canonicalPath($0.path) == summaryPath }
-        }
-
+        let todo = plan.todo
         var done: [String: [HDF5BatchRecord]] = [:]
-        if resume, let output, Self.identity(of: output) != nil {
-            let previous = try HDF5BatchSummaryFile.read(output)
-            let byFile = Dictionary(grouping: previous, by: \.file)
-            for file in files {
-                if let records = byFile[file.path], reusable(records, for: file) { done[file.path] = records }
-            }
-        }
-        let resumed = done.count
-        let todo = files.filter { done[$0.path] == nil }
         let tracker = ProgressTracker(
             filesTotal: todo.count, bytesTotal: todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }, clock: clock,
             start: start,
             report: progress)
 
         func assemble() -> HDF5BatchSummary {
-            var records = missing
-            for file in files { records += done[file.path] ?? [] }
-            return HDF5BatchSummary(
-                records: records, statistics: statistics, ddof: ddof, fileCount: files.count + missing.count,
-                resumedFiles: resumed, bytesRead: tracker.bytesDone, elapsed: clock.now - start)
+            plan.summary(done, bytesRead: tracker.bytesDone, elapsed: clock.now - start)
         }
 
         var lastCheckpoint = clock.now
@@ -172,7 +151,7 @@ public struct HDF5Batch: Sendable {
     // MARK: - One pass over a window of files
 
     /// The records of each file of `window`, in order.
-    private func runPass(_ window: [BatchFile], pool: WorkerPool, tracker: ProgressTracker) throws -> [[HDF5BatchRecord]] {
+    func runPass(_ window: [BatchFile], pool: WorkerPool, tracker: ProgressTracker) throws -> [[HDF5BatchRecord]] {
         var found = try scan(window, pool: pool, tracker: tracker)
         var deferred: [(file: Int, record: SlotRecord)] = []
         for (index, records) in found.enumerated() {
