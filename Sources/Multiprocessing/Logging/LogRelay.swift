@@ -42,6 +42,7 @@ public final class LogRelay: @unchecked Sendable {
         setsockopt(writeFD, SOL_SOCKET, SO_SNDBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         setsockopt(readFD, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
         self.forward = forward
+        ForkGate.prepare()
         startBackgroundThread { [self] in readLoop() }
     }
 
@@ -82,9 +83,20 @@ public final class LogRelay: @unchecked Sendable {
     }
 
     private func readLoop() {
+        // Holds the fork gate except inside recv: a child forked by another thread while this one runs Swift
+        // code could inherit a runtime lock held (notebook 10's second child hung in `Logger(label:)`).
+        ForkGate.enter()
+        defer { ForkGate.leave() }
         var buffer = [UInt8](repeating: 0, count: Self.maximumRecordBytes + 4096)
+        let capacity = buffer.count
         while true {
-            let n = buffer.withUnsafeMutableBytes { recv(readFD, $0.baseAddress, $0.count, 0) }
+            let n = buffer.withUnsafeMutableBytes { raw -> Int in
+                let base = raw.baseAddress
+                ForkGate.leave()
+                let received = recv(readFD, base, capacity, 0)
+                ForkGate.enter()
+                return received
+            }
             if n < 0 && errno == EINTR { continue }
             if n <= 0 { break }
             let packet = buffer[0..<n]
