@@ -37,6 +37,39 @@ struct CollectingHandler: LogHandler {
 }
 
 final class LogRelayTests: XCTestCase {
+    /// Regression (CI, notebook 10): children forked while the relay's thread is busy forwarding records
+    /// must not inherit a runtime lock that thread held; every one of them logs and ends.
+    func testChildrenForkedWhileTheRelayIsBusyNeitherHangNorLoseRecords() throws {
+        let store = CollectingHandlerStore()
+        let relay = try LogRelay { CollectingHandler(label: $0, store: store) }
+        let stop = try Event()
+        let flood = Process(name: "flood") {
+            let log = Logger(label: "flood", factory: relay.makeHandler)
+            var i = 0
+            while !stop.isSet { log.info("flood \(i)", metadata: ["i": "\(i)"]); i += 1 }
+        }
+        try flood.start()
+        var children: [Multiprocessing.Process] = []
+        for c in 0..<24 {
+            let p = Process(name: "late-\(c)") {
+                let log = Logger(label: "late-\(c)", factory: relay.makeHandler)
+                log.warning("child \(c) here", metadata: ["c": "\(c)"])
+            }
+            try p.start()
+            children.append(p)
+        }
+        for (c, p) in children.enumerated() {
+            XCTAssertTrue(try p.join(timeout: .seconds(30)), "child \(c) (pid \(p.pid ?? -1)) hung after the fork")
+            XCTAssertEqual(p.exitCode, 0)
+        }
+        stop.set()
+        XCTAssertTrue(try flood.join(timeout: .seconds(30)))
+        relay.flush()
+        let late = store.all.filter { $0.label.hasPrefix("late-") }
+        XCTAssertEqual(late.count, 24)
+        relay.shutdown()
+    }
+
     func testRecordsFromChildrenArriveTaggedWithPidAndNoneAreLost() throws {
         let store = CollectingHandlerStore()
         let relay = try LogRelay { CollectingHandler(label: $0, store: store) }
