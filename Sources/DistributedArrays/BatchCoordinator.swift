@@ -17,6 +17,12 @@ final class BatchCoordinator {
     private let pool: WorkerPool
     private let world: MPICommunicator
     private let output: String?
+    /// Called after a window's records are stored, at most every `progressInterval`.
+    private let progress: ((HDF5BatchProgress) -> Void)?
+    private let progressInterval: Duration
+    private var lastProgress: ContinuousClock.Instant
+    private let bytesTotal: Int
+    private var failures = 0
     private let format: HDF5BatchSummaryFile.Format?
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
@@ -40,8 +46,13 @@ final class BatchCoordinator {
     /// `start` is when the batch began (before planning): the summary's elapsed time counts from it.
     init(
         batch: HDF5Batch, plan: HDF5BatchPlan, pool: WorkerPool, world: MPICommunicator, output: String?,
-        start: ContinuousClock.Instant
+        start: ContinuousClock.Instant, progressInterval: Duration = .seconds(5),
+        progress: ((HDF5BatchProgress) -> Void)? = nil
     ) throws {
+        self.progress = progress
+        self.progressInterval = progressInterval
+        lastProgress = start
+        bytesTotal = plan.todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }
         self.batch = batch
         self.plan = plan
         self.pool = pool
@@ -139,7 +150,20 @@ final class BatchCoordinator {
         for (file, fileRecords) in zip(window, found) {
             records[file.path] = fileRecords
             bytesRead = CheckedSize.sum(bytesRead, file.size) ?? .max
+            failures += fileRecords.filter { $0.status == .failed }.count
         }
+        report()
+    }
+
+    /// Tells `progress` how far the batch has got: files and bytes whose records rank 0 holds.
+    private func report() {
+        guard let progress else { return }
+        let now = clock.now
+        guard now - lastProgress >= progressInterval else { return }
+        lastProgress = now
+        progress(HDF5BatchProgress(
+            filesDone: records.count, filesTotal: plan.todo.count, bytesDone: min(bytesRead, bytesTotal), bytesTotal: bytesTotal,
+            failures: failures, elapsed: now - start))
     }
 
     /// Writes the summary so far when the checkpoint interval has passed and files are still to come.

@@ -33,6 +33,8 @@ public enum DistributedBatch {
     ///   - output: the summary to write at rank 0 (with checkpoints, as on one node).
     ///   - resume: skip the files whose records `output` already has (see ``HDF5Arrays/HDF5Batch/plan(output:resume:)``).
     ///   - checkFirst: run on rank 0 before the files are listed (a refusal it throws ends every rank).
+    ///   - progressInterval: how often at most rank 0 calls `progress`.
+    ///   - progress: called on rank 0 as records come in from every rank (files and bytes done across ranks).
     /// - Throws: on rank 0 a ``RankFailure`` when the batch could not start (its message is rank 0's
     ///   refusal) or a rank reported an error (its message names the rank; the summary of the files done is
     ///   written first); the rank that failed throws a quiet ``DistributedFailure``, the others return nil. The ranks are in step after both: print, finalize, exit. Any other
@@ -40,7 +42,8 @@ public enum DistributedBatch {
     ///   out of step: the caller should ``MPICommunicator/abort(_:)``.
     public static func run(
         _ batch: HDF5Batch, on pool: WorkerPool, world: MPICommunicator, output: String? = nil, resume: Bool = false,
-        checkFirst: (() throws -> Void)? = nil
+        checkFirst: (() throws -> Void)? = nil, progressInterval: Duration = .seconds(5),
+        progress: ((HDF5BatchProgress) -> Void)? = nil
     ) throws -> HDF5BatchSummary? {
         let start = ContinuousClock.now
         // Rank 0 plans; a refusal (bad output, unreadable summary) is printed once, by rank 0.
@@ -67,7 +70,8 @@ public enum DistributedBatch {
             return nil
         }
         guard case .success(let plan) = planned else { throw DistributedError("the batch was not planned") }
-        let coordinator = try BatchCoordinator(batch: batch, plan: plan, pool: pool, world: world, output: output, start: start)
+        let coordinator = try BatchCoordinator(batch: batch, plan: plan, pool: pool, world: world, output: output, start: start,
+            progressInterval: progressInterval, progress: progress)
         let (summary, reported) = try coordinator.run()
         _ = try world.broadcast([reported == nil ? 0 : 1])
         if let reported { throw reported }

@@ -27,7 +27,11 @@ extension BatchCommand {
         // Rank 0 prints before MPI_Finalize: once a rank exits non-zero, mpirun ends the ranks still running.
         var ending: (any Error)?
         do {
-            if let summary = try DistributedBatch.run(batch, on: pool, world: world, output: out, resume: resume, checkFirst: checkOutput) {
+            // Whole lines, not a line redrawn in place: mpirun collects the ranks' output through pipes.
+            let progress: ((HDF5BatchProgress) -> Void)? = quiet ? nil : { writeStandardError(progressLine($0) + " · \(world.size) ranks\n") }
+            if let summary = try DistributedBatch.run(
+                batch, on: pool, world: world, output: out, resume: resume, checkFirst: checkOutput,
+                progressInterval: .milliseconds(Int64(progressInterval * 1000)), progress: progress) {
                 do { try report(summary, workers: pool.workerCount, ranks: world.size) } catch { ending = error }
             }
             world.finalize()

@@ -66,6 +66,11 @@ struct BatchCommand: ParsableCommand {
             + "become free and writes the one summary; every rank reads its files on its own workers."))
     var mpi = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "With --mpi: seconds between rank 0's progress lines on stderr (mpirun's output is not a terminal, so "
+            + "they are whole lines; 0: after every window).", valueName: "seconds"))
+    var progressInterval: Double = 5
+
     @OptionGroup var workerOptions: WorkerOptions
 
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
@@ -77,6 +82,9 @@ struct BatchCommand: ParsableCommand {
         // Also bounds the conversion to milliseconds below (a NaN or 1e300 would trap there).
         if !(checkpoint >= 0 && checkpoint <= 1e9) {
             throw ValidationError("--checkpoint must be between 0 and 1e9 seconds (got \(checkpoint))")
+        }
+        if !(progressInterval >= 0 && progressInterval <= 1e9) {
+            throw ValidationError("--progress-interval must be between 0 and 1e9 seconds (got \(progressInterval))")
         }
         if filesPerPass < 1 { throw ValidationError("--files-per-pass must be at least 1") }
         if ddof < 0 { throw ValidationError("--ddof must be >= 0 (got \(ddof))") }

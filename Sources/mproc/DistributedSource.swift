@@ -34,6 +34,13 @@ enum DistributedSource: StreamSource {
         }
     }
 
+    func mappedArray<E: SharedElement>(as type: E.Type, on pool: WorkerPool) throws -> SharedArray<E>? {
+        switch self {
+        case .npy(let source): try source.mappedArray(as: type, on: pool)
+        case .hdf5: nil
+        }
+    }
+
     func read(_ range: Range<Int>, into destination: UnsafeMutableRawPointer, as dtype: DType) throws {
         switch self {
         case .npy(let source): try source.read(range, into: destination, as: dtype)

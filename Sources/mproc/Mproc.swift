@@ -16,7 +16,7 @@ struct Mproc: ParsableCommand {
             by default. Results do not depend on the number of workers.
             """,
         subcommands: [StatsCommand.self, GenCommand.self, InfoCommand.self, CleanupCommand.self, BenchCommand.self, BatchCommand.self, MapCommand.self,
-                      SortCommand.self, ScanCommand.self, GroupByCommand.self, CorrCommand.self],
+                      SortCommand.self, ScanCommand.self, GroupByCommand.self, CorrCommand.self, HistogramCommand.self],
         defaultSubcommand: nil
     )
 
@@ -25,7 +25,7 @@ struct Mproc: ParsableCommand {
     static func main() {
         WorkerPool.runSpawnedWorkerIfRequested()
         requireStartupHeadroom()
-        main(nil)
+        parseAndRun()
     }
 
     /// Address space mproc needs free at start: HDF5's initialisation and the Swift runtime allocate without

@@ -14,25 +14,8 @@ extension StatsCommand {
         // The workers fork before MPI starts (forking after MPI_Init is unsafe with Open MPI).
         let pool = try workerOptions.makePool()
         defer { pool.shutdown() }
-        let world: MPICommunicator
-        do { world = try MPICommunicator(timeout: timeoutOption.duration ?? .seconds(24 * 3600)) } catch {
-            throw CLIError("--mpi: \(error) (is this program running under mpirun?)")
-        }
-        do {
+        try RankRun.run(pool: pool, timeout: timeoutOption.duration) { world in
             if let report = try distributedReport(pool: pool, world: world) { print(json ? report.json() : report.table()) }
-            world.finalize()
-        } catch let failure as RankFailure {
-            // Every rank has settled: rank 0 reports the first rank's error once.
-            world.finalize()
-            throw CLIError(failure.message)
-        } catch is DistributedFailure {
-            world.finalize()
-            throw ExitCode(1)
-        } catch {
-            // A collective failed or timed out: the ranks are out of step, so end them all.
-            writeStandardError("Error: \(world.describe(rank: world.rank)): \(error)\n")
-            pool.shutdown()
-            world.abort(1)
         }
         #else
         throw CLIError("--mpi: this mproc was built without MPI: swift build --traits MPI (make builds it that way)")
@@ -45,11 +28,11 @@ extension StatsCommand {
         // Checks that may fail run inside the settled part, so that a bad input is reported once.
         let prepared = Result<(spec: InputSpec, statistics: [Statistic], computeType: DType), any Error> {
             let unsupported = [
-                (axis == 1, "--axis 1"), (`where` != nil, "--where"), (column != nil, "--column"),
+                (`where` != nil, "--where"), (column != nil, "--column"),
                 (`repeat` != 1, "--repeat"), (memoryLimitOption.memoryLimit != nil, "--memory-limit"),
             ].filter(\.0).map(\.1)
             guard unsupported.isEmpty else {
-                throw CLIError("--mpi computes whole-array or per-column (--axis 0) statistics; it cannot be combined with \(unsupported.joined(separator: ", "))")
+                throw CLIError("--mpi computes whole-array, per-column (--axis 0) or per-row (--axis 1) statistics; it cannot be combined with \(unsupported.joined(separator: ", "))")
             }
             let orderOps = try OrderOp.parseList(ops)
             guard orderOps.isEmpty, ExactSumOp.parseList(ops).isEmpty else {
@@ -95,6 +78,15 @@ extension StatsCommand {
                     let source = try open()
                     guard shape.count == 2 else { throw CLIError("\(input): --axis 0 needs a 2-D array; this one has shape \(shape)") }
                     return (source, shape[1])
+                }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            guard perAxis != nil else { return nil }
+        } else if axis == 1 {
+            perAxis = try DistributedReduction.rowStatistics(
+                statistics,
+                of: {
+                    let source = try open()
+                    guard shape.count == 2 else { throw CLIError("\(input): --axis 1 needs a 2-D array; this one has shape \(shape)") }
+                    return (source, shape[0], shape[1])
                 }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
             guard perAxis != nil else { return nil }
         } else {

@@ -62,6 +62,67 @@ final class SharePartialsTests: XCTestCase {
         }
     }
 
+    /// A `.npy` file that stores the reduced type is mapped and reduced in place; one that needs a conversion
+    /// is read chunk by chunk. Both give the same partials, with global indices (argmin) in every run.
+    func testMappedAndReadSharesGiveTheSameBits() throws {
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        let path = NSTemporaryDirectory() + "share-partials-mapped-\(getpid()).npy"
+        let swapped = NSTemporaryDirectory() + "share-partials-swapped-\(getpid()).npy"
+        defer { unlink(path); unlink(swapped) }
+        let data = try SharedArray<Double>.normal(mean: -4e5, std: 7, shape: [250_001], seed: 5, on: pool)
+        data[199_999] = -1e9
+        data[17] = .nan
+        try data.save(npy: path)
+        try writeBigEndianCopy(of: path, to: swapped)
+        let source = try NpyStreamSource(path: path)
+        XCTAssertNotNil(try source.mappedArray(as: Double.self, on: pool))
+        XCTAssertNil(try source.mappedArray(as: Float.self, on: pool), "a conversion is a read, not a mapping")
+        XCTAssertNil(try NpyStreamSource(path: swapped).mappedArray(as: Double.self, on: pool), "another byte order is a read")
+        let reduction = MomentsReduction<Double>(needs: .all)
+        let grid = StreamedReduction.grid(of: source, as: Double.self)
+        for parts in [1, 2, 3] {
+            for part in 0..<parts {
+                let chunks = try grid.share(part, of: parts)
+                let mapped = try StreamedReduction.partials(reduction, of: source, chunks: chunks, on: pool)
+                let read = try StreamedReduction.partials(reduction, of: Unmapped(base: source), chunks: chunks, on: pool)
+                let readSwapped = try StreamedReduction.partials(reduction, of: try NpyStreamSource(path: swapped), chunks: chunks, on: pool)
+                XCTAssertEqual(mapped, read, "\(part) of \(parts)")
+                XCTAssertEqual(mapped, readSwapped, "\(part) of \(parts)")
+                XCTAssertEqual(mapped.map(\.sum.bitPattern), read.map(\.sum.bitPattern))
+            }
+        }
+        let all = try StreamedReduction.partials(reduction, of: source, chunks: 0..<grid.chunkCount, on: pool)
+        XCTAssertEqual(try reduction.combine(all, width: 1)[0].argmin, 199_999)
+    }
+
+    /// Per-row results (axis 1) of runs of the row-block grid, put end to end, are the single-node rows,
+    /// whether the file is mapped or read.
+    func testRowsInSharesAreTheSingleNodeRows() throws {
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        let path = NSTemporaryDirectory() + "share-partials-rows-\(getpid()).npy"
+        defer { unlink(path) }
+        let table = try SharedArray<Double>.normal(mean: 9e3, std: 4, shape: [90_001, 3], seed: 8, on: pool)
+        table[4] = .nan
+        try table.save(npy: path)
+        let reduction = MomentsReduction<Double>(needs: .all)
+        let whole = try table.reduce(reduction, layout: .rows(3))
+        XCTAssertEqual(whole.count, 90_001)
+        let source = try NpyStreamSource(path: path)
+        let grid = try StreamedReduction.grid(of: source, as: Double.self, layout: .rows(3))
+        for parts in [1, 2, 3] {
+            var mapped: [Moments] = [], read: [Moments] = []
+            for part in 0..<parts {
+                let chunks = try grid.share(part, of: parts)
+                mapped += try StreamedReduction.partials(reduction, of: source, chunks: chunks, layout: .rows(3), on: pool)
+                read += try StreamedReduction.partials(reduction, of: Unmapped(base: source), chunks: chunks, layout: .rows(3), on: pool)
+            }
+            XCTAssertEqual(mapped, whole, "\(parts) parts, mapped")
+            XCTAssertEqual(read, whole, "\(parts) parts, read")
+        }
+    }
+
     func testChunksOutsideTheGridAreAnError() throws {
         let pool = try WorkerPool(workers: 1)
         defer { pool.shutdown() }
@@ -72,5 +133,26 @@ final class SharePartialsTests: XCTestCase {
         XCTAssertThrowsError(try StreamedReduction.partials(MomentsReduction<Double>(needs: [.sum]), of: source, chunks: 0..<2, on: pool)) { error in
             XCTAssertTrue("\(error)".contains("outside the grid"), "\(error)")
         }
+    }
+}
+
+/// Writes the float64 `.npy` file at `path` again as big-endian (`>f8`) at `copy`.
+private func writeBigEndianCopy(of path: String, to copy: String) throws {
+    var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path)))
+    let header = try NpyFile.read(path: path)
+    let little = Array("'<f8'".utf8)
+    let at = try XCTUnwrap((0...header.dataOffset - little.count).first { Array(bytes[$0..<$0 + little.count]) == little })
+    bytes[at + 1] = UInt8(ascii: ">")
+    for start in stride(from: header.dataOffset, to: bytes.count, by: 8) { bytes[start..<start + 8].reverse() }
+    try Data(bytes).write(to: URL(fileURLWithPath: copy))
+}
+
+/// A source read chunk by chunk even where it could be mapped (internal: workers find job types by name).
+struct Unmapped<Base: StreamSource>: StreamSource {
+    var base: Base
+    var count: Int { base.count }
+    var readAlignment: Int { base.readAlignment }
+    func read(_ range: Range<Int>, into destination: UnsafeMutableRawPointer, as dtype: DType) throws {
+        try base.read(range, into: destination, as: dtype)
     }
 }

@@ -76,6 +76,19 @@ final class MPIBatchCommandTests: XCTestCase {
         let distributed = try MPIRun.run(ranks: 3, ["batch", "--mpi"] + files + ["--ops", Self.ops, "--format", "json", "-w", "1"])
         XCTAssertFalse(printed.stdout.isEmpty)
         XCTAssertEqual(distributed.stdout, printed.stdout)
+        XCTAssertFalse(distributed.stderr.contains("files ·"), "no progress line within the default 5 s: \(distributed.stderr)")
+        // Progress: whole lines from rank 0 as the ranks' records come in, across ranks; none with -q.
+        let watched = try MPIRun.run(
+            ranks: 3, ["batch", "--mpi"] + files + ["--ops", Self.ops, "--format", "json", "-w", "1", "--progress-interval", "0"])
+        XCTAssertEqual(watched.stdout, printed.stdout)
+        let lines = watched.stderr.split(separator: "\n").filter { $0.hasPrefix("batch  ") }
+        XCTAssertGreaterThanOrEqual(lines.count, 2, watched.stderr)
+        XCTAssertTrue(lines.allSatisfy { $0.hasSuffix(" · 3 ranks") && $0.contains("/10 files") }, watched.stderr)
+        XCTAssertTrue(lines.last?.hasPrefix("batch  10/10 files") == true, watched.stderr)
+        XCTAssertTrue(lines.last?.contains("1 failed") == true, watched.stderr)
+        let quiet = try MPIRun.run(
+            ranks: 2, ["batch", "--mpi"] + files + ["--ops", Self.ops, "--format", "json", "-w", "1", "--progress-interval", "0", "-q"])
+        XCTAssertFalse(quiet.stderr.contains("files ·"), quiet.stderr)
         XCTAssertEqual(packageSegments(), [])
     }
 

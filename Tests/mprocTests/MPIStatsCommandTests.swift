@@ -66,6 +66,34 @@ final class MPIStatsCommandTests: XCTestCase {
         XCTAssertEqual(packageSegments(), [])
     }
 
+    /// `hist --mpi` counts like one node: the range found across ranks (or given), counts added exactly.
+    func testHistogramAcrossRanksEqualsOneNode() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        try makeInputs(in: directory)
+        for (name, extra) in [("offset.npy", ["--bins", "37"]), ("special.npy", ["--bins", "9", "--range", "-2,2.5"]),
+                              ("int16.npy", ["--bins", "13"]), ("tiny.npy", ["--bins", "3"])] {
+            let input = directory.file(name)
+            let single = try CLI.run(["hist", input, "--json", "-w", "2"] + extra)
+            XCTAssertEqual(single.status, 0, single.stderr)
+            let expected = try XCTUnwrap(single.json, single.stdout)
+            for (ranks, workers) in [(2, 1), (3, 1)] {
+                let result = try MPIRun.run(ranks: ranks, ["hist", "--mpi", input, "--json", "-w", "\(workers)"] + extra)
+                XCTAssertEqual(result.status, 0, "\(name): \(result.stderr)")
+                let json = try XCTUnwrap(result.json, "\(name) on \(ranks) ranks: \(result.stdout)")
+                XCTAssertEqual(json["counts"] as? [Int], expected["counts"] as? [Int], "\(name) on \(ranks) ranks")
+                XCTAssertEqual((json["edges"] as? [Double])?.map(\.bitPattern), (expected["edges"] as? [Double])?.map(\.bitPattern), name)
+                XCTAssertEqual(json["count"] as? Int, expected["count"] as? Int)
+                XCTAssertEqual(json["ranks"] as? Int, ranks)
+            }
+        }
+        // NaN and infinities without a range: one refusal, from rank 0.
+        let refused = try MPIRun.run(ranks: 3, ["hist", "--mpi", directory.file("special.npy"), "-w", "1"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertEqual(refused.stderr.components(separatedBy: "autodetected range").count - 1, 1, refused.stderr)
+        XCTAssertEqual(packageSegments(), [])
+    }
+
     func testHDF5GzipDatasetAcrossRanks() throws {
         try MPIRun.requireMPI()
         let directory = try TemporaryDirectory()
@@ -100,21 +128,28 @@ final class MPIStatsCommandTests: XCTestCase {
             a = 1e3 + np.random.default_rng(5).standard_normal((200_001, 7))
             a[17, 3] = np.nan
             np.save(sys.argv[1], a)
-            """, path]
+            np.save(sys.argv[2], a[:30_001].astype('>f4'))  # another type and byte order: read, not mapped
+            """, path, directory.file("table-f4.npy")]
         try process.run()
         process.waitUntilExit()
         guard process.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is needed to write the input") }
         let ops = "count,mean,std,var,min,max,argmin,argmax,nanmean,nanstd"
-        let single = try CLI.run(["stats", path, "--axis", "0", "--ops", ops, "--json", "-w", "2"])
-        XCTAssertEqual(single.status, 0, single.stderr)
-        let expected = try XCTUnwrap(single.json)
-        for ranks in [2, 3] {
-            let result = try MPIRun.run(ranks: ranks, ["stats", "--mpi", path, "--axis", "0", "--ops", ops, "--json", "-w", "1"])
-            XCTAssertEqual(result.status, 0, result.stderr)
-            let json = try XCTUnwrap(result.json, result.stdout)
-            for key in ops.split(separator: ",").map(String.init) {
-                let a = try XCTUnwrap(json[key] as? [Any], key), b = try XCTUnwrap(expected[key] as? [Any], key)
-                XCTAssertEqual(a.map { ($0 as? NSNumber)?.doubleValue.bitPattern }, b.map { ($0 as? NSNumber)?.doubleValue.bitPattern }, "\(key), \(ranks) ranks")
+        // Per column (axis 0: partials combined across ranks) and per row (axis 1: each rank's rows end to end).
+        for (input, axis) in [(path, "0"), (path, "1"), (directory.file("table-f4.npy"), "1")] {
+            let single = try CLI.run(["stats", input, "--axis", axis, "--ops", ops, "--json", "-w", "2"])
+            XCTAssertEqual(single.status, 0, single.stderr)
+            let expected = try XCTUnwrap(single.json)
+            for ranks in [2, 3] {
+                let result = try MPIRun.run(ranks: ranks, ["stats", "--mpi", input, "--axis", axis, "--ops", ops, "--json", "-w", "1"])
+                XCTAssertEqual(result.status, 0, result.stderr)
+                let json = try XCTUnwrap(result.json, result.stdout)
+                XCTAssertEqual(json["axis"] as? Int, Int(axis))
+                for key in ops.split(separator: ",").map(String.init) {
+                    let a = try XCTUnwrap(json[key] as? [Any], key), b = try XCTUnwrap(expected[key] as? [Any], key)
+                    XCTAssertEqual(a.count, axis == "0" ? 7 : (input == path ? 200_001 : 30_001))
+                    XCTAssertEqual(a.map { ($0 as? NSNumber)?.doubleValue.bitPattern }, b.map { ($0 as? NSNumber)?.doubleValue.bitPattern },
+                                   "\(input) axis \(axis) \(key), \(ranks) ranks")
+                }
             }
         }
     }
@@ -127,9 +162,24 @@ final class MPIStatsCommandTests: XCTestCase {
         XCTAssertEqual(result.stderr.components(separatedBy: "missing.npy").count - 1, 1, result.stderr)
         XCTAssertTrue(result.stderr.contains("rank 0"), result.stderr)
         XCTAssertEqual(result.stdout, "")
-        let refused = try MPIRun.run(ranks: 2, ["stats", "--mpi", "datasets/sensors.npy", "--axis", "1", "-w", "1"])
+        let refused = try MPIRun.run(ranks: 2, ["stats", "--mpi", "datasets/sensors.npy", "--repeat", "2", "-w", "1"])
         XCTAssertNotEqual(refused.status, 0)
-        XCTAssertEqual(refused.stderr.components(separatedBy: "cannot be combined with --axis 1").count - 1, 1, refused.stderr)
+        XCTAssertEqual(refused.stderr.components(separatedBy: "cannot be combined with --repeat").count - 1, 1, refused.stderr)
+        try makeInputs(in: directory)
+        let flat = try MPIRun.run(ranks: 3, ["stats", "--mpi", directory.file("tiny.npy"), "--axis", "1", "-w", "1"])
+        XCTAssertNotEqual(flat.status, 0)
+        XCTAssertEqual(flat.stderr.components(separatedBy: "--axis 1 needs a 2-D array").count - 1, 1, flat.stderr)
+    }
+
+    /// Every rank parses the same arguments; a mistake in them is printed by rank 0 alone, and so is --help.
+    func testArgumentErrorsArePrintedOnce() throws {
+        try MPIRun.requireMPI()
+        let mistyped = try MPIRun.run(ranks: 3, ["stats", "--mpi", "datasets/sensors.npy", "--workers", "0"])
+        XCTAssertNotEqual(mistyped.status, 0)
+        XCTAssertEqual(mistyped.stderr.components(separatedBy: "--workers must be at least 1").count - 1, 1, mistyped.stderr)
+        let help = try MPIRun.run(ranks: 2, ["stats", "--mpi", "--help"])
+        XCTAssertEqual(help.status, 0, help.stderr)
+        XCTAssertEqual(help.stdout.components(separatedBy: "USAGE:").count - 1, 1, help.stdout)
     }
 
     /// A rank killed while the others wait (here: all are blocked opening a FIFO that no one writes) ends the

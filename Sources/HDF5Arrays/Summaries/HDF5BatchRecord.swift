@@ -124,6 +124,15 @@ public struct HDF5BatchProgress: Sendable {
     public var failures: Int
     public var elapsed: Duration
 
+    public init(filesDone: Int, filesTotal: Int, bytesDone: Int, bytesTotal: Int, failures: Int, elapsed: Duration) {
+        self.filesDone = filesDone
+        self.filesTotal = filesTotal
+        self.bytesDone = bytesDone
+        self.bytesTotal = bytesTotal
+        self.failures = failures
+        self.elapsed = elapsed
+    }
+
     /// Bytes per second so far (0 at the start).
     public var bytesPerSecond: Double {
         let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18

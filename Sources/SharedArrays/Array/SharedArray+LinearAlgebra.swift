@@ -18,24 +18,14 @@ extension SharedArray {
         guard bins < Int.max, CheckedSize.byteCount(shape: [pool.workerCount, bins + 1], elementSize: 8) != nil else {
             throw ArrayError(.tooLarge, operation: "histogram", input: "bins", "\(bins) bins are more than can be counted")
         }
-        var lower = 0.0
-        var upper = 1.0
-        if let range {
-            guard range.lowerBound.isFinite, range.upperBound.isFinite else {
-                throw ArrayError(.invalidArgument, operation: "histogram", input: "range", "range \(range) is not finite")
-            }
-            (lower, upper) = (range.lowerBound, range.upperBound)
-        } else if count > 0 {
+        var observed: (min: Double?, max: Double?) = (nil, nil)
+        if range == nil, count > 0 {
             let s = try statistics([.min, .max])
-            guard let lo = s[.min], let hi = s[.max], lo.isFinite, hi.isFinite else {
-                throw ArrayError(.invalidArgument, operation: "histogram", input: "range", "autodetected range of [\(s[.min] ?? .nan), \(s[.max] ?? .nan)] is not finite; give a range")
-            }
-            (lower, upper) = (lo, hi)
+            observed = (s[.min] ?? .nan, s[.max] ?? .nan)
         }
-        if lower == upper { (lower, upper) = (lower - 0.5, upper + 0.5) }
-        let edges = (0...bins).map { $0 == bins ? upper : lower + Double($0) * (upper - lower) / Double(bins) }
-        let counts = try runReduction(
-            HistogramReduction<Element>(lower: lower, upper: upper, bins: bins), layout: .flat, plan: nil, second: .none, mask: .none)
+        let histogram = try HistogramReduction<Element>(bins: bins, range: range, dataMin: observed.min, dataMax: observed.max)
+        let counts = try runReduction(histogram, layout: .flat, plan: nil, second: .none, mask: .none)
+        let edges = histogram.edges
         return (counts.map { Int($0) }, edges)
     }
 

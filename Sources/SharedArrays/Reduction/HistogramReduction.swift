@@ -22,6 +22,33 @@ public struct HistogramReduction<Element: SharedElement>: ChunkReduction {
         self.bins = bins
     }
 
+    /// The histogram of `bins` bins over `range`, or over the data's `min...max` (numpy's default range)
+    /// when `range` is nil: ends must be finite; equal ends widen by 0.5 each way as in numpy.
+    public init(bins: Int, range: ClosedRange<Double>?, dataMin: Double?, dataMax: Double?) throws {
+        guard bins >= 1 else { throw ArrayError(.invalidArgument, operation: "histogram", input: "bins", "bins must be at least 1, got \(bins)") }
+        var (lower, upper) = (0.0, 1.0)
+        if let range {
+            guard range.lowerBound.isFinite, range.upperBound.isFinite else {
+                throw ArrayError(.invalidArgument, operation: "histogram", input: "range", "range \(range) is not finite")
+            }
+            (lower, upper) = (range.lowerBound, range.upperBound)
+        } else if let dataMin, let dataMax {
+            guard dataMin.isFinite, dataMax.isFinite else {
+                throw ArrayError(.invalidArgument, operation: "histogram", input: "range", "autodetected range of [\(dataMin), \(dataMax)] is not finite; give a range")
+            }
+            (lower, upper) = (dataMin, dataMax)
+        }
+        if lower == upper { (lower, upper) = (lower - 0.5, upper + 0.5) }
+        try self.init(lower: lower, upper: upper, bins: bins)
+    }
+
+    /// The `bins + 1` bin edges, numpy's `np.linspace(lower, upper, bins + 1)` bit for bit (the ones the
+    /// counting uses; the last one is `upper` exactly).
+    public var edges: [Double] {
+        let edges = HistogramEdges(lower: lower, upper: upper, bins: bins)
+        return (0...bins).map { edges.edge($0) }
+    }
+
     public var slotCount: Int { bins }
     public var identity: Int64 { 0 }
     public static var mergesInAnyOrder: Bool { true }

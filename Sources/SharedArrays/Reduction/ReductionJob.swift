@@ -16,6 +16,9 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
     /// Where the partials go; nil when the calling process folds the chunks itself into its own memory
     /// (``SmallReductionCutoff``).
     var results: SegmentReference?
+    /// Item `i` of the job is chunk `firstChunk + i` of ``plan`` and writes the `i`-th partial: a run of
+    /// the grid (one MPI rank's share) is reduced with the chunks' global element indices.
+    var firstChunk = 0
 
     static func prepareWorker() { R.prepareWorker() }
 
@@ -25,19 +28,21 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
             mask: try job.mask.base(in: context), selectedBefore: try job.selectedBefore.base(in: context))
         guard let segment = job.results else { throw ArrayError(.invalidArgument, operation: nil, "ReductionJob: no results segment for chunk \(chunk)") }
         let results = try context.address(of: segment).assumingMemoryBound(to: R.Slot.self)
-        job.fold(chunk: chunk, inputs: inputs, results: results, worker: context.workerIndex)
+        job.fold(chunk: job.firstChunk + chunk, inputs: inputs, results: results, worker: context.workerIndex)
     }
 
-    /// Runs chunk `chunk` with operands already resolved to addresses (in a worker, or in the caller for
-    /// work too small to wake the pool).
+    /// Runs chunk `chunk` (of the whole grid; its partial is the `chunk - firstChunk`-th of `results`) with
+    /// operands already resolved to addresses (in a worker, or in the caller for work too small to wake the pool).
     func fold(chunk: Int, inputs: ReductionInputs, results: UnsafeMutablePointer<R.Slot>, worker: Int) {
         let range = plan.range(of: chunk)
         let width = reduction.slotCount
         let slots = layout.partialsPerChunk * width
         if case .rows(let columns) = layout {
             let base = inputs.source.assumingMemoryBound(to: R.Element.self)
+            // One result per row; a run of the grid writes its rows from the start of `results`.
+            let firstRow = firstChunk == 0 ? 0 : plan.range(of: firstChunk).lowerBound
             for row in range {
-                let partial = UnsafeMutableBufferPointer(start: results + row * width, count: width)
+                let partial = UnsafeMutableBufferPointer(start: results + (row - firstRow) * width, count: width)
                 partial.initialize(repeating: reduction.identity)
                 let elements = UnsafeBufferPointer(start: base + row * columns, count: columns)
                 reduction.fold(
@@ -53,7 +58,7 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
             return
         }
         let target = anyOrder ? ChunkScratch.take(bytes: slots * MemoryLayout<R.Slot>.stride).assumingMemoryBound(to: R.Slot.self)
-            : results + chunk * slots
+            : results + (chunk - firstChunk) * slots
         let partial = UnsafeMutableBufferPointer(start: target, count: slots)
         partial.initialize(repeating: reduction.identity)
         foldLaidOut(range: range, chunk: chunk, inputs: inputs, into: partial)

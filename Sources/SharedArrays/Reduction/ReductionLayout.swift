@@ -20,4 +20,9 @@ public enum ReductionLayout: Sendable, Equatable, BitwiseCopyable {
         case .columns(let n): n
         }
     }
+
+    /// Whether this is ``rows(_:)``: one result per row rather than partials per chunk.
+    public var isRows: Bool {
+        if case .rows = self { true } else { false }
+    }
 }

@@ -23,3 +23,79 @@ extension SharedArray {
         }
     }
 }
+
+extension SharedArray {
+    /// The partials of the run `chunks` of the grid `plan` under `layout`, uncombined: `slotCount` slots
+    /// (times the classes or columns of `layout`) per chunk, in chunk order, each chunk folded with its global
+    /// element indices; one partial for the whole run when the reduction ``ChunkReduction/mergesInAnyOrder``;
+    /// for `.rows(n)` the result of each row of the run, in row order (what a single-node reduction gives those rows).
+    ///
+    /// The in-memory twin of ``StreamedReduction/partials(_:of:chunks:layout:on:timeout:)``: combining the
+    /// partials of every run in chunk order with ``ChunkReduction/combine(_:width:)`` gives the bits of
+    /// ``reduce(_:layout:plan:timeout:)`` over the whole grid. An MPI rank maps a whole `.npy` file
+    /// (``load(npy:mapped:limit:on:)``, no copy) and reduces only its share this way.
+    /// `plan` is the grid of `layout` over this array: elements for `.flat` and `.residueClasses`, rows of
+    /// `n` elements for `.columns(n)` and `.rows(n)` (this contiguous array is then a table of `count / n` rows).
+    ///
+    /// ```swift
+    /// let grid = ChunkPlan(count: x.count, elementSize: 8)
+    /// let mine = try x.partials(MomentsReduction<Double>(needs: [.sum]), plan: grid, chunks: grid.share(rank, of: ranks))
+    /// ```
+    public func partials<R: ChunkReduction>(
+        _ reduction: R, layout: ReductionLayout = .flat, plan: ChunkPlan, chunks: Range<Int>, timeout: Duration? = nil
+    ) throws -> [R.Slot] where R.Element == Element {
+        guard isContiguous else { throw ArrayError(.notContiguous, operation: "partials", input: "array", "a run of chunks is read from a contiguous array") }
+        if let needed = reduction.secondOperandType {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "\(R.self) reads a second operand of \(needed.rawValue); a run reads one array")
+        }
+        let anyOrder = R.mergesInAnyOrder
+        switch layout {
+        case .flat:
+            guard plan.count == count else { throw ArrayError(.shapeMismatch, operation: "partials", input: "plan", "the grid covers \(plan.count) elements, the array has \(count)") }
+        case .residueClasses(let k):
+            guard k >= 1, !anyOrder, plan.count == count else {
+                throw ArrayError(.invalidArgument, operation: "partials", input: "layout", "residue classes need k >= 1, an ordered reduction and a grid of the array's \(count) elements")
+            }
+        case .columns(let n):
+            guard n >= 1, !anyOrder, count % n == 0, plan.count == count / n else {
+                throw ArrayError(.invalidShape, operation: "partials", input: "layout", "\(count) elements are not the grid's \(plan.count) rows of \(n) columns")
+            }
+        case .rows(let n):
+            guard n >= 1, !anyOrder, count % n == 0, plan.count == count / n else {
+                throw ArrayError(.invalidShape, operation: "partials", input: "layout", "\(count) elements are not the grid's \(plan.count) rows of \(n) columns, or \(R.self) has no per-row results")
+            }
+        }
+        guard chunks.lowerBound >= 0, chunks.upperBound <= plan.chunkCount else {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "chunks", "chunks \(chunks.lowerBound)..<\(chunks.upperBound) are outside the grid's 0..<\(plan.chunkCount)")
+        }
+        guard let width = CheckedSize.product(reduction.slotCount, layout.partialsPerChunk), width >= 1 else {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "a reduction needs at least one slot")
+        }
+        if chunks.isEmpty { return anyOrder ? Array(repeating: reduction.identity, count: width) : [] }
+        // Per chunk a partial; per row a result for `.rows`.
+        let parts = anyOrder ? pool.workerCount
+            : layout.isRows ? plan.range(of: chunks.upperBound - 1).upperBound - plan.range(of: chunks.lowerBound).lowerBound : chunks.count
+        guard let slots = CheckedSize.product(parts, width), let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride) else {
+            throw ArrayError(.tooLarge, operation: "partials", "\(parts) partials of \(width) slots are more than can be addressed")
+        }
+        var source = location
+        source.count = count
+        let describeChunk = describe(plan, rows: { switch layout { case .columns, .rows: true; default: false } }())
+        return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
+            let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
+            if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+            let job = ReductionJob(
+                reduction: reduction, source: source, second: .none, mask: .none, selectedBefore: .none, layout: layout,
+                plan: plan, results: scratch.reference, firstChunk: chunks.lowerBound)
+            try WorkerPool.withTimeout(timeout) {
+                try pool.run(job, chunks: chunks.count, describeChunk: { describeChunk(chunks.lowerBound + $0) })
+            }
+            if anyOrder {
+                let first = UnsafeMutableBufferPointer(start: base, count: width)
+                for w in 1..<parts { reduction.mergeEach(first, UnsafeBufferPointer(start: base + w * width, count: width)) }
+                return Array(first)
+            }
+            return Array(UnsafeBufferPointer(start: base, count: slots))
+        }
+    }
+}

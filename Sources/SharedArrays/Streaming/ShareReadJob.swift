@@ -23,7 +23,10 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
     static func run(_ job: Self, chunk item: Int, context: WorkerContext) throws {
         let chunk = job.firstChunk + item
         let range = job.grid.range(of: chunk)
-        let rowLength = if case .columns(let n) = job.layout { n } else { 1 }
+        let rowLength = switch job.layout {
+            case .columns(let n), .rows(let n): n
+            case .flat, .residueClasses: 1
+            }
         // Row blocks hold rowLength elements per row; the products fit (the source's count does).
         let elementRange = range.lowerBound * rowLength..<range.upperBound * rowLength
         let source = try context.address(of: job.source).loadUnaligned(as: S.self)
@@ -35,7 +38,18 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
         let results = try context.address(of: job.results).assumingMemoryBound(to: R.Slot.self)
         let elements = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: R.Element.self), count: elementRange.count)
         let folded = ReductionChunk(elements: elements, firstIndex: range.lowerBound)
-        if case .residueClasses(let classes) = job.layout {
+        if case .rows(let columns) = job.layout {
+            // One result per row, written from the run's first row on.
+            let firstRow = job.grid.range(of: job.firstChunk).lowerBound
+            for row in range {
+                let partial = UnsafeMutableBufferPointer(start: results + (row - firstRow) * width, count: width)
+                partial.initialize(repeating: job.reduction.identity)
+                let offset = (row - range.lowerBound) * columns
+                job.reduction.fold(
+                    ReductionChunk(elements: UnsafeBufferPointer(rebasing: elements[offset..<offset + columns]), firstIndex: 0),
+                    into: partial)
+            }
+        } else if case .residueClasses(let classes) = job.layout {
             let partial = UnsafeMutableBufferPointer(start: results + item * width, count: width)
             partial.initialize(repeating: job.reduction.identity)
             job.reduction.foldClasses(folded, classes: classes, into: partial)
@@ -65,7 +79,10 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
     func describe(_ item: Int) -> String {
         let chunk = firstChunk + item
         let range = grid.range(of: chunk)
-        let unit = if case .columns = layout { "rows" } else { "elements" }
+        let unit = switch layout {
+            case .columns, .rows: "rows"
+            case .flat, .residueClasses: "elements"
+            }
         return "chunk \(chunk) (\(unit) \(range.lowerBound)..<\(range.upperBound))"
     }
 }

@@ -17,6 +17,15 @@ public protocol StreamSource: BitwiseCopyable, Sendable {
     /// Reads the flat elements `range` into `destination`, converted to `dtype`. Runs in a worker process;
     /// it may keep the file open between calls (HDF5 readers do).
     func read(_ range: Range<Int>, into destination: UnsafeMutableRawPointer, as dtype: DType) throws
+    /// The whole source as a read-only array mapped from its file, no copy, when it stores `E`s as this
+    /// process does (a `.npy` file of that type and byte order); nil when reading needs a conversion. A share
+    /// of the grid (``StreamedReduction/partials(_:of:chunks:layout:on:timeout:)``) is then reduced in place
+    /// from the page cache instead of being copied chunk by chunk.
+    func mappedArray<E: SharedElement>(as _: E.Type, on pool: WorkerPool) throws -> SharedArray<E>?
+}
+
+extension StreamSource {
+    public func mappedArray<E: SharedElement>(as _: E.Type, on pool: WorkerPool) throws -> SharedArray<E>? { nil }
 }
 
 /// A `.npy` file as a ``StreamSource``: any stored type and byte order, converted as ``NpyFile`` reads it.
@@ -51,5 +60,15 @@ public struct NpyStreamSource: StreamSource {
             dtype: header.dtype, isBigEndian: header.isBigEndian, shape: [header.count], dataOffset: header.dataOffset,
             count: header.count)
         try NpyFile.readElements(path: path.string, header: full, range: range, into: destination, as: dtype)
+    }
+
+    public func mappedArray<E: SharedElement>(as _: E.Type, on pool: WorkerPool) throws -> SharedArray<E>? {
+        guard header.dtype == E.dtype, header.isBigEndian == (1.bigEndian == 1) || header.dtype.byteSize == 1,
+              let array = try SharedArray<E>.loadMapped(npy: path.string, limit: .unlimited, on: pool) else { return nil }
+        // The file was replaced since its header was read: the grid would not fit it.
+        guard array.count == header.count else {
+            throw ArrayIOError(.truncated, path: path.string, "the file changed while it was being read: \(array.count) elements, not \(header.count)")
+        }
+        return array
     }
 }

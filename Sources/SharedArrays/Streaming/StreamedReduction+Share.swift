@@ -9,20 +9,18 @@ extension StreamedReduction {
 
     /// The grid of `layout` over `source` as `Element`, the one ``SharedArray/reduce(_:layout:plan:timeout:)``
     /// uses for the same array: elements for `.flat` and `.residueClasses`, row blocks of `n` elements for
-    /// `.columns(n)` (the source is then a table of `count / n` rows). `.rows` is refused (it has no partials).
+    /// `.columns(n)` and `.rows(n)` (the source is then a table of `count / n` rows).
     public static func grid<S: StreamSource, E: SharedElement>(of source: S, as _: E.Type, layout: ReductionLayout) throws -> ChunkPlan {
         switch layout {
         case .flat: return grid(of: source, as: E.self)
         case .residueClasses(let k):
             guard k >= 1 else { throw ArrayError(.invalidArgument, operation: "partials", input: "layout", "residue classes need k >= 1, got \(k)") }
             return grid(of: source, as: E.self)
-        case .columns(let n):
+        case .columns(let n), .rows(let n):
             guard n >= 1, source.count % n == 0 else {
                 throw ArrayError(.invalidShape, operation: "partials", input: "layout", "\(source.count) elements are not rows of \(n) columns")
             }
             return ChunkPlan(rows: source.count / n, rowLength: n, elementSize: MemoryLayout<E>.stride)
-        case .rows:
-            throw ArrayError(.invalidArgument, operation: "partials", input: "layout", "a per-row reduction has one result per row and no chunk partials")
         }
     }
 
@@ -34,7 +32,7 @@ extension StreamedReduction {
     /// Combining the partials of every run in chunk order with ``ChunkReduction/combine(_:width:)`` gives the
     /// same bits as reducing the whole source at once: this is how a share of a dataset (one MPI rank's) is
     /// reduced. Each worker reads its own chunks (`.npy` offsets, HDF5 hyperslabs) and keeps only one chunk in
-    /// memory. `layout` folds each chunk as ``SharedArray/reduce(_:layout:plan:timeout:)`` does (`.flat`,
+    /// memory; a source that can be mapped as `Element`s (``StreamSource/mappedArray(as:on:)``) is read in place. `layout` folds each chunk as ``SharedArray/reduce(_:layout:plan:timeout:)`` does (`.flat`,
     /// `.residueClasses(k)`: `k` partials per chunk, `.columns(n)`: `n` per chunk of rows), on the grid
     /// ``grid(of:as:layout:)``. `timeout` bounds the call as in ``SharedArray/statistics(_:ddof:timeout:)``.
     ///
@@ -59,7 +57,13 @@ extension StreamedReduction {
         }
         let anyOrder = R.mergesInAnyOrder
         if chunks.isEmpty { return anyOrder ? Array(repeating: reduction.identity, count: width) : [] }
-        let parts = anyOrder ? pool.workerCount : chunks.count
+        // A file that stores the elements as they are reduced is mapped and read in place (no copy per chunk).
+        if let mapped = try source.mappedArray(as: R.Element.self, on: pool) {
+            return try mapped.partials(reduction, layout: layout, plan: grid, chunks: chunks, timeout: timeout)
+        }
+        // Per chunk a partial; per row a result for `.rows`.
+        let parts = anyOrder ? pool.workerCount
+            : layout.isRows ? grid.range(of: chunks.upperBound - 1).upperBound - grid.range(of: chunks.lowerBound).lowerBound : chunks.count
         guard let slots = CheckedSize.product(parts, width), let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride) else {
             throw ArrayError(.tooLarge, operation: "partials", "\(parts) partials of \(width) slots are more than can be addressed")
         }
