@@ -24,6 +24,7 @@ extension BatchCommand {
         do { world = try MPICommunicator(timeout: exchange) } catch {
             throw CLIError("--mpi: \(error) (is this program running under mpirun?)")
         }
+        if world.rank == 0, let note = RankRun.bindingNote(workers: pool.workerCount) { writeStandardError("note: \(note)\n") }
         // Rank 0 prints before MPI_Finalize: once a rank exits non-zero, mpirun ends the ranks still running.
         var ending: (any Error)?
         do {

@@ -22,16 +22,17 @@ enum MPIRun {
 
     /// Runs `mpirun -np ranks mproc arguments...`; a run longer than `timeout` is ended (SIGTERM, which
     /// mpirun passes to every rank) and fails the test.
-    /// `environment` adds to the test's environment (`OMPI_MCA_*` settings, say).
+    /// `environment` adds to the test's environment (`OMPI_MCA_*` settings, say); `bindToNone` lets every
+    /// rank run on every core (mpirun binds ranks to cores by default).
     static func run(
-        ranks: Int, _ arguments: [String], timeout: TimeInterval = 300, environment: [String: String] = [:],
+        ranks: Int, _ arguments: [String], timeout: TimeInterval = 300, environment: [String: String] = [:], bindToNone: Bool = false,
         started: ((Int32) -> Void)? = nil
     ) throws -> CLI.Result {
         guard let launcher else { throw XCTSkip("mpirun is not installed") }
         let process = Process()
         process.executableURL = URL(fileURLWithPath: launcher)
         process.arguments = ["--allow-run-as-root", "--oversubscribe", "--mca", "pml", "ob1", "--mca", "btl", "self,vader",
-                             "-np", "\(ranks)", CLI.executable] + arguments
+                             "-np", "\(ranks)"] + (bindToNone ? ["--bind-to", "none"] : []) + [CLI.executable] + arguments
         process.currentDirectoryURL = URL(fileURLWithPath: CLI.root)
         if !environment.isEmpty {
             process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }

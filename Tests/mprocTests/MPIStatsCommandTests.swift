@@ -171,6 +171,23 @@ final class MPIStatsCommandTests: XCTestCase {
         XCTAssertEqual(flat.stderr.components(separatedBy: "--axis 1 needs a 2-D array").count - 1, 1, flat.stderr)
     }
 
+    /// mpirun binds each rank to cores by default and the workers inherit it: rank 0 says so once when its
+    /// workers would share fewer cores (here: one rank bound to one core of two, with two workers).
+    func testBindingThatStarvesTheWorkersIsNoted() throws {
+        try MPIRun.requireMPI()
+        guard sysconf(Int32(_SC_NPROCESSORS_ONLN)) >= 2 else { throw XCTSkip("needs 2 cores") }
+        let bound = try MPIRun.run(ranks: 1, ["stats", "--mpi", "datasets/sensors.npy", "--json", "-w", "2"])
+        XCTAssertEqual(bound.status, 0, bound.stderr)
+        XCTAssertNotNil(bound.json?["mean"], bound.stdout)
+        let unbound = try MPIRun.run(ranks: 1, ["stats", "--mpi", "datasets/sensors.npy", "--json", "-w", "2"], bindToNone: true)
+        XCTAssertEqual(unbound.status, 0, unbound.stderr)
+        XCTAssertFalse(unbound.stderr.contains("note:"), unbound.stderr)
+        // Whether mpirun binds one rank depends on its version and policy: only a bound rank gets the note.
+        let info = try MPIRun.run(ranks: 1, ["info", "--json"])
+        let usable = try XCTUnwrap(info.json?["default_workers"] as? Int, info.stdout)
+        XCTAssertEqual(bound.stderr.components(separatedBy: "--bind-to none").count - 1, usable < 2 ? 1 : 0, bound.stderr)
+    }
+
     /// Every rank parses the same arguments; a mistake in them is printed by rank 0 alone, and so is --help.
     func testArgumentErrorsArePrintedOnce() throws {
         try MPIRun.requireMPI()
