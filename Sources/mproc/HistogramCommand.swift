@@ -152,8 +152,7 @@ struct HistogramReport {
         let outside = count - counts.reduce(0, +)
         var closing = "\(counts.reduce(0, +)) counted"
         if outside > 0 { closing += " · \(outside) outside the range or NaN" }
-        closing += " · \(formatMilliseconds(elapsed)) ms · \(workers) worker\(workers == 1 ? "" : "s")"
-        if let ranks { closing += " per rank · \(ranks) rank\(ranks == 1 ? "" : "s")" }
+        closing += " · \(formatMilliseconds(elapsed)) ms · " + describeWorkers(workers, ranks: ranks)
         lines.append(closing)
         return lines.joined(separator: "\n")
     }

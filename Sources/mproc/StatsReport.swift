@@ -68,8 +68,7 @@ struct StatsReport {
         if let streamedWindows { timing = "streamed in \(streamedWindows) windows · read and compute \(formatMilliseconds(computeMedian)) ms" }
         if computeTimes.count > 1 { timing += " (median of \(computeTimes.count))" }
         timing += String(format2: gigabytesPerSecond, suffix: " GB/s")
-        timing += " · \(workers) worker\(workers == 1 ? "" : "s")"
-        if let ranks { timing += " per rank · \(ranks) rank\(ranks == 1 ? "" : "s")" }
+        timing += " · " + describeWorkers(workers, ranks: ranks)
         lines.append(timing)
         return lines.joined(separator: "\n")
     }
@@ -97,6 +96,13 @@ struct StatsReport {
         fields.append(("gb_per_s", jsonNumber(gigabytesPerSecond, integer: false)))
         return "{" + fields.map { "\(jsonString($0.0)): \($0.1)" }.joined(separator: ", ") + "}"
     }
+}
+
+/// `2 workers`, or `1 worker per rank · 3 ranks` for an MPI run.
+func describeWorkers(_ workers: Int, ranks: Int?) -> String {
+    var text = "\(workers) worker\(workers == 1 ? "" : "s")"
+    if let ranks { text += " per rank · \(ranks) rank\(ranks == 1 ? "" : "s")" }
+    return text
 }
 
 /// A value for the table: integers as integers, others to 10 significant digits (JSON keeps them all).
