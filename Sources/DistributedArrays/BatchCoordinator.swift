@@ -28,7 +28,9 @@ final class BatchCoordinator {
     private let start: ContinuousClock.Instant
     private var lastCheckpoint: ContinuousClock.Instant
 
-    /// The next file of `plan.todo` to hand out.
+    /// The files to hand out: the plan's, less the ones already done (read by every rank together).
+    private let todo: [HDF5BatchFile]
+    /// The next file of `todo` to hand out.
     private var next = 0
     private var records: [String: [HDF5BatchRecord]] = [:]
     private var bytesRead = 0
@@ -45,7 +47,7 @@ final class BatchCoordinator {
 
     /// `start` is when the batch began (before planning): the summary's elapsed time counts from it.
     init(
-        batch: HDF5Batch, plan: HDF5BatchPlan, pool: WorkerPool, world: MPICommunicator, output: String?,
+        batch: HDF5Batch, plan: HDF5BatchPlan, done: [String: [HDF5BatchRecord]] = [:], pool: WorkerPool, world: MPICommunicator, output: String?,
         start: ContinuousClock.Instant, progressInterval: Duration = .seconds(5),
         progress: ((HDF5BatchProgress) -> Void)? = nil
     ) throws {
@@ -55,6 +57,10 @@ final class BatchCoordinator {
         bytesTotal = plan.todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }
         self.batch = batch
         self.plan = plan
+        todo = plan.todo.filter { done[$0.path] == nil }
+        records = done
+        bytesRead = plan.todo.filter { done[$0.path] != nil }.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }
+        failures = done.values.joined().filter { $0.status == .failed }.count
         self.pool = pool
         self.world = world
         self.output = output
@@ -73,7 +79,7 @@ final class BatchCoordinator {
         var pause: UInt32 = 20
         while true {
             try answer()
-            if reported == nil, next < plan.todo.count {
+            if reported == nil, next < todo.count {
                 let window = take(forWorkers: pool.workerCount)
                 let found = try batch.records(of: window, on: pool) { [self] in
                     guard fatal == nil else { return }
@@ -110,7 +116,7 @@ final class BatchCoordinator {
                     store(report.records, of: window)
                 }
             }
-            let files = reported == nil && next < plan.todo.count ? take(forWorkers: max(1, report.workers)) : []
+            let files = reported == nil && next < todo.count ? take(forWorkers: max(1, report.workers)) : []
             try world.send(BatchMessage.encode(BatchAssignment(files: files)), to: rank, tag: BatchMessage.assignmentTag)
             if files.isEmpty {
                 stopped.insert(rank)
@@ -133,17 +139,17 @@ final class BatchCoordinator {
     /// The next window: about the remaining files over twice the ranks (so that ranks finish together),
     /// at least one file per worker, at most `filesPerPass` files and `bytesPerPass` bytes (one file at least).
     private func take(forWorkers workers: Int) -> [HDF5BatchFile] {
-        let remaining = plan.todo.count - next
+        let remaining = todo.count - next
         let share = (remaining + 2 * world.size - 1) / (2 * world.size)
         let count = min(max(share, workers), batch.filesPerPass, remaining)
         var end = next + 1
-        var bytes = plan.todo[next].size
-        while end < next + count, let more = CheckedSize.sum(bytes, plan.todo[end].size), more <= batch.bytesPerPass {
+        var bytes = todo[next].size
+        while end < next + count, let more = CheckedSize.sum(bytes, todo[end].size), more <= batch.bytesPerPass {
             bytes = more
             end += 1
         }
         defer { next = end }
-        return Array(plan.todo[next..<end])
+        return Array(todo[next..<end])
     }
 
     private func store(_ found: [[HDF5BatchRecord]], of window: [HDF5BatchFile]) {

@@ -33,6 +33,8 @@ public enum DistributedBatch {
     ///   - output: the summary to write at rank 0 (with checkpoints, as on one node).
     ///   - resume: skip the files whose records `output` already has (see ``HDF5Arrays/HDF5Batch/plan(output:resume:)``).
     ///   - checkFirst: run on rank 0 before the files are listed (a refusal it throws ends every rank).
+    ///   - splitBytes: files at least this large are read first by every rank together, each rank a run of
+    ///     each large dataset's chunks (``LargeFileSharing``); nil: every file is read whole by one rank.
     ///   - progressInterval: how often at most rank 0 calls `progress`.
     ///   - progress: called on rank 0 as records come in from every rank (files and bytes done across ranks).
     /// - Throws: on rank 0 a ``RankFailure`` when the batch could not start (its message is rank 0's
@@ -42,7 +44,7 @@ public enum DistributedBatch {
     ///   out of step: the caller should ``MPICommunicator/abort(_:)``.
     public static func run(
         _ batch: HDF5Batch, on pool: WorkerPool, world: MPICommunicator, output: String? = nil, resume: Bool = false,
-        checkFirst: (() throws -> Void)? = nil, progressInterval: Duration = .seconds(5),
+        checkFirst: (() throws -> Void)? = nil, splitBytes: Int? = nil, progressInterval: Duration = .seconds(5),
         progress: ((HDF5BatchProgress) -> Void)? = nil
     ) throws -> HDF5BatchSummary? {
         let start = ContinuousClock.now
@@ -60,6 +62,15 @@ public enum DistributedBatch {
             if case .failure(let error) = planned { throw RankFailure(rank: 0, message: "\(error)") }
             throw DistributedFailure(reportedBy: 0)
         }
+        // Files of at least `splitBytes` are read by every rank together, first (rank 0 chooses them).
+        var chosen: [HDF5BatchFile] = []
+        if world.rank == 0, let splitBytes, case .success(let plan) = planned { chosen = plan.todo.filter { $0.size >= splitBytes } }
+        let large = try BatchMessage.decode([HDF5BatchFile].self, try world.broadcast(try BatchMessage.encode(chosen)), from: 0)
+        var shared: [String: [HDF5BatchRecord]] = [:]
+        for file in large {
+            if let records = try LargeFileSharing.share(file, batch: batch, pool: pool, world: world) { shared[file.path] = records }
+            if world.rank == 0, case .success(let plan) = planned { progress?(progressSoFar(shared, of: plan.todo, start: start)) }
+        }
         // The ranks end together once rank 0 has written the summary (a deadline-bound broadcast, not
         // MPI_Finalize's wait without end). A rank exits non-zero only when it failed itself: mpirun ends
         // every rank still running when one exits non-zero, and rank 0 may still be printing.
@@ -70,12 +81,25 @@ public enum DistributedBatch {
             return nil
         }
         guard case .success(let plan) = planned else { throw DistributedError("the batch was not planned") }
-        let coordinator = try BatchCoordinator(batch: batch, plan: plan, pool: pool, world: world, output: output, start: start,
+        let coordinator = try BatchCoordinator(
+            batch: batch, plan: plan, done: shared, pool: pool, world: world, output: output, start: start,
             progressInterval: progressInterval, progress: progress)
         let (summary, reported) = try coordinator.run()
         _ = try world.broadcast([reported == nil ? 0 : 1])
         if let reported { throw reported }
         return summary
+    }
+
+    /// How far the shared large files have got (rank 0, after each one).
+    private static func progressSoFar(
+        _ shared: [String: [HDF5BatchRecord]], of todo: [HDF5BatchFile], start: ContinuousClock.Instant
+    ) -> HDF5BatchProgress {
+        let done = todo.filter { shared[$0.path] != nil }
+        let bytes = done.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }
+        return HDF5BatchProgress(
+            filesDone: done.count, filesTotal: todo.count, bytesDone: bytes,
+            bytesTotal: todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max },
+            failures: shared.values.joined().filter { $0.status == .failed }.count, elapsed: ContinuousClock.now - start)
     }
 
     /// A rank other than 0: asks for files, reads them, sends their records, until rank 0 says stop.

@@ -43,16 +43,7 @@ public enum DistributedReduction {
             let partials = try StreamedReduction.partials(
                 reduction, of: opened, chunks: mine, layout: layout, on: pool, timeout: timeout ?? world.timeout)
             if R.mergesInAnyOrder { return PartialBytes.encode(partials) }
-            // Only the subtrees of the pairwise tree inside this run: O(log chunks) partials, not one per chunk.
-            var ranges: [Int64] = []
-            var slots: [R.Slot] = []
-            for subtree in PairwiseSubtrees.maximal(inside: mine, of: grid.chunkCount) {
-                let first = (subtree.lowerBound - mine.lowerBound) * width
-                let last = (subtree.upperBound - mine.lowerBound) * width
-                slots += try reduction.combine(Array(partials[first..<last]), width: width)
-                ranges += [Int64(subtree.lowerBound), Int64(subtree.upperBound)]
-            }
-            return PartialBytes.encode([Int64(ranges.count / 2)] + ranges) + PartialBytes.encode(slots)
+            return try subtreePayload(reduction, partials: partials, run: mine, chunkCount: grid.chunkCount, width: width)
         }
         let payloads = try RankOutcome.settle(local, on: world, timeout: timeout)
         guard world.rank == 0 else { return nil }
@@ -68,6 +59,34 @@ public enum DistributedReduction {
             }
             return total
         }
+        return try finishSubtrees(reduction, payloads: payloads, chunkCount: chunkCount, width: width)
+    }
+
+    /// One rank's part of the pairwise tree over `chunkCount` chunks, as bytes for rank 0: the maximal subtrees
+    /// inside its run `mine` (whose per-chunk `partials`, `width` slots each, it holds), each combined in the
+    /// single-node order: O(log chunks) partials, not one per chunk.
+    static func subtreePayload<R: ChunkReduction>(
+        _ reduction: R, partials: [R.Slot], run mine: Range<Int>, chunkCount: Int, width: Int
+    ) throws -> [UInt8] {
+        guard partials.count == mine.count * width else {
+            throw DistributedError("\(partials.count) partial slots for a run of \(mine.count) chunks of \(width)")
+        }
+        var ranges: [Int64] = []
+        var slots: [R.Slot] = []
+        for subtree in PairwiseSubtrees.maximal(inside: mine, of: chunkCount) {
+            let first = (subtree.lowerBound - mine.lowerBound) * width
+            let last = (subtree.upperBound - mine.lowerBound) * width
+            slots += try reduction.combine(Array(partials[first..<last]), width: width)
+            ranges += [Int64(subtree.lowerBound), Int64(subtree.upperBound)]
+        }
+        return PartialBytes.encode([Int64(ranges.count / 2)] + ranges) + PartialBytes.encode(slots)
+    }
+
+    /// Rank 0: the combined partial of the whole tree from every rank's ``subtreePayload(_:partials:run:chunkCount:width:)``
+    /// (in rank order): the merges one node does, in the same order.
+    static func finishSubtrees<R: ChunkReduction>(
+        _ reduction: R, payloads: [[UInt8]], chunkCount: Int, width: Int
+    ) throws -> [R.Slot] {
         var subtrees: [Int: (range: Range<Int>, slots: [R.Slot])] = [:]
         for (r, bytes) in payloads.enumerated() {
             for (range, slots) in try decodeSubtrees(bytes, as: R.Slot.self, width: width, from: r) {

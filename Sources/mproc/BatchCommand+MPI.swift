@@ -31,7 +31,7 @@ extension BatchCommand {
             // Whole lines, not a line redrawn in place: mpirun collects the ranks' output through pipes.
             let progress: ((HDF5BatchProgress) -> Void)? = quiet ? nil : { writeStandardError(progressLine($0) + " · \(world.size) ranks\n") }
             if let summary = try DistributedBatch.run(
-                batch, on: pool, world: world, output: out, resume: resume, checkFirst: checkOutput,
+                batch, on: pool, world: world, output: out, resume: resume, checkFirst: checkOutput, splitBytes: try parsedSplitBytes(),
                 progressInterval: .milliseconds(Int64(progressInterval * 1000)), progress: progress) {
                 do { try report(summary, workers: pool.workerCount, ranks: world.size) } catch { ending = error }
             }

@@ -67,6 +67,11 @@ struct BatchCommand: ParsableCommand {
     var mpi = false
 
     @Option(name: .long, help: ArgumentHelp(
+        "With --mpi: files at least SIZE large (e.g. 256M, 4G) are read by every rank together, each rank a share of "
+            + "each large dataset's chunks; smaller files go whole to one rank at a time.", valueName: "size"))
+    var splitBytes: String = "256M"
+
+    @Option(name: .long, help: ArgumentHelp(
         "With --mpi: seconds between rank 0's progress lines on stderr (mpirun's output is not a terminal, so "
             + "they are whole lines; 0: after every window).", valueName: "seconds"))
     var progressInterval: Double = 5
@@ -86,6 +91,7 @@ struct BatchCommand: ParsableCommand {
         if !(progressInterval >= 0 && progressInterval <= 1e9) {
             throw ValidationError("--progress-interval must be between 0 and 1e9 seconds (got \(progressInterval))")
         }
+        _ = try parsedSplitBytes()
         if filesPerPass < 1 { throw ValidationError("--files-per-pass must be at least 1") }
         if ddof < 0 { throw ValidationError("--ddof must be >= 0 (got \(ddof))") }
         _ = try parseStatistics(ops)
@@ -98,6 +104,11 @@ struct BatchCommand: ParsableCommand {
         guard ["streaming", "shared"].contains(strategy) else {
             throw ValidationError("--strategy must be streaming or shared (got '\(strategy)')")
         }
+    }
+
+    /// `--split-bytes` in bytes.
+    func parsedSplitBytes() throws -> Int {
+        do { return try SizeLimit(parsing: splitBytes).bytes } catch { throw ValidationError("--split-bytes: \(error)") }
     }
 
     func run() throws {

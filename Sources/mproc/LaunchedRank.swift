@@ -23,7 +23,7 @@ enum LaunchedRank {
 
 extension Mproc {
     /// Parses the arguments and runs the command, as `main(nil)` does, except that on ranks other than 0 of an
-    /// `--mpi` job a parse error (or `--help`) ends the process with its exit code and no output.
+    /// `--mpi` job a parse error (or `--help`) ends the process quietly (rank 0 reports it and fails the job).
     static func parseAndRun() {
         let quiet = LaunchedRank.isQuietRank()
         // The parser answers --help with a command that prints it: on a quiet rank there is nothing to do.
@@ -33,7 +33,9 @@ extension Mproc {
         do {
             command = try parseAsRoot()
         } catch {
-            if quiet { exit(withError: ExitCode(exitCode(for: error).rawValue)) }
+            // Exit 0 quietly: a non-zero exit makes mpirun end the job at once, maybe before rank 0 has printed
+            // the error; rank 0's own exit status is the job's.
+            if quiet { exit(withError: ExitCode.success) }
             exit(withError: error)
         }
         var running = command

@@ -19,10 +19,15 @@ enum RankRun {
             try body(world)
             world.finalize()
         } catch let failure as RankFailure {
-            // Every rank has settled: rank 0 reports the first rank's error once.
+            // Every rank has settled: rank 0 reports the first rank's error once, before MPI_Finalize lets the
+            // other ranks exit (mpirun ends a job as soon as one rank exits non-zero: the line could be cut).
+            writeStandardError("Error: \(failure.message)\n")
+            try? world.barrier(timeout: .seconds(30))
             world.finalize()
-            throw CLIError(failure.message)
+            throw ExitCode(1)
         } catch is DistributedFailure {
+            // Rank 0 is printing the error: wait for it (bounded) before exiting non-zero.
+            try? world.barrier(timeout: .seconds(30))
             world.finalize()
             throw ExitCode(1)
         } catch {

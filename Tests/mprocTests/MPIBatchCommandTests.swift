@@ -71,6 +71,16 @@ final class MPIBatchCommandTests: XCTestCase {
                 XCTAssertTrue(result.stderr.contains("1 of 10 files failed:"), "\(context): \(result.stderr)")
             }
         }
+        // The large file read by every rank together (each a run of its dataset's chunks): the same bytes.
+        for ranks in [2, 3] {
+            for format in ["csv", "json"] {
+                let out = directory.file("split-\(ranks).\(format)")
+                let result = try MPIRun.run(
+                    ranks: ranks, ["batch", "--mpi"] + files + ["--ops", Self.ops, "--out", out, "-w", "1", "--split-bytes", "1M"])
+                XCTAssertEqual(result.status, 1, "split, \(ranks) ranks: \(result.stderr)")
+                XCTAssertEqual(contents(out), expected[format], "split, \(ranks) ranks, \(format)")
+            }
+        }
         // Without --out, rank 0 prints what one node prints.
         let printed = try CLI.run(["batch"] + files + ["--ops", Self.ops, "--format", "json", "-w", "2"])
         let distributed = try MPIRun.run(ranks: 3, ["batch", "--mpi"] + files + ["--ops", Self.ops, "--format", "json", "-w", "1"])
