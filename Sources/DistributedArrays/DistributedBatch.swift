@@ -67,9 +67,13 @@ public enum DistributedBatch {
         if world.rank == 0, let splitBytes, case .success(let plan) = planned { chosen = plan.todo.filter { $0.size >= splitBytes } }
         let large = try BatchMessage.decode([HDF5BatchFile].self, try world.broadcast(try BatchMessage.encode(chosen)), from: 0)
         var shared: [String: [HDF5BatchRecord]] = [:]
+        var lastProgress = start
         for file in large {
             if let records = try LargeFileSharing.share(file, batch: batch, pool: pool, world: world) { shared[file.path] = records }
-            if world.rank == 0, case .success(let plan) = planned { progress?(progressSoFar(shared, of: plan.todo, start: start)) }
+            if world.rank == 0, let progress, case .success(let plan) = planned, ContinuousClock.now - lastProgress >= progressInterval {
+                lastProgress = ContinuousClock.now
+                progress(progressSoFar(shared, of: plan.todo, start: start))
+            }
         }
         // The ranks end together once rank 0 has written the summary (a deadline-bound broadcast, not
         // MPI_Finalize's wait without end). A rank exits non-zero only when it failed itself: mpirun ends

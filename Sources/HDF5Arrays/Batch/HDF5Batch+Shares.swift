@@ -1,5 +1,9 @@
 import Multiprocessing
 import SharedArrays
+import Synchronization
+
+/// Serial numbers of ``SharePieceJob`` calls (workers key the reader they keep open by it).
+private let sharePieceSerial = Atomic<UInt64>(1)
 
 /// A dataset too large for one worker that the ranks of a distributed batch reduce together: each rank
 /// reduces a run of its chunk grid (``chunkCount`` chunks of the single-node grid) with
@@ -76,7 +80,8 @@ extension HDF5Batch {
         let perPiece = Swift.max(1, pieceBytes / Swift.max(1, plan.chunkLength * shared.dtype.byteSize))
         let job = SharePieceJob(
             file: path, dataset: dataset, dtype: shared.dtype, plan: plan, firstChunk: chunks.lowerBound, endChunk: chunks.upperBound,
-            chunksPerPiece: perPiece, partials: partials.reference, needs: needs.rawValue, slabBytes: slabBytes, decode: decode)
+            chunksPerPiece: perPiece, partials: partials.reference, needs: needs.rawValue, slabBytes: slabBytes, decode: decode,
+            serial: sharePieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue)
         let pieces = (chunks.count + perPiece - 1) / perPiece
         do {
             try WorkerPool.withTimeout(fileTimeout.map { $0 * pieces }) {
@@ -134,15 +139,26 @@ struct SharePieceJob: WorkerJob {
     var needs: UInt8
     var slabBytes: Int
     var decode: Bool
+    /// Identifies the call: a worker keeps the dataset open across the call's pieces (as ``BatchPieceJob`` does).
+    var serial: UInt64
+
+    nonisolated(unsafe) private static var openReader: (serial: UInt64, reader: any DatasetRangeReader)?
 
     static func run(_ job: SharePieceJob, chunk piece: Int, context: WorkerContext) throws {
         let first = job.firstChunk + piece * job.chunksPerPiece
         let end = Swift.min(job.endChunk, first + job.chunksPerPiece)
         let partials = try context.address(of: job.partials).assumingMemoryBound(to: Moments.self)
         do {
-            let reader = try openDatasetReader(
-                file: job.file.string, dataset: job.dataset.string, computeType: job.dtype, decode: job.decode, fast: true)
-            defer { reader.close() }
+            let reader: any DatasetRangeReader
+            if let open = openReader, open.serial == job.serial {
+                reader = open.reader
+            } else {
+                openReader?.reader.close()
+                openReader = nil
+                reader = try openDatasetReader(
+                    file: job.file.string, dataset: job.dataset.string, computeType: job.dtype, decode: job.decode, fast: true)
+                openReader = (job.serial, reader)
+            }
             guard reader.info.count == job.plan.count else {
                 throw ArrayIOError(.invalidArgument, path: job.file.string, dataset: job.dataset.string,
                                    "the dataset changed while the batch ran (\(reader.info.count) elements, was \(job.plan.count))")
