@@ -35,8 +35,11 @@ extension StatsCommand {
                 throw CLIError("--mpi computes whole-array, per-column (--axis 0) or per-row (--axis 1) statistics; it cannot be combined with \(unsupported.joined(separator: ", "))")
             }
             let orderOps = try OrderOp.parseList(ops)
-            guard orderOps.isEmpty, ExactSumOp.parseList(ops).isEmpty else {
-                throw CLIError("--mpi computes the moments statistics (\(Statistic.allCases.map(\.rawValue).joined(separator: ","))); order statistics and fsum need the whole array on one node")
+            guard ExactSumOp.parseList(ops).isEmpty else {
+                throw CLIError("--mpi computes the moments statistics (\(Statistic.allCases.map(\.rawValue).joined(separator: ","))) and order statistics; fsum needs the whole array on one node")
+            }
+            guard orderOps.isEmpty || axis == nil else {
+                throw CLIError("--mpi computes order statistics (\(orderOps.map(\.name).joined(separator: ","))) of the whole array; not along --axis \(axis ?? 0)")
             }
             var spec = try InputSpec(parsing: input, field: field)
             spec.decode = decodeOption.decode
@@ -62,7 +65,9 @@ extension StatsCommand {
         let clock = ContinuousClock()
         let start = clock.now
         var shape: [Int] = []
-        let statistics = (try? prepared.get().statistics) ?? []
+        // From the command line alone, so that every rank runs the same collectives whatever its file does.
+        let statistics = (try? parsedStatistics()) ?? []
+        let orderOps = axis == nil ? ((try? OrderOp.parseList(ops)) ?? []) : []
         func open() throws -> DistributedSource {
             let (spec, _, computeType) = try prepared.get()
             let opened = try DistributedSource.open(spec, computeType: computeType, limit: try sizeLimitOptions.limit())
@@ -89,17 +94,26 @@ extension StatsCommand {
                     return (source, shape[0], shape[1])
                 }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
             guard perAxis != nil else { return nil }
-        } else {
+        } else if orderOps.isEmpty || !statistics.isEmpty {
+            // nil on ranks other than 0, which go on to the order statistics' passes all the same.
             whole = try DistributedReduction.statistics(
                 statistics, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
-            guard whole != nil else { return nil }
         }
-        guard case .success(let ready) = prepared else { return nil }
+        var orders = OrderResults()
+        if !orderOps.isEmpty {
+            let values = try DistributedReduction.orderStatistics(
+                orderOps.map(\.statistic), method: QuantileMethod(name: quantileMethod) ?? .linear, of: open, as: E.self,
+                limit: try sizeLimitOptions.limit(), on: pool, world: world, timeout: timeoutOption.duration)
+            guard let values else { return nil }
+            orders = OrderResults(names: orderOps.map(\.name), values: values.map { [$0] })
+        }
+        guard world.rank == 0, case .success(let ready) = prepared else { return nil }
         var report = StatsReport(
             input: ready.spec.description, dtype: E.dtype, shape: shape,
             byteCount: (CheckedSize.elementCount(shape) ?? 0) * MemoryLayout<E>.stride, workers: pool.workerCount,
             statistics: statistics, whole: whole, perAxis: perAxis, loadTime: .zero, computeTimes: [clock.now - start])
         report.ranks = world.size
+        report.orders = orders
         return report
     }
     #endif

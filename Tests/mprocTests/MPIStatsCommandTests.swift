@@ -66,6 +66,39 @@ final class MPIStatsCommandTests: XCTestCase {
         XCTAssertEqual(packageSegments(), [])
     }
 
+    /// Medians, percentiles and quantiles across ranks: the same selection, so the same bits as one node, with
+    /// each rank holding its share (mapped float64, read float32 and big-endian int16, gzip HDF5).
+    func testOrderStatisticsAcrossRanksEqualOneNode() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        try makeInputs(in: directory)
+        let keys = ["median", "nanmedian", "p99", "nanp0.5", "q0.25", "nanq0.75", "p100", "nanp0"]
+        let ops = keys.joined(separator: ",")
+        let inputs = ["offset.npy", "special.npy", "int16.npy", "tiny.npy"].map { directory.file($0) } + ["datasets/sensors.h5:/readings/temperature"]
+        for input in inputs {
+            for method in ["linear", "nearest", "hazen"] {
+                let single = try CLI.run(["stats", input, "--ops", ops + ",mean", "--quantile-method", method, "--json", "-w", "2", "--raw"])
+                XCTAssertEqual(single.status, 0, single.stderr)
+                let expected = try XCTUnwrap(single.json, single.stdout)
+                for ranks in method == "linear" ? [2, 3] : [2] {
+                    let result = try MPIRun.run(
+                        ranks: ranks, ["stats", "--mpi", input, "--ops", ops + ",mean", "--quantile-method", method, "--json", "-w", "1", "--raw"])
+                    XCTAssertEqual(result.status, 0, "\(input): \(result.stderr)")
+                    let json = try XCTUnwrap(result.json, "\(input) on \(ranks) ranks: \(result.stdout)")
+                    for key in keys + ["mean"] {
+                        XCTAssertEqual((json[key] as? NSNumber)?.doubleValue.bitPattern, (expected[key] as? NSNumber)?.doubleValue.bitPattern,
+                                       "\(input) \(key) \(method), \(ranks) ranks")
+                        XCTAssertEqual(json[key] is NSNull, expected[key] is NSNull, "\(input) \(key)")
+                    }
+                }
+            }
+        }
+        let refused = try MPIRun.run(ranks: 2, ["stats", "--mpi", "datasets/sensors.npy", "--axis", "0", "--ops", "median", "-w", "1"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertEqual(refused.stderr.components(separatedBy: "of the whole array; not along --axis 0").count - 1, 1, refused.stderr)
+        XCTAssertEqual(packageSegments(), [])
+    }
+
     /// `hist --mpi` counts like one node: the range found across ranks (or given), counts added exactly.
     func testHistogramAcrossRanksEqualsOneNode() throws {
         try MPIRun.requireMPI()

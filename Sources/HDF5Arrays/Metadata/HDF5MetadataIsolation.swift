@@ -12,6 +12,9 @@ extension HDF5 {
     /// How long one isolated metadata read may take before its child is killed (a hostile file must not hang).
     static let metadataTimeout: Duration = .seconds(120)
 
+    /// Below this much free address space, a crash of HDF5 is reported as memory running out.
+    static let memoryHintBytes = 128 << 20
+
     /// An ``ArrayIOError`` or a value, as the isolated child sends it (the error keeps its kind and dataset).
     private struct Outcome<Value: Codable>: Codable {
         var value: Value?
@@ -35,6 +38,11 @@ extension HDF5 {
         } catch {
             switch error {
             case .crashed(_, let signal):
+                // HDF5 does not check every allocation: under a tight address-space limit it crashes the same way.
+                if !SystemMemory.canReserveAddressSpace(bytes: memoryHintBytes) {
+                    throw ArrayIOError(.ioFailure, path: file,
+                                       "out of memory: HDF5 crashed (signal \(signal), \(signalName(signal))) while reading its metadata with less than \(memoryHintBytes >> 20) MiB of address space free (see ulimit -v); if memory is not short, the file is damaged")
+                }
                 throw ArrayIOError(.invalidFormat, path: file,
                                    "damaged file: HDF5 crashed (signal \(signal), \(signalName(signal))) while reading its metadata")
             case .timedOut(_, let timeout):

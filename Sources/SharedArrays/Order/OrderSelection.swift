@@ -6,33 +6,39 @@ import Synchronization
 /// a serial radix select finishes. A digit holding too many keys to gather is narrowed by another
 /// histogram pass over its keys. A median costs about two passes over the data, not a sort; every rank
 /// shares them.
-extension SharedArray {
-    /// Chunks of the histogram pass: large, because each chunk's partial is 65,536 counts.
-    var orderHistogramPlan: ChunkPlan { ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride, targetBytes: 8 << 20) }
+/// Where the passes of an exact order statistic run: one node's array (``SharedArray``), or the ranks of
+/// an MPI job, each holding a share of the data. The selection (which digits to narrow, which keys to
+/// gather, the final radix select) is the same code for both, so the results are the same bits.
+public protocol OrderKeySource {
+    associatedtype Element: SharedElement
+    /// Elements in all.
+    var count: Int { get }
+    /// The 65,536 counts of every element's selection key (``OrderKey/selection(_:)``) by its top 16 bits
+    /// (`prefixBits == 0`), or of the keys whose top `prefixBits` bits are `prefix` by their next 16 bits.
+    func keyHistogram(prefixBits: Int, prefix: UInt64) throws -> [Int64]
+    /// The keys under `prefix` whose next digit is one of `digits`: exactly `capacity` of them (the sum of
+    /// those digits' counts), in any order.
+    func gatherKeys(prefixBits: Int, prefix: UInt64, digits: [Int], capacity: Int) throws -> [UInt64]
+    /// Keys up to this many in one digit are gathered; more are narrowed by another histogram pass.
+    var gatherLimit: Int { get }
+    /// Keys one gather pass collects at most (the largest digits beyond it are narrowed instead).
+    var gatherTotalLimit: Int { get }
+}
 
-    /// The 65,536 counts of the keys' top 16 bits, or of the next 16 bits of the keys under `prefix`.
-    /// The array must be contiguous.
-    func keyHistogram(prefixBits: Int, prefix: UInt64) throws -> [Int64] {
-        try runReduction(
-            KeyHistogram<Element>(prefixBits: prefixBits, prefix: prefix), layout: .flat, plan: orderHistogramPlan,
-            second: .none, mask: .none)
-    }
+extension OrderKeySource {
+    /// A gather pass reads the data once for every digit, a narrowing pass once per digit: gathering a few
+    /// million keys and selecting among them serially is the cheaper way on one node.
+    public var gatherLimit: Int { Swift.max(1 << 18, count >> 4) }
+    public var gatherTotalLimit: Int { Swift.max(1 << 20, count >> 2) }
 
-    /// The selection keys (``OrderKey/selection(_:)``) at ascending ranks `ranks` of this contiguous
-    /// array, given its top-level histogram `root`.
+    /// The selection keys (``OrderKey/selection(_:)``) at ascending ranks `ranks` of the source's elements,
+    /// given its top-level histogram `root`.
     func selectionKeys(at ranks: [Int], root: [Int64]) throws -> [UInt64] {
         var results = [UInt64](repeating: 0, count: ranks.count)
         let wanted = ranks.enumerated().map { (slot: $0.offset, rank: $0.element) }
         try resolveRanks(prefixBits: 0, prefix: 0, counts: root, wanted: wanted, into: &results)
         return results
     }
-
-    /// Keys up to this many in one digit are gathered; more are narrowed by another histogram pass. A
-    /// gather pass reads the data once for every digit, a narrowing pass once per digit: gathering a few
-    /// million keys and selecting among them serially is the cheaper way.
-    private var gatherLimit: Int { Swift.max(1 << 18, count >> 4) }
-    /// Keys one gather pass collects at most (the largest digits beyond it are narrowed instead).
-    private var gatherTotalLimit: Int { Swift.max(1 << 20, count >> 2) }
 
     private func resolveRanks(
         prefixBits: Int, prefix: UInt64, counts: [Int64], wanted: [(slot: Int, rank: Int)], into results: inout [UInt64]
@@ -87,10 +93,25 @@ extension SharedArray {
             }
         }
     }
+}
+
+/// One node's passes: the array's own workers.
+extension SharedArray: OrderKeySource {
+    /// Chunks of the histogram pass: large, because each chunk's partial is 65,536 counts.
+    var orderHistogramPlan: ChunkPlan { ChunkPlan(count: count, elementSize: MemoryLayout<Element>.stride, targetBytes: 8 << 20) }
+
+    /// The 65,536 counts of the keys' top 16 bits, or of the next 16 bits of the keys under `prefix`.
+    /// The array must be contiguous.
+    public func keyHistogram(prefixBits: Int, prefix: UInt64) throws -> [Int64] {
+        try runReduction(
+            KeyHistogram<Element>(prefixBits: prefixBits, prefix: prefix), layout: .flat, plan: orderHistogramPlan,
+            second: .none, mask: .none)
+    }
 
     /// The keys under `prefix` whose next digit is one of `digits` (exactly `capacity` of them), in no
     /// particular order.
-    private func gatherKeys(prefixBits: Int, prefix: UInt64, digits: [Int], capacity: Int) throws -> [UInt64] {
+    public func gatherKeys(prefixBits: Int, prefix: UInt64, digits: [Int], capacity: Int) throws -> [UInt64] {
+        guard isContiguous else { throw ArrayError(.notContiguous, operation: "order statistics", input: "array", "keys are gathered from a contiguous array; copy() it first") }
         guard let bytes = KeyGatherBuffer.bytes(capacity: capacity) else {
             throw ArrayError(.tooLarge, operation: "order statistics", input: "keys", "\(capacity) keys are more than can be addressed")
         }

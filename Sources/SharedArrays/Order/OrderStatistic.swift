@@ -39,13 +39,30 @@ extension SharedArray {
     }
 
     private func orderRequest(_ s: OrderStatistic, method: QuantileMethod) throws -> (OrderRequest, skipNaN: Bool) {
-        switch s {
-        case .median, .nanmedian: return (.median, s.skipsNaN)
+        try s.request(method: method)
+    }
+}
+
+extension OrderStatistic {
+    /// What computes this statistic, and whether it skips NaN.
+    func request(method: QuantileMethod) throws -> (OrderRequest, skipNaN: Bool) {
+        switch self {
+        case .median, .nanmedian: return (.median, skipsNaN)
         case .quantile(let q), .nanquantile(let q):
-            return (.quantiles(try checkedQuantiles([q], "quantile"), method, scalarQ: true), s.skipsNaN)
+            guard q >= 0 && q <= 1 else { throw ArrayError(.invalidArgument, operation: "quantile", input: "q", "q must be in [0, 1], got \(q)") }
+            return (.quantiles([q], method, scalarQ: true), skipsNaN)
         case .percentile(let p), .nanpercentile(let p):
             guard p / 100 >= 0 && p / 100 <= 1 else { throw ArrayError(.invalidArgument, operation: "percentile", input: "p", "p must be in [0, 100], got \(p)") }
-            return (.quantiles([p / 100], method, scalarQ: true), s.skipsNaN)
+            return (.quantiles([p / 100], method, scalarQ: true), skipsNaN)
         }
+    }
+
+    /// `statistics` of the elements of `source`, sharing one set of passes: the same code, and so the same
+    /// bits, as ``SharedArray/orderStatistics(_:method:timeout:)`` on one node, wherever `source`'s passes
+    /// run (an MPI job's ranks, each holding a share).
+    public static func evaluate<S: OrderKeySource>(_ statistics: [OrderStatistic], method: QuantileMethod = .linear, of source: S) throws -> [Double] {
+        guard source.count > 0 else { throw ArrayError(.invalidArgument, operation: "order statistics", input: "array", "the array is empty") }
+        let requests = try statistics.map { try $0.request(method: method) }
+        return try OrderRequest.evaluate(requests, of: source).map { $0[0] }
     }
 }

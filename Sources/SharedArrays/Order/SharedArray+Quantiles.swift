@@ -93,21 +93,28 @@ extension SharedArray {
     func orderStatistics(_ requests: [(OrderRequest, skipNaN: Bool)], name: String, timeout: Duration?) throws -> [[Double]] {
         guard count > 0 else { throw ArrayError(.invalidArgument, operation: "\(name)", input: "array", "the array is empty") }
         return try WorkerPool.withTimeout(timeout) {
-            let source = isContiguous ? self : try copy()
-            let root = try source.keyHistogram(prefixBits: 0, prefix: 0)
-            let nanCount = Element.dtype.isFloatingPoint ? Int(root[KeyHistogram<Element>.buckets - 1]) : 0
-            // Per request: its positions among the sorted values, or nil when its answer is NaN.
-            let positions: [[QuantilePosition]?] = requests.map { request, skipNaN in
-                let n = skipNaN ? count - nanCount : count
-                return (nanCount > 0 && !skipNaN) || n == 0 ? nil : request.positions(n: n)
-            }
-            let ranks = Array(Set(positions.flatMap { ($0 ?? []).flatMap(\.indices) })).sorted()
-            let keys = ranks.isEmpty ? [] : try source.selectionKeys(at: ranks, root: root)
-            let keyAt = Dictionary(uniqueKeysWithValues: zip(ranks, keys))
-            return zip(requests, positions).map { item, positions in
-                guard let positions else { return Array(repeating: .nan, count: item.0.resultCount) }
-                return item.0.evaluate(Element.self, positions: positions) { keyAt[$0]! }
-            }
+            try OrderRequest.evaluate(requests, of: isContiguous ? self : try copy())
+        }
+    }
+}
+
+extension OrderRequest {
+    /// `requests` over the elements of `source` (not empty), wherever its passes run.
+    static func evaluate<S: OrderKeySource>(_ requests: [(OrderRequest, skipNaN: Bool)], of source: S) throws -> [[Double]] {
+        let count = source.count
+        let root = try source.keyHistogram(prefixBits: 0, prefix: 0)
+        let nanCount = S.Element.dtype.isFloatingPoint ? Int(root[KeyHistogram<S.Element>.buckets - 1]) : 0
+        // Per request: its positions among the sorted values, or nil when its answer is NaN.
+        let positions: [[QuantilePosition]?] = requests.map { request, skipNaN in
+            let n = skipNaN ? count - nanCount : count
+            return (nanCount > 0 && !skipNaN) || n == 0 ? nil : request.positions(n: n)
+        }
+        let ranks = Array(Set(positions.flatMap { ($0 ?? []).flatMap(\.indices) })).sorted()
+        let keys = ranks.isEmpty ? [] : try source.selectionKeys(at: ranks, root: root)
+        let keyAt = Dictionary(uniqueKeysWithValues: zip(ranks, keys))
+        return zip(requests, positions).map { item, positions in
+            guard let positions else { return Array(repeating: .nan, count: item.0.resultCount) }
+            return item.0.evaluate(S.Element.self, positions: positions) { keyAt[$0]! }
         }
     }
 }
