@@ -35,9 +35,6 @@ struct BatchPieceJob: WorkerJob {
     /// Apply CF attributes (``CFDecoding``).
     var decode = true
 
-    /// The reader a worker keeps open across the pieces of one dataset.
-    nonisolated(unsafe) private static var openReader: (serial: UInt64, dataset: Int, reader: any DatasetRangeReader)?
-
     static func run(_ job: BatchPieceJob, chunk: Int, context: WorkerContext) throws {
         let table = try job.items.open(in: context)
         let datasets = try context.address(of: job.datasets).assumingMemoryBound(to: DeferredDataset.self)
@@ -49,16 +46,11 @@ struct BatchPieceJob: WorkerJob {
             let entry = datasets[piece.dataset]
             let partials = allPartials + entry.partialBase
             do {
-                let reader: any DatasetRangeReader
-                if let open = openReader, open.serial == job.serial, open.dataset == piece.dataset {
-                    reader = open.reader
-                } else {
-                    openReader?.reader.close()
-                    openReader = nil
-                    reader = try openDatasetReader(
+                // Kept open across the pieces of one dataset (``WorkerReaderCache``).
+                let reader = try WorkerReaderCache.reader(serial: job.serial, part: piece.dataset) {
+                    try openDatasetReader(
                         file: entry.file.string, dataset: entry.dataset.string, computeType: entry.dtype, decode: job.decode,
                         fast: true)
-                    openReader = (job.serial, piece.dataset, reader)
                 }
                 guard reader.info.count == entry.plan.count else {
                     throw ArrayIOError(.invalidArgument, path: entry.file.string, dataset: entry.dataset.string,

@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import SharedArrays
-import Synchronization
 
 extension HDF5Batch {
     /// Splits the deferred datasets into pieces of whole chunks and reduces them across the workers.
@@ -60,7 +59,7 @@ extension HDF5Batch {
             return window[file].size / max(1, piecesPerFile[file] ?? 1)
         }
         let table = try ItemTable(count: pieces.count, arenaBytes: min(max(1, pieces.count), 1 << 14) * 512)
-        let serial = pieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue
+        let serial = WorkerReaderCache.nextSerial()
         try pool.runItems(
             table, items: pieces.indices.filter { failed[pieces[$0].dataset] == nil }, chunkSize: { _ in 1 },
             chunkTimeout: fileTimeout,
@@ -161,6 +160,3 @@ extension HDF5Batch {
         return reason(error)
     }
 }
-
-/// Serial numbers of piece jobs (workers key the reader they keep open by it).
-private let pieceSerial = Atomic<UInt64>(1)

@@ -1,12 +1,8 @@
 import Multiprocessing
 import SharedArrays
-import Synchronization
-
-/// Serial numbers of ``SharePieceJob`` calls (workers key the reader they keep open by it).
-private let sharePieceSerial = Atomic<UInt64>(1)
 
 /// A dataset too large for one worker that the ranks of a distributed batch reduce together: each rank
-/// reduces a run of its chunk grid (``chunkCount`` chunks of the single-node grid) with
+/// reduces a run of its chunk grid (``plan``, the single-node grid) with
 /// ``HDF5Batch/sharePartials(of:in:chunks:on:)``, and the per-chunk partials, combined in the fixed pairwise
 /// order, give the record a single-node batch gives.
 public struct HDF5BatchSharedDataset: Sendable, Codable, Equatable {
@@ -22,17 +18,13 @@ public struct HDF5BatchSharedDataset: Sendable, Codable, Equatable {
 
 /// One file scanned for a distributed batch: the records the scan finished and the large datasets it left
 /// (``shared``) for the ranks to reduce together; ``HDF5Batch/records(of:completing:)`` completes it.
-public struct HDF5BatchFileScan: Sendable {
+public struct HDF5BatchFileScan {
     public let file: HDF5BatchFile
     /// The large datasets, in the order their results are expected.
     public let shared: [HDF5BatchSharedDataset]
     let finished: [HDF5BatchRecord]
-    let deferred: [SlotRecordSnapshot]
-}
-
-/// What the last step needs of a deferred record (``SlotRecord`` itself is not `Sendable`).
-struct SlotRecordSnapshot: @unchecked Sendable {
-    let record: SlotRecord
+    /// The scan's records of the ``shared`` datasets, in the same order.
+    let deferred: [SlotRecord]
 }
 
 extension HDF5Batch {
@@ -44,12 +36,12 @@ extension HDF5Batch {
         let tracker = ProgressTracker(filesTotal: 1, bytesTotal: 0, clock: clock, start: clock.now, report: nil)
         let records = try scan([file], pool: pool, tracker: tracker).first ?? []
         var shared: [HDF5BatchSharedDataset] = []
-        var deferred: [SlotRecordSnapshot] = []
+        var deferred: [SlotRecord] = []
         var finished: [HDF5BatchRecord] = []
         for record in records {
             if record.kind == .deferred {
                 shared.append(HDF5BatchSharedDataset(dataset: record.dataset, dtype: record.dtype ?? .float64, count: record.info?.count ?? 0))
-                deferred.append(SlotRecordSnapshot(record: record))
+                deferred.append(record)
             } else if let converted = convert(record, file: file) {
                 finished.append(converted)
             }
@@ -81,7 +73,7 @@ extension HDF5Batch {
         let job = SharePieceJob(
             file: path, dataset: dataset, dtype: shared.dtype, plan: plan, firstChunk: chunks.lowerBound, endChunk: chunks.upperBound,
             chunksPerPiece: perPiece, partials: partials.reference, needs: needs.rawValue, slabBytes: slabBytes, decode: decode,
-            serial: sharePieceSerial.wrappingAdd(1, ordering: .relaxed).oldValue)
+            serial: WorkerReaderCache.nextSerial())
         let pieces = (chunks.count + perPiece - 1) / perPiece
         do {
             try WorkerPool.withTimeout(fileTimeout.map { $0 * pieces }) {
@@ -101,8 +93,7 @@ extension HDF5Batch {
     /// record made from its combined moments or its failure message; in dataset order as a batch gives them.
     public func records(of scan: HDF5BatchFileScan, completing outcomes: [Result<Moments, HDF5BatchShareFailure>]) -> [HDF5BatchRecord] {
         var records = scan.finished
-        for (snapshot, outcome) in zip(scan.deferred, outcomes) {
-            let item = snapshot.record
+        for (item, outcome) in zip(scan.deferred, outcomes) {
             guard var record = convert(item, file: scan.file, kind: .failed) else { continue }
             switch outcome {
             case .success(let moments):
@@ -139,25 +130,17 @@ struct SharePieceJob: WorkerJob {
     var needs: UInt8
     var slabBytes: Int
     var decode: Bool
-    /// Identifies the call: a worker keeps the dataset open across the call's pieces (as ``BatchPieceJob`` does).
+    /// Identifies the call: a worker keeps the dataset open across the call's pieces (``WorkerReaderCache``).
     var serial: UInt64
-
-    nonisolated(unsafe) private static var openReader: (serial: UInt64, reader: any DatasetRangeReader)?
 
     static func run(_ job: SharePieceJob, chunk piece: Int, context: WorkerContext) throws {
         let first = job.firstChunk + piece * job.chunksPerPiece
         let end = Swift.min(job.endChunk, first + job.chunksPerPiece)
         let partials = try context.address(of: job.partials).assumingMemoryBound(to: Moments.self)
         do {
-            let reader: any DatasetRangeReader
-            if let open = openReader, open.serial == job.serial {
-                reader = open.reader
-            } else {
-                openReader?.reader.close()
-                openReader = nil
-                reader = try openDatasetReader(
+            let reader = try WorkerReaderCache.reader(serial: job.serial) {
+                try openDatasetReader(
                     file: job.file.string, dataset: job.dataset.string, computeType: job.dtype, decode: job.decode, fast: true)
-                openReader = (job.serial, reader)
             }
             guard reader.info.count == job.plan.count else {
                 throw ArrayIOError(.invalidArgument, path: job.file.string, dataset: job.dataset.string,

@@ -1,5 +1,4 @@
 import SharedArrays
-import Synchronization
 
 /// Reads an HDF5 dataset into an array: each worker opens the file itself (after the fork, as HDF5
 /// requires) and reads its own hyperslabs straight into the segment, converted to the element type.
@@ -15,21 +14,13 @@ struct HDF5LoadJob: WorkerJob {
     /// Decode CF attributes (``CFDecoding``) after each read, in the worker.
     var decode = false
 
-    /// The reader a worker keeps open across the chunks of one load (by serial number).
-    nonisolated(unsafe) private static var openReader: (serial: UInt64, reader: any DatasetRangeReader)?
-
     static func run(_ job: HDF5LoadJob, chunk: Int, context: WorkerContext) throws {
-        let reader: any DatasetRangeReader
-        if let open = openReader, open.serial == job.serial {
-            reader = open.reader
-        } else {
-            openReader?.reader.close()
-            openReader = nil
+        // Kept open across the chunks of one load (``WorkerReaderCache``).
+        let reader = try WorkerReaderCache.reader(serial: job.serial) {
             let field = job.field.string
-            reader = try openDatasetReader(
+            return try openDatasetReader(
                 file: job.file.string, dataset: job.dataset.string, field: field.isEmpty ? nil : field,
                 computeType: job.dtype, decode: job.decode, fast: false)
-            openReader = (job.serial, reader)
         }
         let range = job.plan.range(of: chunk)
         let base = try context.address(of: job.destination) + range.lowerBound * job.dtype.byteSize
@@ -37,7 +28,6 @@ struct HDF5LoadJob: WorkerJob {
     }
 }
 
-private let loadSerial = Atomic<UInt64>(1)
 
 extension SharedArray {
     /// Loads one HDF5 dataset (contiguous, chunked or compact; gzip/shuffle and the filters HDF5 finds plugins
@@ -79,7 +69,7 @@ extension SharedArray {
             count: info.count, elementSize: MemoryLayout<Element>.stride, alignment: alignment, targetBytes: 4 << 20)
         guard plan.chunkCount > 0 else { return result }
         let job = HDF5LoadJob(
-            file: jobFile, dataset: jobDataset, field: jobField, serial: loadSerial.wrappingAdd(1, ordering: .relaxed).oldValue,
+            file: jobFile, dataset: jobDataset, field: jobField, serial: WorkerReaderCache.nextSerial(),
             destination: result.segmentReference, dtype: Element.dtype, plan: plan, decode: decoding != nil)
         try pool.run(job, chunks: plan.chunkCount, describeChunk: result.describe(plan))
         return result
