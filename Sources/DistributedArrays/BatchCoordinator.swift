@@ -21,8 +21,6 @@ final class BatchCoordinator {
     private let progress: ((HDF5BatchProgress) -> Void)?
     private let progressInterval: Duration
     private var lastProgress: ContinuousClock.Instant
-    private let bytesTotal: Int
-    private var failures = 0
     private let format: HDF5BatchSummaryFile.Format?
     private let clock = ContinuousClock()
     private let start: ContinuousClock.Instant
@@ -54,13 +52,11 @@ final class BatchCoordinator {
         self.progress = progress
         self.progressInterval = progressInterval
         lastProgress = start
-        bytesTotal = plan.todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }
         self.batch = batch
         self.plan = plan
         todo = plan.todo.filter { done[$0.path] == nil }
         records = done
         bytesRead = plan.todo.filter { done[$0.path] != nil }.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }
-        failures = done.values.joined().filter { $0.status == .failed }.count
         self.pool = pool
         self.world = world
         self.output = output
@@ -156,20 +152,17 @@ final class BatchCoordinator {
         for (file, fileRecords) in zip(window, found) {
             records[file.path] = fileRecords
             bytesRead = CheckedSize.sum(bytesRead, file.size) ?? .max
-            failures += fileRecords.filter { $0.status == .failed }.count
         }
         report()
     }
 
-    /// Tells `progress` how far the batch has got: files and bytes whose records rank 0 holds.
+    /// Tells `progress` how far the batch has got (at most every `progressInterval`).
     private func report() {
         guard let progress else { return }
         let now = clock.now
         guard now - lastProgress >= progressInterval else { return }
         lastProgress = now
-        progress(HDF5BatchProgress(
-            filesDone: records.count, filesTotal: plan.todo.count, bytesDone: min(bytesRead, bytesTotal), bytesTotal: bytesTotal,
-            failures: failures, elapsed: now - start))
+        progress(plan.progress(records, elapsed: now - start))
     }
 
     /// Writes the summary so far when the checkpoint interval has passed and files are still to come.

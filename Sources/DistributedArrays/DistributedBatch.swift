@@ -72,7 +72,7 @@ public enum DistributedBatch {
             if let records = try LargeFileSharing.share(file, batch: batch, pool: pool, world: world) { shared[file.path] = records }
             if world.rank == 0, let progress, case .success(let plan) = planned, ContinuousClock.now - lastProgress >= progressInterval {
                 lastProgress = ContinuousClock.now
-                progress(progressSoFar(shared, of: plan.todo, start: start))
+                progress(plan.progress(shared, elapsed: ContinuousClock.now - start))
             }
         }
         // The ranks end together once rank 0 has written the summary (a deadline-bound broadcast, not
@@ -94,18 +94,6 @@ public enum DistributedBatch {
         return summary
     }
 
-    /// How far the shared large files have got (rank 0, after each one).
-    private static func progressSoFar(
-        _ shared: [String: [HDF5BatchRecord]], of todo: [HDF5BatchFile], start: ContinuousClock.Instant
-    ) -> HDF5BatchProgress {
-        let done = todo.filter { shared[$0.path] != nil }
-        let bytes = done.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max }
-        return HDF5BatchProgress(
-            filesDone: done.count, filesTotal: todo.count, bytesDone: bytes,
-            bytesTotal: todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max },
-            failures: shared.values.joined().filter { $0.status == .failed }.count, elapsed: ContinuousClock.now - start)
-    }
-
     /// A rank other than 0: asks for files, reads them, sends their records, until rank 0 says stop.
     /// Returns whether this rank failed (and told rank 0 why).
     private static func serveRankZero(_ batch: HDF5Batch, on pool: WorkerPool, world: MPICommunicator) throws -> Bool {
@@ -124,6 +112,17 @@ public enum DistributedBatch {
             }
         }
         return report.error != nil
+    }
+}
+extension HDF5BatchPlan {
+    /// How far a distributed batch has got when rank 0 holds `records` (by file path): the files of ``todo``
+    /// among them, their bytes, and their failed records.
+    func progress(_ records: [String: [HDF5BatchRecord]], elapsed: Duration) -> HDF5BatchProgress {
+        let done = todo.filter { records[$0.path] != nil }
+        return HDF5BatchProgress(
+            filesDone: done.count, filesTotal: todo.count, bytesDone: done.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max },
+            bytesTotal: todo.reduce(0) { CheckedSize.sum($0, $1.size) ?? .max },
+            failures: done.reduce(0) { $0 + (records[$1.path] ?? []).filter { $0.status == .failed }.count }, elapsed: elapsed)
     }
 }
 #endif
