@@ -26,7 +26,7 @@ extension StatsCommand {
     /// What rank 0 prints; nil on the other ranks.
     private func distributedReport(pool: WorkerPool, world: MPICommunicator) throws -> StatsReport? {
         // Checks that may fail run inside the settled part, so that a bad input is reported once.
-        let prepared = Result<(spec: InputSpec, statistics: [Statistic], computeType: DType), any Error> {
+        let prepared = Result<(spec: InputSpec, computeType: DType), any Error> {
             let unsupported = [
                 (`where` != nil, "--where"), (column != nil, "--column"),
                 (`repeat` != 1, "--repeat"), (memoryLimitOption.memoryLimit != nil, "--memory-limit"),
@@ -48,7 +48,7 @@ extension StatsCommand {
             }
             let fileType = try spec.fileDType()
             let computeType = dtype == "auto" ? Self.computeType(for: fileType) : DType(name: dtype) ?? .float64
-            return (spec, try parsedStatistics(), computeType)
+            return (spec, computeType)
         }
         switch (try? prepared.get())?.computeType ?? .float64 {
         case .float64: return try distributedReport(Double.self, prepared, pool: pool, world: world)
@@ -59,7 +59,7 @@ extension StatsCommand {
     }
 
     private func distributedReport<E: SharedElement>(
-        _: E.Type, _ prepared: Result<(spec: InputSpec, statistics: [Statistic], computeType: DType), any Error>,
+        _: E.Type, _ prepared: Result<(spec: InputSpec, computeType: DType), any Error>,
         pool: WorkerPool, world: MPICommunicator
     ) throws -> StatsReport? {
         let clock = ContinuousClock()
@@ -69,7 +69,7 @@ extension StatsCommand {
         let statistics = (try? parsedStatistics()) ?? []
         let orderOps = axis == nil ? ((try? OrderOp.parseList(ops)) ?? []) : []
         func open() throws -> DistributedSource {
-            let (spec, _, computeType) = try prepared.get()
+            let (spec, computeType) = try prepared.get()
             let opened = try DistributedSource.open(spec, computeType: computeType, limit: try sizeLimitOptions.limit())
             shape = opened.shape
             return opened.source

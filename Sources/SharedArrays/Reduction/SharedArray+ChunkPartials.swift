@@ -72,30 +72,17 @@ extension SharedArray {
             throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "a reduction needs at least one slot")
         }
         if chunks.isEmpty { return anyOrder ? Array(repeating: reduction.identity, count: width) : [] }
-        // Per chunk a partial; per row a result for `.rows`.
-        let parts = anyOrder ? pool.workerCount
-            : layout.isRows ? plan.range(of: chunks.upperBound - 1).upperBound - plan.range(of: chunks.lowerBound).lowerBound : chunks.count
-        guard let slots = CheckedSize.product(parts, width), let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride) else {
-            throw ArrayError(.tooLarge, operation: "partials", "\(parts) partials of \(width) slots are more than can be addressed")
-        }
         var source = location
         source.count = count
         let describeChunk = describe(plan, rows: { switch layout { case .columns, .rows: true; default: false } }())
-        return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
-            let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
-            if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+        let parts = RunPartials.count(R.self, layout: layout, plan: plan, chunks: chunks, workers: pool.workerCount)
+        return try RunPartials.collect(reduction, parts: parts, width: width) { results in
             let job = ReductionJob(
                 reduction: reduction, source: source, second: .none, mask: .none, selectedBefore: .none, layout: layout,
-                plan: plan, results: scratch.reference, firstChunk: chunks.lowerBound)
+                plan: plan, results: results, firstChunk: chunks.lowerBound)
             try WorkerPool.withTimeout(timeout) {
                 try pool.run(job, chunks: chunks.count, describeChunk: { describeChunk(chunks.lowerBound + $0) })
             }
-            if anyOrder {
-                let first = UnsafeMutableBufferPointer(start: base, count: width)
-                for w in 1..<parts { reduction.mergeEach(first, UnsafeBufferPointer(start: base + w * width, count: width)) }
-                return Array(first)
-            }
-            return Array(UnsafeBufferPointer(start: base, count: slots))
         }
     }
 }

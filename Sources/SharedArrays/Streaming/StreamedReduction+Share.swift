@@ -61,28 +61,15 @@ extension StreamedReduction {
         if let mapped = try source.mappedArray(as: R.Element.self, on: pool) {
             return try mapped.partials(reduction, layout: layout, plan: grid, chunks: chunks, timeout: timeout)
         }
-        // Per chunk a partial; per row a result for `.rows`.
-        let parts = anyOrder ? pool.workerCount
-            : layout.isRows ? grid.range(of: chunks.upperBound - 1).upperBound - grid.range(of: chunks.lowerBound).lowerBound : chunks.count
-        guard let slots = CheckedSize.product(parts, width), let bytes = CheckedSize.product(slots, MemoryLayout<R.Slot>.stride) else {
-            throw ArrayError(.tooLarge, operation: "partials", "\(parts) partials of \(width) slots are more than can be addressed")
-        }
         let stored = try SharedMemory(byteCount: MemoryLayout<S>.size)
         withUnsafeBytes(of: source) { stored.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
-        return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
-            let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
-            if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
+        let parts = RunPartials.count(R.self, layout: layout, plan: grid, chunks: chunks, workers: pool.workerCount)
+        return try RunPartials.collect(reduction, parts: parts, width: width) { results in
             let job = ShareReadJob<R, S>(
-                reduction: reduction, source: stored.reference, grid: grid, layout: layout, firstChunk: chunks.lowerBound, results: scratch.reference)
+                reduction: reduction, source: stored.reference, grid: grid, layout: layout, firstChunk: chunks.lowerBound, results: results)
             try WorkerPool.withTimeout(timeout) {
                 try pool.run(job, chunks: chunks.count, describeChunk: { job.describe($0) })
             }
-            if anyOrder {
-                let first = UnsafeMutableBufferPointer(start: base, count: width)
-                for w in 1..<parts { reduction.mergeEach(first, UnsafeBufferPointer(start: base + w * width, count: width)) }
-                return Array(first)
-            }
-            return Array(UnsafeBufferPointer(start: base, count: slots))
         }
     }
 }
