@@ -32,18 +32,47 @@ public enum DistributedReduction {
         _ reduction: R, of source: () throws -> S, layout: ReductionLayout = .flat, on pool: WorkerPool, world: MPICommunicator,
         timeout: Duration? = nil
     ) throws -> [R.Slot]? {
+        try reduceShares(reduction, layout: layout, world: world, timeout: timeout) {
+            let opened = try source()
+            let grid = try StreamedReduction.grid(of: opened, as: R.Element.self, layout: layout)
+            let mine = try grid.share(world.rank, of: world.size)
+            let partials = try StreamedReduction.partials(
+                reduction, of: opened, chunks: mine, layout: layout, on: pool, timeout: timeout ?? world.timeout)
+            return (grid.chunkCount, mine, partials)
+        }
+    }
+
+    /// ``reduce(_:of:layout:on:world:timeout:)`` for a reduction that reads a second operand
+    /// (``SharedArrays/ChunkReduction/secondOperandType``, e.g. ``SharedArrays/DotReduction``) from the dataset
+    /// `other` opens, of the same element count: each rank reads its share of both. At rank 0 the bits of
+    /// ``SharedArrays/SharedArray/reduce(_:pairedWith:layout:plan:timeout:)`` on one node; nil elsewhere.
+    public static func reduce<R: ChunkReduction, S: StreamSource>(
+        _ reduction: R, of source: () throws -> S, pairedWith other: () throws -> S, on pool: WorkerPool, world: MPICommunicator,
+        timeout: Duration? = nil
+    ) throws -> [R.Slot]? {
+        try reduceShares(reduction, layout: .flat, world: world, timeout: timeout) {
+            let (x, y) = (try source(), try other())
+            let grid = StreamedReduction.grid(of: x, as: R.Element.self)
+            let mine = try grid.share(world.rank, of: world.size)
+            let partials = try StreamedReduction.partials(reduction, of: x, pairedWith: y, chunks: mine, on: pool, timeout: timeout ?? world.timeout)
+            return (grid.chunkCount, mine, partials)
+        }
+    }
+
+    /// The collective part of a reduction: `local` gives this rank's run of the grid and its partials; errors
+    /// are settled across the ranks, and rank 0 combines every rank's part as one node would.
+    private static func reduceShares<R: ChunkReduction>(
+        _ reduction: R, layout: ReductionLayout, world: MPICommunicator, timeout: Duration?,
+        local share: () throws -> (chunkCount: Int, run: Range<Int>, partials: [R.Slot])
+    ) throws -> [R.Slot]? {
         // 0 when the product overflows (a width from a file): partials() then refuses the layout first.
         let width = CheckedSize.product(reduction.slotCount, layout.partialsPerChunk) ?? 0
         var chunkCount = 0
         let local = Result<[UInt8], any Error> {
-            let opened = try source()
-            let grid = try StreamedReduction.grid(of: opened, as: R.Element.self, layout: layout)
-            chunkCount = grid.chunkCount
-            let mine = try grid.share(world.rank, of: world.size)
-            let partials = try StreamedReduction.partials(
-                reduction, of: opened, chunks: mine, layout: layout, on: pool, timeout: timeout ?? world.timeout)
+            let (count, mine, partials) = try share()
+            chunkCount = count
             if R.mergesInAnyOrder { return PartialBytes.encode(partials) }
-            return try subtreePayload(reduction, partials: partials, run: mine, chunkCount: grid.chunkCount, width: width)
+            return try subtreePayload(reduction, partials: partials, run: mine, chunkCount: count, width: width)
         }
         let payloads = try RankOutcome.settle(local, on: world, timeout: timeout)
         guard world.rank == 0 else { return nil }

@@ -16,7 +16,7 @@ struct Mproc: ParsableCommand {
             by default. Results do not depend on the number of workers.
             """,
         subcommands: [StatsCommand.self, GenCommand.self, InfoCommand.self, CleanupCommand.self, BenchCommand.self, BatchCommand.self, MapCommand.self,
-                      SortCommand.self, ScanCommand.self, GroupByCommand.self, CorrCommand.self, HistogramCommand.self],
+                      SortCommand.self, ScanCommand.self, GroupByCommand.self, CorrCommand.self, HistogramCommand.self, DotCommand.self],
         defaultSubcommand: nil
     )
 

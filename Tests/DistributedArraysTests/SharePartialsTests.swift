@@ -134,6 +134,43 @@ final class SharePartialsTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("outside the grid"), "\(error)")
         }
     }
+
+    /// A paired reduction (the dot product) read in shares, mapped or read chunk by chunk, combines to the
+    /// single-node dot bit for bit; a pair of different lengths, or a reduction without a second operand, is refused.
+    func testPairedSharesGiveTheSingleNodeDot() throws {
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        let base = NSTemporaryDirectory() + "share-partials-dot-\(getpid())"
+        defer { for suffix in ["x", "y", "short"] { unlink("\(base)-\(suffix).npy") } }
+        let x = try SharedArray<Double>.normal(mean: 1e6, std: 3, shape: [300_007], seed: 5, on: pool)
+        let y = try SharedArray<Double>.normal(mean: 0, std: 1, shape: [300_007], seed: 6, on: pool)
+        try x.save(npy: "\(base)-x.npy")
+        try y.save(npy: "\(base)-y.npy")
+        try y.slice(0..<1000).save(npy: "\(base)-short.npy")
+        let whole = try x.reduce(DotReduction<Double>(), pairedWith: y)[0]
+        XCTAssertEqual(whole.value, try x.dot(y))
+        let (sx, sy) = (try NpyStreamSource(path: "\(base)-x.npy"), try NpyStreamSource(path: "\(base)-y.npy"))
+        let grid = StreamedReduction.grid(of: sx, as: Double.self)
+        func combined<S: StreamSource>(_ a: S, _ b: S, parts: Int) throws -> DotPartial {
+            var all: [DotPartial] = []
+            for part in 0..<parts {
+                all += try StreamedReduction.partials(DotReduction<Double>(), of: a, pairedWith: b, chunks: try grid.share(part, of: parts), on: pool)
+            }
+            XCTAssertEqual(all.count, grid.chunkCount)
+            return try DotReduction<Double>().combine(all, width: 1)[0]
+        }
+        for parts in [1, 2, 3] {
+            XCTAssertEqual(try combined(sx, sy, parts: parts), whole, "mapped, \(parts) parts")
+            XCTAssertEqual(try combined(Unmapped(base: sx), Unmapped(base: sy), parts: parts), whole, "read, \(parts) parts")
+        }
+        let short = try NpyStreamSource(path: "\(base)-short.npy")
+        XCTAssertThrowsError(try StreamedReduction.partials(DotReduction<Double>(), of: sx, pairedWith: short, chunks: 0..<1, on: pool)) {
+            XCTAssertTrue("\($0)".contains("300007 and 1000 elements"), "\($0)")
+        }
+        XCTAssertThrowsError(try StreamedReduction.partials(DotReduction<Double>(), of: sx, chunks: 0..<1, on: pool)) {
+            XCTAssertTrue("\($0)".contains("pairedWith"), "\($0)")
+        }
+    }
 }
 
 /// Writes the float64 `.npy` file at `path` again as big-endian (`>f8`) at `copy`.

@@ -1,7 +1,7 @@
 extension SharedArray {
     /// The dot product with `other` (flattened; same element count; either may be a strided view). Per
-    /// chunk a BLAS `ddot` (`dsdot` for Float, accumulating in Double), numpy's wrapping Int64 dot for
-    /// integers; chunks combined in a fixed pairwise order (``DotReduction``).
+    /// chunk a compensated Dot2 (Float accumulating in Double), numpy's wrapping Int64 dot for integers
+    /// (reported in Double); chunks combined as double-double in a fixed pairwise order (``DotReduction``).
     public func dot(_ other: SharedArray) throws -> Double {
         guard other.count == count else {
             throw ArrayError(.shapeMismatch, operation: "dot", input: "other", "arrays have \(count) and \(other.count) elements")

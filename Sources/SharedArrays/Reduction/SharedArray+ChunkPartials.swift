@@ -44,10 +44,40 @@ extension SharedArray {
     public func partials<R: ChunkReduction>(
         _ reduction: R, layout: ReductionLayout = .flat, plan: ChunkPlan, chunks: Range<Int>, timeout: Duration? = nil
     ) throws -> [R.Slot] where R.Element == Element {
-        guard isContiguous else { throw ArrayError(.notContiguous, operation: "partials", input: "array", "a run of chunks is read from a contiguous array") }
         if let needed = reduction.secondOperandType {
-            throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "\(R.self) reads a second operand of \(needed.rawValue); a run reads one array")
+            throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "\(R.self) reads a second operand of \(needed.rawValue): pass it with pairedWith:")
         }
+        return try runPartials(reduction, layout: layout, plan: plan, chunks: chunks, second: .none, timeout: timeout)
+    }
+
+    /// The partials of the run `chunks` of the flat grid `plan` of a reduction that reads a second operand
+    /// (``ChunkReduction/secondOperandType``, e.g. ``DotReduction``): element `i` of `other` beside element
+    /// `i` of this array; otherwise as ``partials(_:layout:plan:chunks:timeout:)``. Combining every run's
+    /// partials in chunk order gives the bits of ``reduce(_:pairedWith:layout:plan:timeout:)`` on one node.
+    ///
+    /// ```swift
+    /// let mine = try x.partials(DotReduction<Double>(), pairedWith: y, plan: grid, chunks: grid.share(rank, of: ranks))
+    /// ```
+    public func partials<R: ChunkReduction, Other: SharedElement>(
+        _ reduction: R, pairedWith other: SharedArray<Other>, plan: ChunkPlan, chunks: Range<Int>, timeout: Duration? = nil
+    ) throws -> [R.Slot] where R.Element == Element {
+        guard let needed = reduction.secondOperandType, needed == Other.dtype else {
+            throw ArrayError(
+                .invalidArgument, operation: "partials", input: "other",
+                "\(R.self) reads \(reduction.secondOperandType.map { "a second operand of \($0.rawValue)" } ?? "no second operand"), not \(Other.dtype.rawValue)")
+        }
+        guard other.count == count else {
+            throw ArrayError(.shapeMismatch, operation: "partials", input: "other", "arrays have \(count) and \(other.count) elements")
+        }
+        guard other.isContiguous else { throw ArrayError(.notContiguous, operation: "partials", input: "other", "a run of chunks is read from a contiguous array") }
+        return try runPartials(reduction, layout: .flat, plan: plan, chunks: chunks, second: OperandLocation(other.location), timeout: timeout)
+    }
+
+    /// ``partials(_:layout:plan:chunks:timeout:)`` with the second operand `second` (``OperandLocation/none`` for one).
+    private func runPartials<R: ChunkReduction>(
+        _ reduction: R, layout: ReductionLayout, plan: ChunkPlan, chunks: Range<Int>, second: OperandLocation, timeout: Duration?
+    ) throws -> [R.Slot] where R.Element == Element {
+        guard isContiguous else { throw ArrayError(.notContiguous, operation: "partials", input: "array", "a run of chunks is read from a contiguous array") }
         let anyOrder = R.mergesInAnyOrder
         switch layout {
         case .flat:
@@ -78,7 +108,7 @@ extension SharedArray {
         let parts = RunPartials.count(R.self, layout: layout, plan: plan, chunks: chunks, workers: pool.workerCount)
         return try RunPartials.collect(reduction, parts: parts, width: width) { results in
             let job = ReductionJob(
-                reduction: reduction, source: source, second: .none, mask: .none, selectedBefore: .none, layout: layout,
+                reduction: reduction, source: source, second: second, mask: .none, selectedBefore: .none, layout: layout,
                 plan: plan, results: results, firstChunk: chunks.lowerBound)
             try WorkerPool.withTimeout(timeout) {
                 try pool.run(job, chunks: chunks.count, describeChunk: { describeChunk(chunks.lowerBound + $0) })

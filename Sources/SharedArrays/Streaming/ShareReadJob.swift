@@ -17,6 +17,9 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
     var firstChunk: Int
     /// One partial per item (per worker when the reduction merges in any order).
     var results: SegmentReference
+    /// The second operand's ``StreamSource`` value (flat layout only), read beside each chunk as `secondType`.
+    var second: SegmentReference? = nil
+    var secondType: DType? = nil
 
     static func prepareWorker() { R.prepareWorker() }
 
@@ -31,13 +34,21 @@ struct ShareReadJob<R: ChunkReduction, S: StreamSource>: WorkerJob {
         let elementRange = range.lowerBound * rowLength..<range.upperBound * rowLength
         let source = try context.address(of: job.source).loadUnaligned(as: S.self)
         let elementBytes = MemoryLayout<R.Element>.stride
-        let buffer = ChunkScratch.take(bytes: Swift.max(1, elementRange.count * elementBytes))
+        // The second operand's elements follow the chunk's, 64-byte aligned (the products fit: the chunk does).
+        let secondOffset = (elementRange.count * elementBytes + 63) & ~63
+        let secondBytes = job.second == nil ? 0 : job.secondType?.byteSize ?? 0
+        let buffer = ChunkScratch.take(bytes: Swift.max(1, secondOffset + elementRange.count * secondBytes))
         defer { ChunkScratch.giveBack(buffer) }
         try source.read(elementRange, into: buffer, as: R.Element.dtype)
+        var secondElements: UnsafeRawPointer?
+        if let stored = job.second, let type = job.secondType {
+            try context.address(of: stored).loadUnaligned(as: S.self).read(elementRange, into: buffer + secondOffset, as: type)
+            secondElements = UnsafeRawPointer(buffer + secondOffset)
+        }
         let width = job.reduction.slotCount * job.layout.partialsPerChunk
         let results = try context.address(of: job.results).assumingMemoryBound(to: R.Slot.self)
         let elements = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: R.Element.self), count: elementRange.count)
-        let folded = ReductionChunk(elements: elements, firstIndex: range.lowerBound)
+        let folded = ReductionChunk(elements: elements, firstIndex: range.lowerBound, second: secondElements, secondStride: secondBytes)
         if case .rows(let columns) = job.layout {
             // One result per row, written from the run's first row on.
             let firstRow = job.grid.range(of: job.firstChunk).lowerBound

@@ -104,8 +104,7 @@ public enum StreamedMap {
         let bufferBytes = windows.windowCapacity * elementBytes
         let even = try SharedMemory(byteCount: bufferBytes)
         let odd = windows.count > 1 ? try SharedMemory(byteCount: bufferBytes) : even
-        let stored = try SharedMemory(byteCount: MemoryLayout<S>.size)
-        withUnsafeBytes(of: source) { stored.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let stored = try source.storedInSegment()
         var done = 0
         for step in 0...windows.count {
             let job = StreamMapStepJob<S>(

@@ -26,6 +26,13 @@ public protocol StreamSource: BitwiseCopyable, Sendable {
 
 extension StreamSource {
     public func mappedArray<E: SharedElement>(as _: E.Type, on pool: WorkerPool) throws -> SharedArray<E>? { nil }
+
+    /// This source's value in a new segment, for jobs to load in the workers (it can be larger than a job).
+    func storedInSegment() throws -> SharedMemory {
+        let segment = try SharedMemory(byteCount: MemoryLayout<Self>.size)
+        withUnsafeBytes(of: self) { segment.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        return segment
+    }
 }
 
 /// A `.npy` file as a ``StreamSource``: any stored type and byte order, converted as ``NpyFile`` reads it.

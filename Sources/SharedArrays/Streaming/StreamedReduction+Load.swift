@@ -25,8 +25,7 @@ extension StreamedReduction {
         }
         let array = try SharedArray<E>(uninitialized: [elements.count], on: pool)
         if elements.isEmpty { return array }
-        let stored = try SharedMemory(byteCount: MemoryLayout<S>.size)
-        withUnsafeBytes(of: source) { stored.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let stored = try source.storedInSegment()
         let job = ShareLoadJob<S>(
             source: stored.reference, grid: grid, firstChunk: chunks.lowerBound, firstElement: elements.lowerBound,
             destination: array.location)

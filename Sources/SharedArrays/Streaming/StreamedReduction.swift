@@ -63,8 +63,7 @@ public enum StreamedReduction {
         let even = try SharedMemory(byteCount: bufferBytes)
         // One window holds everything: the second buffer is never used.
         let odd = windows.count > 1 ? try SharedMemory(byteCount: bufferBytes) : even
-        let stored = try SharedMemory(byteCount: MemoryLayout<S>.size)
-        withUnsafeBytes(of: source) { stored.base.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        let stored = try source.storedInSegment()
 
         return try ScratchSpace.with(bytes: Swift.max(resultBytes, 1)) { scratch in
             let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
