@@ -1,7 +1,7 @@
 /// One group's partial over some elements: count, sums and spread, merged exactly (Chan for the
 /// squared deviations; the mean is always `sum / count`, so infinities behave as numpy's mean).
-struct GroupPartial: BitwiseCopyable, Sendable {
-    var count: Int64
+package struct GroupPartial: BitwiseCopyable, Sendable {
+    package var count: Int64
     /// numpy's wrapping Int64 sum, for integer values.
     var integerSum: Int64
     var sum: Double
@@ -33,12 +33,14 @@ struct GroupPartial: BitwiseCopyable, Sendable {
 }
 
 /// What each chunk computes per group beyond count and sum.
-struct GroupNeeds: OptionSet, Sendable, BitwiseCopyable {
-    let rawValue: UInt8
+package struct GroupNeeds: OptionSet, Sendable, BitwiseCopyable {
+    package let rawValue: UInt8
+
+    package init(rawValue: UInt8) { self.rawValue = rawValue }
     /// Squared deviations (var, std).
-    static let spread = GroupNeeds(rawValue: 1)
+    package static let spread = GroupNeeds(rawValue: 1)
     /// min and max.
-    static let extrema = GroupNeeds(rawValue: 2)
+    package static let extrema = GroupNeeds(rawValue: 2)
 }
 
 /// Folds `keys[i]`, `values[i]` into `partials[keys[i] - base]`; keys outside `0..<partials.count` after

@@ -1,21 +1,27 @@
 /// Group-by as a ``ChunkReduction`` over the keys with the values as second operand: one
 /// ``GroupPartial`` slot per key of `base ..< base + groups`, merged slot by slot in the fixed pairwise order.
-struct GroupReduction<Element: SharedElement, Value: SharedElement>: ChunkReduction {
-    var base: Int64
-    var groups: Int
-    var needs: GroupNeeds
+package struct GroupReduction<Element: SharedElement, Value: SharedElement>: ChunkReduction {
+    package var base: Int64
+    package var groups: Int
+    package var needs: GroupNeeds
 
-    var slotCount: Int { groups }
-    var identity: GroupPartial { .empty }
+    package init(base: Int64, groups: Int, needs: GroupNeeds) {
+        self.base = base
+        self.groups = groups
+        self.needs = needs
+    }
 
-    func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<GroupPartial>) {
+    package var slotCount: Int { groups }
+    package var identity: GroupPartial { .empty }
+
+    package func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<GroupPartial>) {
         guard let keys = chunk.elements.baseAddress, let values = chunk.second(as: Value.self).baseAddress else { return }
         GroupKernels.fold(
             keys: UnsafeRawPointer(keys), keyType: Element.dtype, values: UnsafeRawPointer(values), valueType: Value.dtype,
             count: chunk.elements.count, base: base, needs: needs, into: partial)
     }
 
-    func merge(_ a: UnsafeMutableBufferPointer<GroupPartial>, _ b: UnsafeBufferPointer<GroupPartial>) {
+    package func merge(_ a: UnsafeMutableBufferPointer<GroupPartial>, _ b: UnsafeBufferPointer<GroupPartial>) {
         for g in 0..<a.count { GroupPartial.merge(&a[g], b[g]) }
     }
 }

@@ -1,24 +1,26 @@
 /// The smallest and largest key: the first pass of a group-by, which decides between dense partials
 /// (one slot per key in the range, like `np.bincount`) and the sparse path.
-struct KeyRangeReduction<Element: SharedElement>: ChunkReduction {
-    typealias Range = KeyRange
+package struct KeyRangeReduction<Element: SharedElement>: ChunkReduction {
+    package typealias Range = KeyRange
 
-    var identity: Range { Range(min: .max, max: .min) }
+    package init() {}
 
-    func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Range>) {
+    package var identity: Range { Range(min: .max, max: .min) }
+
+    package func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<Range>) {
         guard let base = chunk.elements.baseAddress else { return }
         partial[0] = keyRange(UnsafeRawPointer(base), count: chunk.elements.count, dtype: Element.dtype)
     }
 
-    func merge(_ a: UnsafeMutableBufferPointer<Range>, _ b: UnsafeBufferPointer<Range>) {
+    package func merge(_ a: UnsafeMutableBufferPointer<Range>, _ b: UnsafeBufferPointer<Range>) {
         a[0] = Range(min: Swift.min(a[0].min, b[0].min), max: Swift.max(a[0].max, b[0].max))
     }
 }
 
 /// The smallest and largest of some keys.
-struct KeyRange: BitwiseCopyable, Sendable {
-    var min: Int64
-    var max: Int64
+package struct KeyRange: BitwiseCopyable, Sendable {
+    package var min: Int64
+    package var max: Int64
 }
 
 /// Dispatched outside generic code so that each key type's loop is specialised.

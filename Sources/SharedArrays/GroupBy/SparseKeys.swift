@@ -67,7 +67,7 @@ struct GroupIndexJob: WorkerJob {
 extension SharedArray {
     /// The distinct values of this (int64 or int32, contiguous) array, ascending: per chunk in the workers,
     /// merged in the parent.
-    func distinctKeys(plan: ChunkPlan) throws -> [Int64] {
+    package func distinctKeys(plan: ChunkPlan) throws -> [Int64] {
         guard let bytes = CheckedSize.product(Swift.max(count, 1), 8) else { throw ArrayError(.tooLarge, operation: "groupBy", input: "keys", "too many keys") }
         return try ScratchSpace.with(bytes: bytes) { output in
             try ScratchSpace.with(bytes: Swift.max(plan.chunkCount, 1) * 8) { counts in
@@ -90,7 +90,7 @@ extension SharedArray {
     }
 
     /// Each key's index in `table` (sorted distinct keys), as a new int64 array.
-    func groupIndices(table: [Int64], plan: ChunkPlan) throws -> SharedArray<Int64> {
+    package func groupIndices(table: [Int64], plan: ChunkPlan) throws -> SharedArray<Int64> {
         let indices = try SharedArray<Int64>(uninitialized: [count], on: pool)
         try ScratchSpace.with(bytes: Swift.max(table.count, 1) * 8) { segment in
             table.withUnsafeBytes { if let p = $0.baseAddress { segment.base.copyMemory(from: p, byteCount: $0.count) } }
