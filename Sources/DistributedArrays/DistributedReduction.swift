@@ -61,7 +61,7 @@ public enum DistributedReduction {
 
     /// The collective part of a reduction: `local` gives this rank's run of the grid and its partials; errors
     /// are settled across the ranks, and rank 0 combines every rank's part as one node would.
-    private static func reduceShares<R: ChunkReduction>(
+    static func reduceShares<R: ChunkReduction>(
         _ reduction: R, layout: ReductionLayout, world: MPICommunicator, timeout: Duration?,
         local share: () throws -> (chunkCount: Int, run: Range<Int>, partials: [R.Slot])
     ) throws -> [R.Slot]? {

@@ -71,19 +71,9 @@ struct DotCommand: ParsableCommand {
                 let partial = try x.reduce(DotReduction<E>(), pairedWith: y)[0]
                 return DotReport(inputs: (specs[0].description, specs[1].description), dtype: E.dtype, count: x.count, partial: partial)
             }
-            return try Self.dispatch(computeType) { try product($0) }
+            return try withElementType(computeType) { try product($0) }
         }
         print(json ? report.json() : report.table(elapsed: clock.now - start, workers: pool.workerCount))
-    }
-
-    /// Runs `body` with the Swift type of `computeType` (one of the types ``StatsCommand/computeType(for:)`` gives).
-    static func dispatch<T>(_ computeType: DType, _ body: (any SharedElement.Type) throws -> T) throws -> T {
-        switch computeType {
-        case .float32: try body(Float.self)
-        case .int64: try body(Int64.self)
-        case .int32, .int16, .uint8: try body(Int32.self)
-        default: try body(Double.self)
-        }
     }
 
     /// `dot --mpi`: every rank reads its share of the chunk grid of both datasets; rank 0 prints.
@@ -120,7 +110,7 @@ struct DotCommand: ParsableCommand {
                     DotReduction<E>(), of: { try open(0) }, pairedWith: { try open(1) }, on: pool, world: world,
                     timeout: timeoutOption.duration)?.first
             }
-            let partial = try Self.dispatch((try? prepared.get())?.1 ?? .float64) { try product($0) }
+            let partial = try withElementType((try? prepared.get())?.1 ?? .float64) { try product($0) }
             guard let partial, case .success(let (specs, computeType)) = prepared else { return }
             let report = DotReport(
                 inputs: (specs[0].description, specs[1].description), dtype: computeType, count: count, partial: partial, ranks: world.size)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DistributedArrays
 import HDF5Arrays
 import SharedArrays
 
@@ -13,6 +14,7 @@ struct GroupByCommand: ParsableCommand {
             Examples:
               mproc groupby hour.npy temperature.npy --ops count,mean,std
               mproc groupby run.h5:/station run.h5:/rain --ops sum,max --json
+              mpirun -np 4 mproc groupby big-keys.npy big-values.npy --mpi --ops count,mean,std
             """)
 
     @Argument(help: "KEYS.npy or KEYS.h5:/dataset (integers).")
@@ -29,6 +31,11 @@ struct GroupByCommand: ParsableCommand {
 
     @Flag(name: .long, help: "Print JSON: {\"keys\": [...], \"count\": [...], ...}.")
     var json = false
+
+    @Flag(name: .long, help: ArgumentHelp(
+        "Run as one rank of an MPI job (mpirun -np N mproc groupby --mpi ...): each rank folds its share of both "
+            + "files into per-key partials; rank 0 combines and alone prints (median is not available)."))
+    var mpi = false
 
     @OptionGroup var workerOptions: WorkerOptions
     @OptionGroup var sizeLimitOptions: SizeLimitOptions
@@ -54,6 +61,7 @@ struct GroupByCommand: ParsableCommand {
     }
 
     func run() throws {
+        if mpi { return try runAcrossRanks() }
         let statistics = try statistics()
         let keySpec = try InputSpec(parsing: keys)
         let valueSpec = try InputSpec(parsing: values)
@@ -84,6 +92,45 @@ struct GroupByCommand: ParsableCommand {
             }
         }
         print(json ? Self.json(result, statistics) : Self.table(result, statistics))
+    }
+
+    /// `groupby --mpi`: the passes of one node's group-by, each across the ranks; rank 0 prints.
+    func runAcrossRanks() throws {
+        #if MPI
+        let statistics = try statistics()
+        let pool = try workerOptions.makePool()
+        defer { pool.shutdown() }
+        try RankRun.run(pool: pool, timeout: timeoutOption.duration) { world in
+            // Checks that may fail run inside the settled part, so that a bad input is reported once.
+            let prepared = Result { () throws -> [(spec: InputSpec, computeType: DType)] in
+                let specs = try [keys, values].map { try InputSpec(parsing: $0) }
+                for spec in specs {
+                    if let decoding = try spec.cfDecoding(), decoding.isActive {
+                        throw CLIError("\(spec): --mpi reads stored values; this dataset is CF-encoded (\(decoding.summary))")
+                    }
+                }
+                let keyType = try specs[0].fileDType()
+                guard !keyType.isFloatingPoint else { throw CLIError("\(specs[0]): keys must be integers; the file holds \(keyType.rawValue)") }
+                return [(specs[0], keyType == .int64 ? .int64 : .int32), (specs[1], StatsCommand.computeType(for: try specs[1].fileDType()))]
+            }
+            let limit = try sizeLimitOptions.limit()
+            func open(_ index: Int) throws -> DistributedSource {
+                let input = try prepared.get()[index]
+                return try DistributedSource.open(input.spec, computeType: input.computeType, limit: limit).source
+            }
+            func grouped<K: SharedElement, V: SharedElement>(_: K.Type, _: V.Type) throws -> GroupedStatistics? {
+                try DistributedReduction.groupBy(
+                    keys: { try open(0) }, values: { try open(1) }, as: (K.self, V.self), statistics, ddof: ddof, limit: limit, on: pool,
+                    world: world, timeout: timeoutOption.duration)
+            }
+            let types = (try? prepared.get())?.map(\.computeType) ?? [.int64, .float64]
+            let result = try withElementType(types[0]) { k in try withElementType(types[1]) { v in try grouped(k, v) } }
+            guard let result else { return }
+            print(json ? Self.json(result, statistics) : Self.table(result, statistics))
+        }
+        #else
+        throw CLIError("--mpi: this mproc was built without MPI: swift build --traits MPI (make builds it that way)")
+        #endif
     }
 
     static func json(_ g: GroupedStatistics, _ statistics: [GroupStatistic]) -> String {

@@ -35,4 +35,24 @@ final class ChunkShareTests: XCTestCase {
         XCTAssertThrowsError(try grid.share(0, of: 0))
         XCTAssertThrowsError(try grid.share(-1, of: 3))
     }
+
+    /// The grid of a run is the run's chunks, shifted to start at 0: a share held on its own folds the same chunks.
+    func testTheGridOfARunHasTheRunsChunks() throws {
+        for grid in [ChunkPlan(count: 1_000_003, elementSize: 8), ChunkPlan(count: 999_999, elementSize: 8, targetBytes: 1 << 20)] {
+            for parts in [1, 2, 3] {
+                for part in 0..<parts {
+                    let mine = try grid.share(part, of: parts)
+                    let run = grid.run(mine)
+                    let first = grid.elements(of: mine).lowerBound
+                    XCTAssertEqual(run.count, grid.elements(of: mine).count)
+                    XCTAssertEqual(run.chunkCount, mine.count)
+                    for i in 0..<run.chunkCount {
+                        let global = grid.range(of: mine.lowerBound + i)
+                        XCTAssertEqual(run.range(of: i), global.lowerBound - first..<global.upperBound - first)
+                    }
+                }
+            }
+        }
+        XCTAssertEqual(ChunkPlan(count: 100, elementSize: 8).run(0..<0).chunkCount, 0)
+    }
 }

@@ -94,6 +94,15 @@ final class SharePartialsTests: XCTestCase {
         }
         let all = try StreamedReduction.partials(reduction, of: source, chunks: 0..<grid.chunkCount, on: pool)
         XCTAssertEqual(try reduction.combine(all, width: 1)[0].argmin, 199_999)
+        // Any run of elements loads the same values, mapped or read in pieces (a group-by's coarser grid).
+        for elements in [0..<250_001, 1..<2, 70_001..<199_999, 250_001..<250_001] {
+            let mapped = try StreamedReduction.load(source, as: Double.self, elements: elements, on: pool)
+            let read = try StreamedReduction.load(Unmapped(base: source), as: Double.self, elements: elements, on: pool)
+            XCTAssertEqual(mapped.count, elements.count)
+            XCTAssertEqual((0..<read.count).map { read[$0].bitPattern }, elements.map { data[$0].bitPattern }, "\(elements)")
+            XCTAssertEqual((0..<mapped.count).map { mapped[$0].bitPattern }, elements.map { data[$0].bitPattern }, "\(elements)")
+        }
+        XCTAssertThrowsError(try StreamedReduction.load(source, as: Double.self, elements: 0..<250_002, on: pool))
     }
 
     /// Per-row results (axis 1) of runs of the row-block grid, put end to end, are the single-node rows,

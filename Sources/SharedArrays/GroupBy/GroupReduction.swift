@@ -13,6 +13,7 @@ package struct GroupReduction<Element: SharedElement, Value: SharedElement>: Chu
 
     package var slotCount: Int { groups }
     package var identity: GroupPartial { .empty }
+    package var secondOperandType: DType? { Value.dtype }
 
     package func fold(_ chunk: ReductionChunk<Element>, into partial: UnsafeMutableBufferPointer<GroupPartial>) {
         guard let keys = chunk.elements.baseAddress, let values = chunk.second(as: Value.self).baseAddress else { return }

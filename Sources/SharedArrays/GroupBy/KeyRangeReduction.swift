@@ -21,6 +21,11 @@ package struct KeyRangeReduction<Element: SharedElement>: ChunkReduction {
 package struct KeyRange: BitwiseCopyable, Sendable {
     package var min: Int64
     package var max: Int64
+
+    package init(min: Int64, max: Int64) {
+        self.min = min
+        self.max = max
+    }
 }
 
 /// Dispatched outside generic code so that each key type's loop is specialised.

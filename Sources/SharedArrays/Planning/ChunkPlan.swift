@@ -64,6 +64,20 @@ public struct ChunkPlan: Sendable, Equatable, BitwiseCopyable {
         chunkCount = Self.divideRoundingUp(rows, chunkLength)
     }
 
+    /// The grid of the elements the run `chunks` covers, with this grid's chunk length: its chunk `i` is this
+    /// grid's chunk `chunks.lowerBound + i`. For a share of an array held on its own (an MPI rank's).
+    public func run(_ chunks: Range<Int>) -> ChunkPlan {
+        guard !chunks.isEmpty, chunks.lowerBound >= 0, chunks.upperBound <= chunkCount else { return ChunkPlan(count: 0, elementSize: 1) }
+        let first = range(of: chunks.lowerBound).lowerBound
+        return ChunkPlan(count: range(of: chunks.upperBound - 1).upperBound - first, chunkLength: chunkLength, chunkCount: chunks.count)
+    }
+
+    private init(count: Int, chunkLength: Int, chunkCount: Int) {
+        self.count = count
+        self.chunkLength = chunkLength
+        self.chunkCount = chunkCount
+    }
+
     /// The element (or row) range of chunk `index`.
     public func range(of index: Int) -> Range<Int> {
         let start = index * chunkLength
