@@ -29,6 +29,132 @@ extension DistributedReduction {
         }
         _ = try RankOutcome.settle(local, on: world, timeout: timeout)
         guard let share else { throw DistributedError("the share was not loaded") }
+        return try select(statistics, method: method, share: share, count: count, world: world, timeout: timeout)
+    }
+
+    /// Medians, quantiles and percentiles of each column (`axis` 0) or row (axis 1) of the table (`rows` x
+    /// `columns`) the dataset `source` opens, read as `Element`, across the ranks of `world`: at rank 0
+    /// `result[i][j]`, statistic `i` of column (row) `j`, the values ``SharedArrays/SharedArray/orderStatistic(_:axis:method:timeout:)``
+    /// gives on one node, bit for bit; nil on the other ranks.
+    ///
+    /// Each rank holds its run of the row-block grid (whole rows: mapped, or read into shared memory). Per
+    /// row, each rank computes its rows as one node does and rank 0 puts them end to end; per column, rank 0
+    /// drives the selection of ``orderStatistics(_:method:of:as:limit:on:world:timeout:)`` over every rank's
+    /// part of the column, one column after the other.
+    public static func axisOrderStatistics<Element: SharedElement, S: StreamSource>(
+        _ statistics: [OrderStatistic], axis: Int, method: QuantileMethod = .linear, of source: () throws -> (source: S, rows: Int, columns: Int),
+        as _: Element.Type, limit: SizeLimit = .default, on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
+    ) throws -> [[Double]]? {
+        var share: SharedArray<Element>?
+        var lines = 0
+        var length = 0
+        let local = Result<[UInt8], any Error> {
+            let (table, rows, columns) = try source()
+            guard rows >= 0, columns >= 0, CheckedSize.product(rows, columns) == table.count else {
+                throw ArrayError(.invalidShape, operation: "order statistics", input: "shape", "\(table.count) elements are not \(rows) rows of \(columns) columns")
+            }
+            guard axis == 0 || axis == 1 else { throw ArrayError(.invalidArgument, operation: "order statistics", input: "axis", "axis must be 0 or 1, got \(axis)") }
+            (lines, length) = axis == 0 ? (columns, rows) : (rows, columns)
+            guard length > 0 else {
+                throw ArrayError(.invalidArgument, operation: "order statistics", input: "array", "the arrays along axis \(axis) are empty (shape [\(rows), \(columns)])")
+            }
+            let grid = try StreamedReduction.grid(of: table, as: Element.self, layout: .rows(columns))
+            let mine = try grid.share(world.rank, of: world.size)
+            let rowRange = grid.elements(of: mine)
+            let loaded = try StreamedReduction.load(
+                table, as: Element.self, elements: rowRange.lowerBound * columns..<rowRange.upperBound * columns, limit: limit, on: pool)
+            let held = try loaded.reshaped([rowRange.count, columns])
+            share = held
+            guard axis == 1, rowRange.count > 0 else { return [] }
+            // Per row: this rank's rows, computed as one node computes them.
+            return PartialBytes.encode(try statistics.flatMap { try held.orderStatistic($0, axis: 1, method: method, timeout: timeout) })
+        }
+        let payloads = try RankOutcome.settle(local, on: world, timeout: timeout)
+        guard let share else { throw DistributedError("the share was not loaded") }
+        if axis == 1 {
+            guard world.rank == 0 else { return nil }
+            var out = Array(repeating: [Double](), count: statistics.count)
+            for (r, bytes) in payloads.enumerated() {
+                let values = try PartialBytes.decode(bytes, as: Double.self, from: r)
+                guard values.count % Swift.max(1, statistics.count) == 0 else { throw DistributedError("rank \(r) sent \(values.count) values for \(statistics.count) statistics") }
+                let rows = values.count / Swift.max(1, statistics.count)
+                for i in statistics.indices { out[i] += values[i * rows..<(i + 1) * rows] }
+            }
+            guard out.allSatisfy({ $0.count == lines }) else { throw DistributedError("the ranks sent the results of \(out.first?.count ?? 0) rows, not \(lines)") }
+            return out
+        }
+        if length < SharedArray<Element>.longRow {
+            return try gatheredColumns(statistics, method: method, share: share, rows: length, on: pool, world: world, timeout: timeout)
+        }
+        // Few, long columns: the whole-array selection over every rank's part of each column, as one node
+        // selects each long column by the whole-array passes.
+        var out = Array(repeating: [Double](), count: statistics.count)
+        let flat = share.flattened()
+        for j in 0..<lines {
+            // The key passes read a contiguous array: this rank's part of column j, copied.
+            let column = flat.count == 0 ? flat : try flat.strided(from: j, by: lines).copy()
+            guard let values = try select(statistics, method: method, share: column, count: length, world: world, timeout: timeout) else { continue }
+            for i in statistics.indices { out[i].append(values[i]) }
+        }
+        return world.rank == 0 ? out : nil
+    }
+
+    /// Order statistics of the short columns (`rows` long) of a table whose rows the ranks hold (`share`):
+    /// batches of whole columns (about 8 MiB each) are gathered at rank 0, which computes them as one node
+    /// computes short columns (a table of the columns as rows, each sorted by the worker owning it).
+    private static func gatheredColumns<Element: SharedElement>(
+        _ statistics: [OrderStatistic], method: QuantileMethod, share: SharedArray<Element>, rows: Int, on pool: WorkerPool,
+        world: MPICommunicator, timeout: Duration?
+    ) throws -> [[Double]]? {
+        let columns = share.rank == 2 ? share.shape[1] : 0
+        let held = share.rank == 2 ? share.shape[0] : 0
+        let batch = Swift.max(1, (8 << 20) / Swift.max(1, rows * MemoryLayout<Element>.stride))
+        var out = Array(repeating: [Double](), count: statistics.count)
+        for first in stride(from: 0, to: columns, by: batch) {
+            let batchColumns = first..<Swift.min(columns, first + batch)
+            let mine = Result { () throws -> [UInt8] in
+                guard held > 0 else { return [] }
+                let flat = share.flattened()
+                return try batchColumns.flatMap { PartialBytes.encode(try flat.strided(from: $0, by: columns).toArray()) }
+            }
+            let parts = try RankOutcome.settle(mine, on: world, timeout: timeout)
+            // Rank 0 computes the batch and tells every rank whether it could, before the next batch.
+            let computed = Result { () throws -> [[Double]] in
+                guard world.rank == 0 else { return [] }
+                let table = try SharedArray<Element>(zeros: [batchColumns.count, rows], on: pool)
+                var rowOffset = 0
+                for (r, bytes) in parts.enumerated() {
+                    let values = try PartialBytes.decode(bytes, as: Element.self, from: r)
+                    let part = values.count / Swift.max(1, batchColumns.count)
+                    guard part * batchColumns.count == values.count, rowOffset + part <= rows else {
+                        throw DistributedError("rank \(r) sent \(values.count) values for \(batchColumns.count) columns")
+                    }
+                    for c in 0..<batchColumns.count {
+                        (table.unsafeElementPointer + c * rows + rowOffset).update(from: values[c * part..<(c + 1) * part].withUnsafeBufferPointer { $0.baseAddress! }, count: part)
+                    }
+                    rowOffset += part
+                }
+                guard rowOffset == rows else { throw DistributedError("the ranks sent \(rowOffset) rows of columns of \(rows)") }
+                return try statistics.map { try table.orderStatistic($0, axis: 1, method: method, timeout: timeout) }
+            }
+            let verdict = try world.broadcast(world.rank == 0 ? [(try? computed.get()) == nil ? 1 : 0] : [], timeout: timeout)
+            switch computed {
+            case .failure(let error as RankFailure): throw error
+            case .failure(let error): throw RankFailure(rank: 0, message: "\(world.describe(rank: 0)): \(error)")
+            case .success(let values):
+                guard verdict.first == 0 else { throw DistributedFailure(reportedBy: 0) }
+                for i in values.indices { out[i] += values[i] }
+            }
+        }
+        return world.rank == 0 ? out : nil
+    }
+
+    /// Rank 0 runs the single-node selection of `statistics` over the ranks' `share`s (`count` elements in all);
+    /// the other ranks answer its passes. The values at rank 0, nil elsewhere.
+    private static func select<Element: SharedElement>(
+        _ statistics: [OrderStatistic], method: QuantileMethod, share: SharedArray<Element>, count: Int, world: MPICommunicator,
+        timeout: Duration?
+    ) throws -> [Double]? {
         let passes = RankKeyPasses(share: share, count: count, world: world, timeout: timeout)
         guard world.rank == 0 else {
             try passes.follow()

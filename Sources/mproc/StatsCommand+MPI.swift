@@ -34,12 +34,9 @@ extension StatsCommand {
             guard unsupported.isEmpty else {
                 throw CLIError("--mpi computes whole-array, per-column (--axis 0) or per-row (--axis 1) statistics; it cannot be combined with \(unsupported.joined(separator: ", "))")
             }
-            let orderOps = try OrderOp.parseList(ops)
+            _ = try OrderOp.parseList(ops)  // a bad order op is reported here, once
             guard ExactSumOp.parseList(ops).isEmpty else {
                 throw CLIError("--mpi computes the moments statistics (\(Statistic.allCases.map(\.rawValue).joined(separator: ","))) and order statistics; fsum needs the whole array on one node")
-            }
-            guard orderOps.isEmpty || axis == nil else {
-                throw CLIError("--mpi computes order statistics (\(orderOps.map(\.name).joined(separator: ","))) of the whole array; not along --axis \(axis ?? 0)")
             }
             var spec = try InputSpec(parsing: input, field: field)
             spec.decode = decodeOption.decode
@@ -67,42 +64,50 @@ extension StatsCommand {
         var shape: [Int] = []
         // From the command line alone, so that every rank runs the same collectives whatever its file does.
         let statistics = (try? parsedStatistics()) ?? []
-        let orderOps = axis == nil ? ((try? OrderOp.parseList(ops)) ?? []) : []
+        let orderOps = (try? OrderOp.parseList(ops)) ?? []
+        let method = QuantileMethod(name: quantileMethod) ?? .linear
         func open() throws -> DistributedSource {
             let (spec, computeType) = try prepared.get()
             let opened = try DistributedSource.open(spec, computeType: computeType, limit: try sizeLimitOptions.limit())
             shape = opened.shape
             return opened.source
         }
+        /// The table `--axis` needs: its source, rows and columns.
+        func openTable() throws -> (source: DistributedSource, rows: Int, columns: Int) {
+            let source = try open()
+            guard shape.count == 2 else { throw CLIError("\(input): --axis \(axis ?? 0) needs a 2-D array; this one has shape \(shape)") }
+            return (source, shape[0], shape[1])
+        }
         var whole: Statistics?
         var perAxis: AxisStatistics?
-        if axis == 0 {
+        if !orderOps.isEmpty, statistics.isEmpty {
+            // Order ops only: no moments pass (as on one node).
+        } else if axis == 0 {
             perAxis = try DistributedReduction.columnStatistics(
                 statistics,
                 of: {
-                    let source = try open()
-                    guard shape.count == 2 else { throw CLIError("\(input): --axis 0 needs a 2-D array; this one has shape \(shape)") }
-                    return (source, shape[1])
+                    let (source, _, columns) = try openTable()
+                    return (source, columns)
                 }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
-            guard perAxis != nil else { return nil }
         } else if axis == 1 {
             perAxis = try DistributedReduction.rowStatistics(
                 statistics,
-                of: {
-                    let source = try open()
-                    guard shape.count == 2 else { throw CLIError("\(input): --axis 1 needs a 2-D array; this one has shape \(shape)") }
-                    return (source, shape[0], shape[1])
-                }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
-            guard perAxis != nil else { return nil }
-        } else if orderOps.isEmpty || !statistics.isEmpty {
+                of: openTable, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+        } else {
             // nil on ranks other than 0, which go on to the order statistics' passes all the same.
             whole = try DistributedReduction.statistics(
                 statistics, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
         }
         var orders = OrderResults()
-        if !orderOps.isEmpty {
+        if let axis, !orderOps.isEmpty {
+            let values = try DistributedReduction.axisOrderStatistics(
+                orderOps.map(\.statistic), axis: axis, method: method, of: openTable, as: E.self, limit: try sizeLimitOptions.limit(),
+                on: pool, world: world, timeout: timeoutOption.duration)
+            guard let values else { return nil }
+            orders = OrderResults(names: orderOps.map(\.name), values: values, axis: axis)
+        } else if !orderOps.isEmpty {
             let values = try DistributedReduction.orderStatistics(
-                orderOps.map(\.statistic), method: QuantileMethod(name: quantileMethod) ?? .linear, of: open, as: E.self,
+                orderOps.map(\.statistic), method: method, of: open, as: E.self,
                 limit: try sizeLimitOptions.limit(), on: pool, world: world, timeout: timeoutOption.duration)
             guard let values else { return nil }
             orders = OrderResults(names: orderOps.map(\.name), values: values.map { [$0] })

@@ -43,7 +43,7 @@ extension SharedArray {
     }
 
     /// Rows at least this long are each selected by the parallel passes instead of a sort in one worker.
-    private static var longRow: Int { 1 << 20 }
+    package static var longRow: Int { 1 << 20 }
 
     /// `result[i][j]`: result `i` of the request for column (axis 0) or row (axis 1) `j`.
     func axisOrderStatistics(
