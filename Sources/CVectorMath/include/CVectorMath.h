@@ -40,6 +40,13 @@ void mp_moments_pass_f32_at(int level, const float *p, long n, int flags, mp_mom
 /// Index of the first element equal to `target` (IEEE equality: -0.0 == 0.0, NaN never), or -1.
 long mp_first_equal_f64(const double *p, long n, double target);
 
+// The variance's second pass over a block in cache (SquaredDeviations.c): the sum of (x - mean)^2 in 32 lanes,
+// identical bits on the AVX-512F, AVX2 and scalar paths; Float elements are widened to Double.
+double mp_squared_deviations_f64(const double *p, long n, double mean);
+double mp_squared_deviations_f32(const float *p, long n, double mean);
+double mp_squared_deviations_f64_at(int level, const double *p, long n, double mean);
+double mp_squared_deviations_f32_at(int level, const float *p, long n, double mean);
+
 #ifdef __cplusplus
 extern "C" {
 #endif

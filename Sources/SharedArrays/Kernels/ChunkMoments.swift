@@ -4,7 +4,7 @@
 /// out NaN (a NaN is present, or inf - inf) the chunk is redone by the exact scalar path, which counts NaNs,
 /// records the first one and computes the statistics of the other values. The chunk is read from memory
 /// once, in sub-blocks of ``momentSubBlock`` elements: variance is an exact two-pass per sub-block (the
-/// second pass hits L1) and the sub-blocks merge with Chan's update; argmin/argmax rescan only the sub-block
+/// second pass hits L1; the C kernel for floating point) and the sub-blocks merge with Chan's update; argmin/argmax rescan only the sub-block
 /// where the extreme first occurs. Integers accumulate in Double and keep a wrapping Int64 sum in `intSum`;
 /// Int64 min/max compare exactly in the native type.
 public func chunkMoments<E: SharedElement>(
@@ -216,7 +216,7 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
         }
         if variance {
             let nb = Double(len), mb = blockSum.hi / nb
-            let m2b = simdSquaredDeviations(q, len, mean: mb)
+            let m2b = T.squaredDeviations(q, len, mean: mb)
             if count == 0 {
                 mean = mb
                 m2 = m2b

@@ -37,11 +37,18 @@ protocol WideningElement: SharedElement {
     static func momentsPass(_ p: UnsafePointer<Self>, _ n: Int, squares: Bool, extrema: Bool, plainSum: Bool) -> mp_moments_pass?
     /// Index of the first of `n` elements at `p` equal to `target`, or -1.
     static func firstIndex(of target: Double, in p: UnsafePointer<Self>, _ n: Int) -> Int
+    /// The sum of `(x - mean)^2` over `n` elements in cache (the variance's second pass): the C kernel for
+    /// floating point, the Swift SIMD loop for integers.
+    static func squaredDeviations(_ p: UnsafePointer<Self>, _ n: Int, mean: Double) -> Double
 }
 
 extension WideningElement {
     @inline(__always) static func firstIndex(of target: Double, in p: UnsafePointer<Self>, _ n: Int) -> Int {
         simdFirstIndex(of: target, in: p, n)
+    }
+
+    @inline(__always) static func squaredDeviations(_ p: UnsafePointer<Self>, _ n: Int, mean: Double) -> Double {
+        simdSquaredDeviations(p, n, mean: mean)
     }
 }
 
@@ -59,6 +66,10 @@ extension Double {
         mp_first_equal_f64(p, n, target)
     }
 
+    @inline(__always) static func squaredDeviations(_ p: UnsafePointer<Double>, _ n: Int, mean: Double) -> Double {
+        mp_squared_deviations_f64(p, n, mean)
+    }
+
     @inline(__always) static func momentsPass(
         _ p: UnsafePointer<Double>, _ n: Int, squares: Bool, extrema: Bool, plainSum: Bool
     ) -> mp_moments_pass? {
@@ -69,6 +80,10 @@ extension Double {
 }
 
 extension Float {
+    @inline(__always) static func squaredDeviations(_ p: UnsafePointer<Float>, _ n: Int, mean: Double) -> Double {
+        mp_squared_deviations_f32(p, n, mean)
+    }
+
     @inline(__always) static func momentsPass(
         _ p: UnsafePointer<Float>, _ n: Int, squares: Bool, extrema: Bool, plainSum: Bool
     ) -> mp_moments_pass? {

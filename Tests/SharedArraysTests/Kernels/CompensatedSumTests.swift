@@ -66,6 +66,12 @@ final class CompensatedSumTests: XCTestCase {
                     XCTAssertEqual(pass(0, float), pass(2, float), "moments pass n=\(n) flags=\(flags) float=\(float): scalar vs AVX-512")
                 }
             }
+            for mean in [0.0, 1e-3, -7.5e10] {
+                let f64 = (0...2).map { mp_squared_deviations_f64_at(Int32($0), x, n, mean).bitPattern }
+                let f32 = (0...2).map { mp_squared_deviations_f32_at(Int32($0), xf, n, mean).bitPattern }
+                XCTAssertEqual(Set(f64).count, 1, "squared deviations f64 n=\(n) mean=\(mean): the paths differ")
+                XCTAssertEqual(Set(f32).count, 1, "squared deviations f32 n=\(n) mean=\(mean): the paths differ")
+            }
             if n > 0 {
                 let target = x[n / 2]
                 XCTAssertEqual(mp_first_equal_f64(x, n, target), x.firstIndex(of: target) ?? -1)
