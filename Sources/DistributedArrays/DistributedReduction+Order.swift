@@ -17,19 +17,50 @@ extension DistributedReduction {
         _ statistics: [OrderStatistic], method: QuantileMethod = .linear, of source: () throws -> S, as _: Element.Type,
         limit: SizeLimit = .default, on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
     ) throws -> [Double]? {
-        var share: SharedArray<Element>?
-        var count = 0
+        let (share, count, _, _) = try loadShare(of: source, as: Element.self, limit: limit, on: pool, world: world, timeout: timeout)
+        return try select(statistics, method: method, share: share, count: count, world: world, timeout: timeout)
+    }
+
+    /// ``statistics(_:of:as:ddof:on:world:timeout:)`` and ``orderStatistics(_:method:of:as:limit:on:world:timeout:)``
+    /// of the same dataset with one read of it: each rank loads its share once (mapped, or read into shared
+    /// memory), reduces the moments from it (the same chunks, folded with their global indices) and then
+    /// answers the selection's passes. At rank 0 both results, bit for bit one node's; nil elsewhere.
+    public static func statistics<Element: SharedElement, S: StreamSource>(
+        _ statistics: [Statistic], orderStatistics: [OrderStatistic], method: QuantileMethod = .linear, of source: () throws -> S,
+        as _: Element.Type, ddof: Int = 0, limit: SizeLimit = .default, on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
+    ) throws -> (statistics: Statistics, orderStatistics: [Double])? {
+        let (share, count, grid, mine) = try loadShare(
+            of: {
+                guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
+                return try source()
+            }, as: Element.self, limit: limit, on: pool, world: world, timeout: timeout)
+        let reduction = MomentsReduction<Element>(needs: statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) })
+        let moments = try reduceShares(reduction, layout: .flat, world: world, timeout: timeout) {
+            (grid.chunkCount, mine, try share.partials(reduction, ofRun: mine, of: grid, timeout: timeout ?? world.timeout))
+        }
+        let values = try select(orderStatistics, method: method, share: share, count: count, world: world, timeout: timeout)
+        guard let m = moments?.first, let values else { return nil }
+        let isInteger = !Element.dtype.isFloatingPoint
+        return (Statistics(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count), values)
+    }
+
+    /// This rank's share of the engine's grid over the dataset `source` opens, loaded (mapped, or read into
+    /// shared memory), with the element count, the grid and the run; errors settled across the ranks.
+    private static func loadShare<Element: SharedElement, S: StreamSource>(
+        of source: () throws -> S, as _: Element.Type, limit: SizeLimit, on pool: WorkerPool, world: MPICommunicator, timeout: Duration?
+    ) throws -> (share: SharedArray<Element>, count: Int, grid: ChunkPlan, run: Range<Int>) {
+        var loaded: (share: SharedArray<Element>, count: Int, grid: ChunkPlan, run: Range<Int>)?
         let local = Result<[UInt8], any Error> {
             let opened = try source()
-            count = opened.count
-            guard count > 0 else { throw ArrayError(.invalidArgument, operation: "order statistics", input: "array", "the array is empty") }
+            guard opened.count > 0 else { throw ArrayError(.invalidArgument, operation: "order statistics", input: "array", "the array is empty") }
             let grid = StreamedReduction.grid(of: opened, as: Element.self)
-            share = try StreamedReduction.load(opened, as: Element.self, chunks: try grid.share(world.rank, of: world.size), limit: limit, on: pool)
+            let mine = try grid.share(world.rank, of: world.size)
+            loaded = (try StreamedReduction.load(opened, as: Element.self, chunks: mine, limit: limit, on: pool), opened.count, grid, mine)
             return []
         }
         _ = try RankOutcome.settle(local, on: world, timeout: timeout)
-        guard let share else { throw DistributedError("the share was not loaded") }
-        return try select(statistics, method: method, share: share, count: count, world: world, timeout: timeout)
+        guard let loaded else { throw DistributedError("the share was not loaded") }
+        return loaded
     }
 
     /// Medians, quantiles and percentiles of each column (`axis` 0) or row (axis 1) of the table (`rows` x

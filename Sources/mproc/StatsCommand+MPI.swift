@@ -80,37 +80,48 @@ extension StatsCommand {
         }
         var whole: Statistics?
         var perAxis: AxisStatistics?
-        if !orderOps.isEmpty, statistics.isEmpty {
-            // Order ops only: no moments pass (as on one node).
-        } else if axis == 0 {
-            perAxis = try DistributedReduction.columnStatistics(
-                statistics,
-                of: {
-                    let (source, _, columns) = try openTable()
-                    return (source, columns)
-                }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
-        } else if axis == 1 {
-            perAxis = try DistributedReduction.rowStatistics(
-                statistics,
-                of: openTable, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
-        } else {
-            // nil on ranks other than 0, which go on to the order statistics' passes all the same.
-            whole = try DistributedReduction.statistics(
-                statistics, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
-        }
         var orders = OrderResults()
-        if let axis, !orderOps.isEmpty {
-            let values = try DistributedReduction.axisOrderStatistics(
-                orderOps.map(\.statistic), axis: axis, method: method, of: openTable, as: E.self, limit: try sizeLimitOptions.limit(),
-                on: pool, world: world, timeout: timeoutOption.duration)
-            guard let values else { return nil }
-            orders = OrderResults(names: orderOps.map(\.name), values: values, axis: axis)
-        } else if !orderOps.isEmpty {
-            let values = try DistributedReduction.orderStatistics(
-                orderOps.map(\.statistic), method: method, of: open, as: E.self,
-                limit: try sizeLimitOptions.limit(), on: pool, world: world, timeout: timeoutOption.duration)
+        let limit = try sizeLimitOptions.limit()
+        let orderStatistics = orderOps.map(\.statistic)
+        if axis == nil, !orderOps.isEmpty {
+            // Whole-array order statistics: each rank's share is loaded once, for the moments too.
+            let values: [Double]?
+            if statistics.isEmpty {
+                values = try DistributedReduction.orderStatistics(
+                    orderStatistics, method: method, of: open, as: E.self, limit: limit, on: pool, world: world, timeout: timeoutOption.duration)
+            } else {
+                let both = try DistributedReduction.statistics(
+                    statistics, orderStatistics: orderStatistics, method: method, of: open, as: E.self, ddof: ddof, limit: limit, on: pool,
+                    world: world, timeout: timeoutOption.duration)
+                (whole, values) = (both?.statistics, both?.orderStatistics)
+            }
             guard let values else { return nil }
             orders = OrderResults(names: orderOps.map(\.name), values: values.map { [$0] })
+        } else {
+            if !orderOps.isEmpty, statistics.isEmpty {
+                // Order ops along an axis only: no moments pass (as on one node).
+            } else if axis == 0 {
+                perAxis = try DistributedReduction.columnStatistics(
+                    statistics,
+                    of: {
+                        let (source, _, columns) = try openTable()
+                        return (source, columns)
+                    }, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            } else if axis == 1 {
+                perAxis = try DistributedReduction.rowStatistics(
+                    statistics, of: openTable, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            } else {
+                whole = try DistributedReduction.statistics(
+                    statistics, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            }
+            // Ranks other than 0 got nil above and go on to the order statistics' passes all the same.
+            if let axis, !orderOps.isEmpty {
+                let values = try DistributedReduction.axisOrderStatistics(
+                    orderStatistics, axis: axis, method: method, of: openTable, as: E.self, limit: limit, on: pool, world: world,
+                    timeout: timeoutOption.duration)
+                guard let values else { return nil }
+                orders = OrderResults(names: orderOps.map(\.name), values: values, axis: axis)
+            }
         }
         guard world.rank == 0, case .success(let ready) = prepared else { return nil }
         var report = StatsReport(

@@ -144,6 +144,37 @@ final class SharePartialsTests: XCTestCase {
         }
     }
 
+    /// A share loaded once (mapped, or read into shared memory) gives the partials of its run with global
+    /// indices (argmin), the same bits as reading the run from the file: one read serves the moments and the
+    /// order statistics of `stats --mpi`.
+    func testALoadedShareGivesItsRunsPartials() throws {
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        let path = NSTemporaryDirectory() + "share-partials-loaded-\(getpid()).npy"
+        defer { unlink(path) }
+        let data = try SharedArray<Double>.normal(mean: 3e5, std: 2, shape: [200_003], seed: 8, on: pool)
+        data[150_001] = -1e9
+        try data.save(npy: path)
+        let source = try NpyStreamSource(path: path)
+        let reduction = MomentsReduction<Double>(needs: .all)
+        let grid = StreamedReduction.grid(of: source, as: Double.self)
+        for parts in [1, 2, 3] {
+            var all: [Moments] = []
+            for part in 0..<parts {
+                let mine = try grid.share(part, of: parts)
+                let read = try StreamedReduction.partials(reduction, of: source, chunks: mine, on: pool)
+                let mapped = try StreamedReduction.load(source, as: Double.self, chunks: mine, on: pool)
+                let loaded = try StreamedReduction.load(Unmapped(base: source), as: Double.self, chunks: mine, on: pool)
+                XCTAssertEqual(try mapped.partials(reduction, ofRun: mine, of: grid), read, "mapped, \(part) of \(parts)")
+                XCTAssertEqual(try loaded.partials(reduction, ofRun: mine, of: grid), read, "loaded, \(part) of \(parts)")
+                all += read
+            }
+            XCTAssertEqual(try reduction.combine(all, width: 1)[0].argmin, 150_001)
+        }
+        let first = try StreamedReduction.load(source, as: Double.self, chunks: 0..<1, on: pool)
+        XCTAssertThrowsError(try first.partials(reduction, ofRun: 0..<2, of: grid)) { XCTAssertTrue("\($0)".contains("the run covers"), "\($0)") }
+    }
+
     /// A paired reduction (the dot product) read in shares, mapped or read chunk by chunk, combines to the
     /// single-node dot bit for bit; a pair of different lengths, or a reduction without a second operand, is refused.
     func testPairedSharesGiveTheSingleNodeDot() throws {

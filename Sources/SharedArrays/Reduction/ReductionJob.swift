@@ -19,12 +19,15 @@ struct ReductionJob<R: ChunkReduction>: WorkerJob {
     /// Item `i` of the job is chunk `firstChunk + i` of ``plan`` and writes the `i`-th partial: a run of
     /// the grid (one MPI rank's share) is reduced with the chunks' global element indices.
     var firstChunk = 0
+    /// The grid index of the source's first element: 0 for a whole array, the run's first element for an
+    /// array that holds only a run of the grid (a share loaded on its own; flat contiguous layout only).
+    var sourceFirstElement = 0
 
     static func prepareWorker() { R.prepareWorker() }
 
     static func run(_ job: Self, chunk: Int, context: WorkerContext) throws {
         let inputs = ReductionInputs(
-            source: try job.source.base(in: context), second: try job.second.base(in: context),
+            source: try job.source.base(in: context), sourceFirstElement: job.sourceFirstElement, second: try job.second.base(in: context),
             mask: try job.mask.base(in: context), selectedBefore: try job.selectedBefore.base(in: context))
         guard let segment = job.results else { throw ArrayError(.invalidArgument, operation: nil, "ReductionJob: no results segment for chunk \(chunk)") }
         let results = try context.address(of: segment).assumingMemoryBound(to: R.Slot.self)

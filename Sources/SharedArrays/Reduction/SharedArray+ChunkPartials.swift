@@ -73,13 +73,42 @@ extension SharedArray {
         return try runPartials(reduction, layout: .flat, plan: plan, chunks: chunks, second: OperandLocation(other.location), timeout: timeout)
     }
 
-    /// ``partials(_:layout:plan:chunks:timeout:)`` with the second operand `second` (``OperandLocation/none`` for one).
+    /// The partials of the run `chunks` of the flat grid `plan` when this array holds only the elements that
+    /// run covers (an MPI rank's share, ``StreamedReduction/load(_:as:chunks:limit:on:)``): each chunk folded
+    /// with its global element indices, as ``partials(_:layout:plan:chunks:timeout:)`` folds it from the whole
+    /// array, so a share loaded once serves several reductions.
+    ///
+    /// ```swift
+    /// let share = try StreamedReduction.load(source, as: Double.self, chunks: mine, on: pool)
+    /// let moments = try share.partials(MomentsReduction<Double>(needs: .all), ofRun: mine, of: grid)
+    /// ```
+    public func partials<R: ChunkReduction>(
+        _ reduction: R, ofRun chunks: Range<Int>, of plan: ChunkPlan, timeout: Duration? = nil
+    ) throws -> [R.Slot] where R.Element == Element {
+        if let needed = reduction.secondOperandType {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "reduction", "\(R.self) reads a second operand of \(needed.rawValue); a share reads one array")
+        }
+        guard chunks.lowerBound >= 0, chunks.upperBound <= plan.chunkCount else {
+            throw ArrayError(.invalidArgument, operation: "partials", input: "chunks", "chunks \(chunks.lowerBound)..<\(chunks.upperBound) are outside the grid's 0..<\(plan.chunkCount)")
+        }
+        let run = chunks.isEmpty ? 0..<0 : plan.range(of: chunks.lowerBound).lowerBound..<plan.range(of: chunks.upperBound - 1).upperBound
+        guard run.count == count else {
+            throw ArrayError(.shapeMismatch, operation: "partials", input: "array", "the run covers \(run.count) elements, the array holds \(count)")
+        }
+        return try runPartials(reduction, layout: .flat, plan: plan, chunks: chunks, second: .none, timeout: timeout, firstElement: run.lowerBound)
+    }
+
+    /// ``partials(_:layout:plan:chunks:timeout:)`` with the second operand `second` (``OperandLocation/none`` for one);
+    /// this array's first element is element `firstElement` of the grid (nil: it holds the whole grid).
     private func runPartials<R: ChunkReduction>(
-        _ reduction: R, layout: ReductionLayout, plan: ChunkPlan, chunks: Range<Int>, second: OperandLocation, timeout: Duration?
+        _ reduction: R, layout: ReductionLayout, plan: ChunkPlan, chunks: Range<Int>, second: OperandLocation, timeout: Duration?,
+        firstElement: Int? = nil
     ) throws -> [R.Slot] where R.Element == Element {
         guard isContiguous else { throw ArrayError(.notContiguous, operation: "partials", input: "array", "a run of chunks is read from a contiguous array") }
         let anyOrder = R.mergesInAnyOrder
         switch layout {
+        case .flat where firstElement != nil:
+            break  // checked by partials(_:ofRun:of:timeout:)
         case .flat:
             guard plan.count == count else { throw ArrayError(.shapeMismatch, operation: "partials", input: "plan", "the grid covers \(plan.count) elements, the array has \(count)") }
         case .residueClasses(let k):
@@ -109,7 +138,7 @@ extension SharedArray {
         return try RunPartials.collect(reduction, parts: parts, width: width) { results in
             let job = ReductionJob(
                 reduction: reduction, source: source, second: second, mask: .none, selectedBefore: .none, layout: layout,
-                plan: plan, results: results, firstChunk: chunks.lowerBound)
+                plan: plan, results: results, firstChunk: chunks.lowerBound, sourceFirstElement: firstElement ?? 0)
             try WorkerPool.withTimeout(timeout) {
                 try pool.run(job, chunks: chunks.count, describeChunk: { describeChunk(chunks.lowerBound + $0) })
             }
