@@ -224,14 +224,15 @@ public final class WorkerPool: @unchecked Sendable {
     /// shut down, ``WorkerPoolError/timedOut(timeout:job:stuck:)`` when an enclosing ``withTimeout(_:_:)``
     /// deadline has already passed. For work the caller
     /// does itself instead of waking the workers, so that it fails the same way.
-    public func checkCallerMayRun(job: String) throws {
+    /// `job` names the work in the error; it is built only then (a type's name costs more than a small reduction).
+    public func checkCallerMayRun(job: @autoclosure () -> String) throws {
         try lock.withLock { _ in
             guard !isShutDown else { throw WorkerPoolError.shutDown }
         }
         // A deadline that starts now (this call's or the pool's) cannot have passed yet: only an enclosing
         // scope's can.
         if let scoped = CallDeadline.scoped, scoped.remainingNanoseconds == 0 {
-            throw WorkerPoolError.timedOut(timeout: scoped.timeout, job: job, stuck: [])
+            throw WorkerPoolError.timedOut(timeout: scoped.timeout, job: job(), stuck: [])
         }
     }
 

@@ -88,12 +88,6 @@ extension SharedArray {
             if case .rows = layout { return [] }
             return Array(repeating: reduction.identity, count: resultSlots)
         }
-        let inRows: Bool =
-            switch layout {
-            case .flat, .residueClasses: false
-            case .columns, .rows: true
-            }
-        let describe = describe(plan, rows: inRows)
         // The size of the array reduced (the span a strided view covers).
         let inputBytes = location.count &* Swift.max(1, location.stride) &* MemoryLayout<Element>.stride
         // Partials in `base` (every slot identity when they accumulate) to the combined result.
@@ -126,6 +120,12 @@ extension SharedArray {
                 return finish(base)
             }
         }
+        let inRows: Bool =
+            switch layout {
+            case .flat, .residueClasses: false
+            case .columns, .rows: true
+            }
+        let describe = describe(plan, rows: inRows)
         return try ScratchSpace.with(bytes: Swift.max(bytes, 1)) { scratch in
             let base = scratch.base.bindMemory(to: R.Slot.self, capacity: slots)
             if anyOrder { UnsafeMutableBufferPointer(start: base, count: slots).initialize(repeating: reduction.identity) }
