@@ -89,6 +89,68 @@ extension MPICommunicator {
         return Array(UnsafeRawBufferPointer(start: buffer, count: count))
     }
 
+    /// Every rank sends `messages[r]` to rank `r` (its own included) and receives, in rank order, what each
+    /// rank sent it: a shuffle, such as values going to the rank that owns their group. Throws after `timeout`
+    /// (default ``timeout``). The corresponding C functions are `MPI_Ialltoall` (the lengths) and
+    /// `MPI_Ialltoallv` (the bytes).
+    public func allToAll(_ messages: [[UInt8]], timeout: Duration? = nil) throws -> [[UInt8]] {
+        let deadline = ContinuousClock.now + (timeout ?? self.timeout)
+        guard messages.count == size else {
+            throw DistributedError("allToAll: \(messages.count) messages for \(size) ranks")
+        }
+        var sendCounts = [Int32](repeating: 0, count: size), sendStarts = [Int32](repeating: 0, count: size)
+        var outgoing: [UInt8] = []
+        for (r, message) in messages.enumerated() {
+            guard let start = Int32(exactly: outgoing.count), let count = Int32(exactly: message.count),
+                  Int32(exactly: outgoing.count + message.count) != nil else {
+                throw DistributedError("allToAll: \(describe(rank: rank)) has more than MPI's \(Int32.max) bytes to send in one exchange")
+            }
+            sendStarts[r] = start
+            sendCounts[r] = count
+            outgoing += message
+        }
+        // Buffers a request still pending after a timeout may write to are never freed (the job aborts).
+        let receiveCounts = UnsafeMutablePointer<Int32>.allocate(capacity: size)
+        receiveCounts.initialize(repeating: 0, count: size)
+        var request: MPI_Request? = cmpi_request_null()
+        try sendCounts.withUnsafeMutableBufferPointer { counts in
+            try Self.check(MPI_Ialltoall(counts.baseAddress, 1, cmpi_int(), receiveCounts, 1, cmpi_int(), world, &request), "MPI_Ialltoall")
+            try wait(&request, "exchange of lengths", until: deadline)
+        }
+        var receiveStarts = [Int32](repeating: 0, count: size)
+        var total = 0
+        for r in 0..<size {
+            guard receiveCounts[r] >= 0, let start = Int32(exactly: total) else {
+                throw DistributedError("allToAll: \(describe(rank: rank)) would receive more than MPI's \(Int32.max) bytes in one exchange")
+            }
+            receiveStarts[r] = start
+            total += Int(receiveCounts[r])
+        }
+        guard Int32(exactly: total) != nil else {
+            throw DistributedError("allToAll: \(describe(rank: rank)) would receive \(total) bytes, more than MPI's \(Int32.max) in one exchange")
+        }
+        let received = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(1, total), alignment: 16)
+        defer {
+            received.deallocate()
+            receiveCounts.deallocate()
+        }
+        try outgoing.withUnsafeMutableBytes { raw in
+            try sendCounts.withUnsafeMutableBufferPointer { counts in
+                try sendStarts.withUnsafeMutableBufferPointer { starts in
+                    try receiveStarts.withUnsafeMutableBufferPointer { receiveAt in
+                        try Self.check(
+                            MPI_Ialltoallv(
+                                raw.baseAddress, counts.baseAddress, starts.baseAddress, cmpi_byte(), received, receiveCounts,
+                                receiveAt.baseAddress, cmpi_byte(), world, &request),
+                            "MPI_Ialltoallv")
+                        try wait(&request, "exchange", until: deadline)
+                    }
+                }
+            }
+        }
+        return (0..<size).map { r in Array(UnsafeRawBufferPointer(start: received + Int(receiveStarts[r]), count: Int(receiveCounts[r]))) }
+    }
+
     func checkRoot(_ root: Int, _ operation: String) throws {
         guard (0..<size).contains(root) else { throw DistributedError("\(operation): root \(root) is not a rank (0..<\(size))") }
     }

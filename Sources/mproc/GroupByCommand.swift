@@ -34,7 +34,7 @@ struct GroupByCommand: ParsableCommand {
 
     @Flag(name: .long, help: ArgumentHelp(
         "Run as one rank of an MPI job (mpirun -np N mproc groupby --mpi ...): each rank folds its share of both "
-            + "files into per-key partials; rank 0 combines and alone prints (median is not available)."))
+            + "files into per-key partials (and shuffles values to the rank owning their key for median); rank 0 combines and alone prints."))
     var mpi = false
 
     @OptionGroup var workerOptions: WorkerOptions

@@ -72,6 +72,15 @@ package enum GroupByPlan {
             integerSums: isInteger && statistics.contains(.sum) ? present.map { partials[$0].integerSum } : nil)
     }
 
+    /// numpy's median of one group's values, sorting them: NaN when one is NaN (or there are none), else the
+    /// middle value, or the mean of the two middle ones for an even count.
+    package static func median(sorting values: inout ArraySlice<Double>) -> Double {
+        guard !values.isEmpty, !values.contains(where: { $0.isNaN }) else { return .nan }
+        values.sort()
+        let mid = values.startIndex + values.count / 2
+        return values.count % 2 == 1 ? values[mid] : (values[mid - 1] + values[mid]) / 2
+    }
+
     /// The result of a group-by of no elements.
     package static func empty(_ statistics: Set<GroupStatistic>, valuesAreIntegers isInteger: Bool) -> GroupedStatistics {
         GroupedStatistics(

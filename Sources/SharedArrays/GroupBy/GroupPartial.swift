@@ -101,7 +101,7 @@ func foldGroups<K: FixedWidthInteger, V: SharedElement>(
 
 extension SharedElement {
     /// The value as Int64 for integer element types (0 for floating point).
-    @inline(__always) var asInteger: Int64 {
+    @inline(__always) package var asInteger: Int64 {
         if Self.self == Int64.self { return unsafeBitCast(self, to: Int64.self) }
         if Self.self == Int32.self { return Int64(unsafeBitCast(self, to: Int32.self)) }
         return 0

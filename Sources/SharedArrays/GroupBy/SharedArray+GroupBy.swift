@@ -83,15 +83,6 @@ extension SharedArray {
             bucketed[next[g]] = v[i].asDouble
             next[g] += 1
         }
-        return (0..<groups).map { g in
-            let lo = starts[g]
-            let hi = starts[g + 1]
-            guard hi > lo else { return .nan }
-            if bucketed[lo..<hi].contains(where: { $0.isNaN }) { return .nan }
-            bucketed[lo..<hi].sort()
-            let n = hi - lo
-            let mid = lo + n / 2
-            return n % 2 == 1 ? bucketed[mid] : (bucketed[mid - 1] + bucketed[mid]) / 2
-        }
+        return (0..<groups).map { g in GroupByPlan.median(sorting: &bucketed[starts[g]..<starts[g + 1]]) }
     }
 }
