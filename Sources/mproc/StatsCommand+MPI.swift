@@ -110,6 +110,10 @@ extension StatsCommand {
             } else if axis == 1 {
                 perAxis = try DistributedReduction.rowStatistics(
                     statistics, of: openTable, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+            } else if let stride {
+                perAxis = try DistributedReduction.stridedStatistics(
+                    statistics, parts: stride, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
+                    .map { Self.perPart($0, statistics) }
             } else {
                 whole = try DistributedReduction.statistics(
                     statistics, of: open, as: E.self, ddof: ddof, on: pool, world: world, timeout: timeoutOption.duration)
@@ -129,6 +133,7 @@ extension StatsCommand {
             byteCount: (CheckedSize.elementCount(shape) ?? 0) * MemoryLayout<E>.stride, workers: pool.workerCount,
             statistics: statistics, whole: whole, perAxis: perAxis, loadTime: .zero, computeTimes: [clock.now - start])
         report.ranks = world.size
+        report.stride = stride
         report.orders = orders
         return report
     }

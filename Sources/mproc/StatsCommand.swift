@@ -30,6 +30,11 @@ struct StatsCommand: ParsableCommand {
     var axis: Int?
 
     @Option(name: .long, help: ArgumentHelp(
+        "Statistics of each of the K interleaved parts x[0::K], ..., x[K-1::K] of the flattened array (one pass).",
+        valueName: "K"))
+    var stride: Int?
+
+    @Option(name: .long, help: ArgumentHelp(
         "Reduce only the elements that satisfy EXPR: comparisons of x with numbers joined by & | ~ and parentheses, "
             + "plus isnan(x) and isfinite(x).", valueName: "EXPR"))
     var `where`: String?
@@ -81,6 +86,16 @@ struct StatsCommand: ParsableCommand {
         if let column, column < 0 { throw ValidationError("--column must be >= 0 (got \(column))") }
         if axis != nil, `where` != nil || column != nil {
             throw ValidationError("--axis reduces a whole table; it cannot be combined with --where or --column")
+        }
+        if let stride {
+            if stride < 1 { throw ValidationError("--stride must be at least 1 (got \(stride))") }
+            let others = [(axis != nil, "--axis"), (`where` != nil, "--where"), (column != nil, "--column"),
+                          (memoryLimitOption.memoryLimit != nil, "--memory-limit"),
+                          (!(try OrderOp.parseList(ops)).isEmpty || !ExactSumOp.parseList(ops).isEmpty, "order statistics or fsum in --ops")]
+                .filter(\.0).map(\.1)
+            guard others.isEmpty else {
+                throw ValidationError("--stride computes the moment statistics of each part; it cannot be combined with \(others.joined(separator: ", "))")
+            }
         }
         if let `where` {
             do { _ = try WhereExpression(parsing: `where`) } catch let error as CLIError { throw ValidationError(error.description) }
@@ -151,7 +166,8 @@ struct StatsCommand: ParsableCommand {
         let clock = ContinuousClock()
         // Every op a moments statistic (order statistics and other ops need the array), whole dataset, one run:
         let momentsOnly = (ops ?? "").split(separator: ",").allSatisfy { Statistic(name: String($0)) != nil }
-        if spec.format == .hdf5, spec.field == nil, decoding == nil, column == nil, `where` == nil, axis == nil, `repeat` == 1, momentsOnly {
+        if spec.format == .hdf5, spec.field == nil, decoding == nil, column == nil, `where` == nil, axis == nil, stride == nil, `repeat` == 1,
+           momentsOnly {
             // Whole-dataset moments need no array: stream the chunks as batch does (same bits, no fresh memory).
             // CF-decoded datasets take the array path, whose reader decodes per chunk.
             let start = clock.now
@@ -194,6 +210,8 @@ struct StatsCommand: ParsableCommand {
                 // Order ops only: no moments pass.
             } else if let axis {
                 perAxis = try array.statistics(statistics, axis: axis, ddof: ddof)
+            } else if let stride {
+                perAxis = Self.perPart(try array.flattened().strided(by: stride).statistics(statistics, ddof: ddof), statistics)
             } else if let mask {
                 whole = try array.statistics(statistics, where: mask, ddof: ddof)
             } else {
@@ -206,7 +224,13 @@ struct StatsCommand: ParsableCommand {
             workers: pool.workerCount, statistics: asked, whole: whole?.relabeled(asked), perAxis: perAxis?.relabeled(asked),
             loadTime: loadTime, computeTimes: times, orders: orders)
         report.decoding = decoding.map { $0.summary + ($0.masks ? " (statistics skip masked values)" : "") }
+        report.stride = stride
         return report
+    }
+
+    /// The statistics of `--stride`'s parts as one value per part, the way `--axis` reports its columns.
+    static func perPart(_ parts: [Statistics], _ statistics: [Statistic]) -> AxisStatistics {
+        AxisStatistics(axis: 0, values: statistics.map { s in (s, parts.map { $0[s] }) })
     }
 }
 

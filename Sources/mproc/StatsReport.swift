@@ -22,6 +22,8 @@ struct StatsReport {
     var streamedWindows: Int? = nil
     /// The MPI ranks that computed it (`--mpi`; `workers` is then per rank), nil on one node.
     var ranks: Int? = nil
+    /// `--stride K`: ``perAxis`` then holds one value per part `x[i::K]`.
+    var stride: Int? = nil
 
     var computeMedian: Duration { computeTimes.sorted()[computeTimes.count / 2] }
 
@@ -44,7 +46,7 @@ struct StatsReport {
                 lines.append(s.rawValue.padding(width) + "  " + formatValue(v, integer: s.isInteger))
             }
         } else if let perAxis {
-            let label = perAxis.axis == 0 ? "column" : "row"
+            let label = stride != nil ? "part" : perAxis.axis == 0 ? "column" : "row"
             let columns = statistics.map(\.rawValue)
             let n = perAxis.values.first?.1.count ?? 0
             var rows: [[String]] = [[label] + columns]
@@ -82,7 +84,7 @@ struct StatsReport {
         if let whole {
             for (s, v) in whole.values { fields.append((s.rawValue, jsonNumber(v, integer: s.isInteger))) }
         } else if let perAxis {
-            fields.append(("axis", "\(perAxis.axis)"))
+            fields.append(stride.map { ("stride", "\($0)") } ?? ("axis", "\(perAxis.axis)"))
             for (s, values) in perAxis.values {
                 fields.append((s.rawValue, "[" + values.map { jsonNumber($0, integer: s.isInteger) }.joined(separator: ",") + "]"))
             }

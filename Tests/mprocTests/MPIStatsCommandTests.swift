@@ -169,6 +169,29 @@ final class MPIStatsCommandTests: XCTestCase {
         XCTAssertEqual(packageSegments(), [])
     }
 
+    /// The seed example's strided means across ranks: `--stride K` folds one partial per part in each chunk
+    /// (residue classes of the global index), so the parts' statistics are one node's, bit for bit.
+    func testStridedPartsAcrossRanksEqualOneNode() throws {
+        try MPIRun.requireMPI()
+        let directory = try TemporaryDirectory()
+        try makeInputs(in: directory)
+        let timing: Set<String> = ["load_ms", "elapsed_ms", "runs_ms", "gb_per_s", "workers", "ranks"]
+        for name in ["offset.npy", "special.npy", "int16.npy", "tiny.npy"] {
+            let arguments = ["stats", directory.file(name), "--stride", "5", "--ops", Self.ops, "--json"]
+            let single = try CLI.run(arguments + ["-w", "2"])
+            XCTAssertEqual(single.status, 0, single.stderr)
+            let expected = try XCTUnwrap(single.json, single.stdout).filter { !timing.contains($0.key) }
+            XCTAssertEqual(expected["stride"] as? Int, 5)
+            for ranks in [2, 3] {
+                let result = try MPIRun.run(ranks: ranks, ["stats", "--mpi"] + arguments.dropFirst() + ["-w", "1"])
+                XCTAssertEqual(result.status, 0, "\(name), \(ranks) ranks: \(result.stderr)")
+                let json = try XCTUnwrap(result.json, result.stdout).filter { !timing.contains($0.key) }
+                XCTAssertEqual(NSDictionary(dictionary: json), NSDictionary(dictionary: expected), "\(name), \(ranks) ranks")
+            }
+        }
+        XCTAssertEqual(packageSegments(), [])
+    }
+
     func testHDF5GzipDatasetAcrossRanks() throws {
         try MPIRun.requireMPI()
         let directory = try TemporaryDirectory()

@@ -51,6 +51,52 @@ final class StatsCommandTests: XCTestCase {
         XCTAssertTrue(table.stdout.contains("column"), table.stdout)
     }
 
+    /// `--stride K`: the statistics of each interleaved part `x[i::K]` (the seed example's strided means),
+    /// numpy's values for each part, on a length that K does not divide, the same bits for 1, 2 and 3 workers.
+    func testStrideGivesEachInterleavedPartsStatistics() throws {
+        let directory = try TemporaryDirectory()
+        let path = directory.file("parts.npy")
+        guard
+            let expected = try CLI.numpy(
+                """
+                rng = np.random.default_rng(23)
+                x = 5e5 + rng.standard_normal(100_003) * 3; x[[10, 77]] = [-1e9, np.nan]
+                np.save('\(path)', x)
+                out = {}
+                for i in range(7):
+                    p = x[i::7]
+                    out |= {f'count{i}': p.size, f'nanmean{i}': float(np.nanmean(p)),
+                            f'std{i}': float(np.nanstd(p, ddof=1)), f'nanargmin{i}': int(np.nanargmin(p))}
+                print(json.dumps(out))
+                """)
+        else { throw XCTSkip("python3 with numpy is needed for the reference values") }
+        var outputs: Set<String> = []
+        for workers in ["1", "2", "3"] {
+            let result = try CLI.run(["stats", path, "--stride", "7", "--ops", "count,mean,nanmean,nanstd,nanargmin", "--ddof", "1", "--json", "-w", workers])
+            XCTAssertEqual(result.status, 0, result.stderr)
+            let json = try XCTUnwrap(result.json, result.stdout)
+            XCTAssertEqual(json["stride"] as? Int, 7)
+            let counts = try XCTUnwrap(json["count"] as? [Int]), nanmeans = try XCTUnwrap(json["nanmean"] as? [Double])
+            let stds = try XCTUnwrap(json["nanstd"] as? [Double]), argmins = try XCTUnwrap(json["nanargmin"] as? [Int])
+            for i in 0..<7 {
+                XCTAssertEqual(counts[i], Int(expected["count\(i)"]!), "part \(i)")
+                XCTAssertEqual(argmins[i], Int(expected["nanargmin\(i)"]!), "part \(i)")
+                XCTAssertEqual(nanmeans[i], expected["nanmean\(i)"]!, accuracy: 1e-12 * abs(expected["nanmean\(i)"]!), "part \(i)")
+                XCTAssertEqual(stds[i], expected["std\(i)"]!, accuracy: 1e-9 * abs(expected["std\(i)"]!), "part \(i)")
+            }
+            // Part 0 holds the NaN (index 77 = 7 x 11): its mean is NaN (null); nanmean skips it.
+            XCTAssertTrue((json["mean"] as? [Any])?[77 % 7] is NSNull, "\(json["mean"] ?? "")")
+            outputs.insert(result.stdout.replacingOccurrences(of: #""workers": \d+, |"load_ms".*"#, with: "", options: .regularExpression))
+        }
+        XCTAssertEqual(outputs.count, 1, "\(outputs)")
+        let table = try CLI.run(["stats", path, "--stride", "3"])
+        XCTAssertEqual(table.status, 0, table.stderr)
+        XCTAssertTrue(table.stdout.contains("part"), table.stdout)
+        let refused = try CLI.run(["stats", path, "--stride", "3", "--ops", "median"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.stderr.contains("--stride computes the moment statistics"), refused.stderr)
+    }
+
     func testSameAnswerForAnyWorkerCount() throws {
         var outputs: [String] = []
         for workers in ["1", "2", "3"] {

@@ -49,6 +49,14 @@ public struct StridedPartition<Element: SharedElement>: Sendable {
         return try reduction.combine(try moments(needs: reduction.needs), width: 1)[0].mean(skipNaN: skipNaN)
     }
 
+    /// `statistics` of every part, `data[i::k]` for `i` in `0..<k`, from one pass: numpy's values for each
+    /// part (`ddof` as in `np.var`), the same bits for any number of workers.
+    public func statistics(_ statistics: [Statistic], ddof: Int = 0) throws -> [Statistics] {
+        guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
+        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        return Statistics.ofParts(try moments(needs: needs), statistics, counts: counts(), ddof: ddof, isInteger: !Element.dtype.isFloatingPoint)
+    }
+
     /// The seed's equal-weight average of the part means; wrong unless `count` is a multiple of `k`.
     public func unweightedMeanOfMeans() throws -> Double {
         let means = try means()

@@ -16,6 +16,14 @@ public struct Statistics: Sendable, Equatable {
         values.first { $0.0 == statistic }?.1 ?? nil
     }
 
+    /// The statistics of each part from its moments (part `i` holds `counts[i]` elements): what
+    /// ``StridedPartition/statistics(_:ddof:)`` returns, on one node or across the ranks of an MPI job.
+    public static func ofParts(_ parts: [Moments], _ statistics: [Statistic], counts: [Int], ddof: Int, isInteger: Bool) -> [Statistics] {
+        zip(parts, counts).map { m, count in
+            Statistics(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count)
+        }
+    }
+
     public static func == (a: Statistics, b: Statistics) -> Bool {
         a.count == b.count && a.values.count == b.values.count
             && zip(a.values, b.values).allSatisfy { x, y in
