@@ -34,14 +34,14 @@ extension DistributedReduction {
                 guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
                 return try source()
             }, as: Element.self, limit: limit, on: pool, world: world, timeout: timeout)
-        let reduction = MomentsReduction<Element>(needs: statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) })
+        let reduction = MomentsReduction<Element>(needs: MomentNeeds(for: statistics))
         let moments = try reduceShares(reduction, layout: .flat, world: world, timeout: timeout) {
             (grid.chunkCount, mine, try share.partials(reduction, ofRun: mine, of: grid, timeout: timeout ?? world.timeout))
         }
         let values = try select(orderStatistics, method: method, share: share, count: count, world: world, timeout: timeout)
         guard let m = moments?.first, let values else { return nil }
         let isInteger = !Element.dtype.isFloatingPoint
-        return (Statistics(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count), values)
+        return (Statistics(statistics, from: m, count: count, ddof: ddof, isInteger: isInteger), values)
     }
 
     /// This rank's share of the engine's grid over the dataset `source` opens, loaded (mapped, or read into

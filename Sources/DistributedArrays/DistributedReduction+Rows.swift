@@ -14,7 +14,7 @@ extension DistributedReduction {
         _ statistics: [Statistic], of source: () throws -> (source: S, rows: Int, columns: Int), as _: Element.Type, ddof: Int = 0,
         on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
     ) throws -> AxisStatistics? {
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         var rows = 0
         let local = Result<[UInt8], any Error> {
             guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }

@@ -12,18 +12,12 @@ extension DistributedReduction {
         _ statistics: [Statistic], parts: Int, of source: () throws -> S, as _: Element.Type, ddof: Int = 0, on pool: WorkerPool,
         world: MPICommunicator, timeout: Duration? = nil
     ) throws -> [Statistics]? {
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
-        var count = 0
-        let moments = try reduce(
-            MomentsReduction<Element>(needs: needs),
-            of: {
-                guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
+        let moments = try momentsOfLayout(
+            .residueClasses(Swift.max(1, parts)), for: statistics, of: source, as: Element.self, ddof: ddof,
+            check: {
                 guard parts >= 1 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "parts", "parts must be >= 1, got \(parts)") }
-                let opened = try source()
-                count = opened.count
-                return opened
-            }, layout: .residueClasses(Swift.max(1, parts)), on: pool, world: world, timeout: timeout)
-        guard let moments else { return nil }
+            }, on: pool, world: world, timeout: timeout)
+        guard let (moments, count) = moments else { return nil }
         let counts = (0..<parts).map { i in i < count ? (count - i - 1) / parts + 1 : 0 }
         return Statistics.ofParts(moments, statistics, counts: counts, ddof: ddof, isInteger: !Element.dtype.isFloatingPoint)
     }

@@ -154,7 +154,7 @@ public enum DistributedReduction {
         _ statistics: [Statistic], of source: () throws -> (source: S, columns: Int), as _: Element.Type, ddof: Int = 0,
         on pool: WorkerPool, world: MPICommunicator, timeout: Duration? = nil
     ) throws -> AxisStatistics? {
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         var columns = 0
         // Every rank learns the width from the file; the layout is fixed before the reduction starts.
         let opened = Result { () throws -> S in
@@ -180,19 +180,30 @@ public enum DistributedReduction {
         _ statistics: [Statistic], of source: () throws -> S, as _: Element.Type, ddof: Int = 0, on pool: WorkerPool,
         world: MPICommunicator, timeout: Duration? = nil
     ) throws -> Statistics? {
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let moments = try momentsOfLayout(.flat, for: statistics, of: source, as: Element.self, ddof: ddof, on: pool, world: world, timeout: timeout)
+        guard let (partials, count) = moments, let m = partials.first else { return nil }
+        let isInteger = !Element.dtype.isFloatingPoint
+        return Statistics(statistics, from: m, count: count, ddof: ddof, isInteger: isInteger)
+    }
+
+    /// The combined ``SharedArrays/Moments`` of `layout` (one per class for `.residueClasses`) that `statistics`
+    /// need, over the dataset `source` opens, and its element count: at rank 0; nil elsewhere. `check` runs on
+    /// every rank before the file is opened, its error settled with the reduction's.
+    static func momentsOfLayout<Element: SharedElement, S: StreamSource>(
+        _ layout: ReductionLayout, for statistics: [Statistic], of source: () throws -> S, as _: Element.Type, ddof: Int,
+        check: () throws -> Void = {}, on pool: WorkerPool, world: MPICommunicator, timeout: Duration?
+    ) throws -> (moments: [Moments], count: Int)? {
         var count = 0
         let moments = try reduce(
-            MomentsReduction<Element>(needs: needs),
+            MomentsReduction<Element>(needs: MomentNeeds(for: statistics)),
             of: {
                 guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
+                try check()
                 let opened = try source()
                 count = opened.count
                 return opened
-            }, on: pool, world: world, timeout: timeout)
-        guard let m = moments?.first else { return nil }
-        let isInteger = !Element.dtype.isFloatingPoint
-        return Statistics(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count)
+            }, layout: layout, on: pool, world: world, timeout: timeout)
+        return moments.map { ($0, count) }
     }
 }
 #endif

@@ -38,7 +38,7 @@ enum LargeFileSharing {
             if world.rank == 0 { throw RankFailure(rank: 0, message: error) }
             throw DistributedFailure(reportedBy: 0)
         }
-        let reduction = MomentsReduction<Double>(needs: batch.statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) })
+        let reduction = MomentsReduction<Double>(needs: MomentNeeds(for: batch.statistics))
         var outcomes: [Result<Moments, HDF5BatchShareFailure>] = []
         for dataset in told.datasets {
             let grid = dataset.plan

@@ -8,7 +8,7 @@ extension HDF5Batch {
     func reducePieces(
         _ deferred: [(file: Int, record: SlotRecord)], window: [BatchFile], pool: WorkerPool, tracker: ProgressTracker
     ) throws -> [(file: Int, record: HDF5BatchRecord)] {
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         var entries: [DeferredDataset] = []
         var pieces: [DatasetPiece] = []
         var failed: [Int: String] = [:]

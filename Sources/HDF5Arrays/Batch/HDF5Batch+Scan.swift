@@ -15,7 +15,7 @@ extension HDF5Batch {
             }
             (patterns.base.assumingMemoryBound(to: JobString.self) + i).initialize(to: text)
         }
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         let paths = try SharedMemory(byteCount: max(1, window.count) * MemoryLayout<JobString>.stride)
         for (i, file) in window.enumerated() {
             guard let text = JobString(file.path) else {

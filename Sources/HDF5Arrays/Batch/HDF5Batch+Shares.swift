@@ -67,7 +67,7 @@ extension HDF5Batch {
         guard let bytes = CheckedSize.product(chunks.count, MemoryLayout<Moments>.stride) else {
             throw ArrayError(.tooLarge, operation: "sharePartials", "\(chunks.count) partial results are more than can be addressed")
         }
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         let partials = try SharedMemory(byteCount: Swift.max(1, bytes))
         let perPiece = Swift.max(1, pieceBytes / Swift.max(1, plan.chunkLength * shared.dtype.byteSize))
         let job = SharePieceJob(

@@ -75,7 +75,7 @@ extension HDF5 {
         guard let jobFile = JobString(file), let jobDataset = JobString(dataset) else {
             throw ArrayIOError(.invalidArgument, path: file, dataset: dataset, "path is too long")
         }
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         let plan = MomentStreaming.plan(count: info.count, dtype: dtype)
         var moments = Moments.empty
         if plan.chunkCount > 0 {

@@ -53,7 +53,7 @@ public struct StridedPartition<Element: SharedElement>: Sendable {
     /// part (`ddof` as in `np.var`), the same bits for any number of workers.
     public func statistics(_ statistics: [Statistic], ddof: Int = 0) throws -> [Statistics] {
         guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         return Statistics.ofParts(try moments(needs: needs), statistics, counts: counts(), ddof: ddof, isInteger: !Element.dtype.isFloatingPoint)
     }
 

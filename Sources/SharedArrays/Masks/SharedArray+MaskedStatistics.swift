@@ -15,7 +15,7 @@ extension SharedArray {
     ) throws -> Statistics {
         guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
         try mask.check(selects: shape, on: pool, "statistics(where:)")
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         let m: Moments
         if count == 0 {
             m = .empty
@@ -29,7 +29,7 @@ extension SharedArray {
             throw ArrayError(.invalidArgument, operation: "statistics(where:)", input: "mask", "\(undefined.rawValue) of an empty selection is undefined (the mask selects no element)")
         }
         let isInteger = !Element.dtype.isFloatingPoint
-        return Statistics(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: selected)
+        return Statistics(statistics, from: m, count: selected, ddof: ddof, isInteger: isInteger)
     }
 
     /// The number of elements `mask` selects (its ``SharedMask/trueCount``), after checking that it fits

@@ -17,11 +17,10 @@ extension SharedArray {
         _ statistics: [Statistic] = Statistic.summary, ddof: Int = 0, timeout: Duration? = nil
     ) throws -> Statistics {
         guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         let m = try WorkerPool.withTimeout(timeout) { try wholeMoments(needs: needs) }
         let isInteger = !Element.dtype.isFloatingPoint
-        return Statistics(
-            values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count)
+        return Statistics(statistics, from: m, count: count, ddof: ddof, isInteger: isInteger)
     }
 
     /// Computes `statistics` along `axis` of a 2-D array: axis 0 gives one value per column (what
@@ -34,7 +33,7 @@ extension SharedArray {
         }
         guard axis == 0 || axis == 1 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "axis", "axis must be 0 or 1, got \(axis)") }
         guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: "statistics", input: "ddof", "ddof must be >= 0, got \(ddof)") }
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         let moments: [Moments]
         if shape[0] == 0 || shape[1] == 0 {
             moments = Array(repeating: .empty, count: shape[axis == 0 ? 1 : 0])

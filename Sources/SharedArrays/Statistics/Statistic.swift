@@ -81,3 +81,10 @@ extension String {
         return String(s)
     }
 }
+
+extension MomentNeeds {
+    /// What a pass must compute for all of `statistics`.
+    public init<S: Sequence>(for statistics: S) where S.Element == Statistic {
+        self = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+    }
+}

@@ -16,11 +16,17 @@ public struct Statistics: Sendable, Equatable {
         values.first { $0.0 == statistic }?.1 ?? nil
     }
 
+    /// `statistics` from the moments `m` of `count` elements (`ddof` as in `np.var`; `isInteger` for integer
+    /// elements, whose sums are exact).
+    public init(_ statistics: [Statistic], from m: Moments, count: Int, ddof: Int, isInteger: Bool) {
+        self.init(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count)
+    }
+
     /// The statistics of each part from its moments (part `i` holds `counts[i]` elements): what
     /// ``StridedPartition/statistics(_:ddof:)`` returns, on one node or across the ranks of an MPI job.
     public static func ofParts(_ parts: [Moments], _ statistics: [Statistic], counts: [Int], ddof: Int, isInteger: Bool) -> [Statistics] {
         zip(parts, counts).map { m, count in
-            Statistics(values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: count)
+            Statistics(statistics, from: m, count: count, ddof: ddof, isInteger: isInteger)
         }
     }
 

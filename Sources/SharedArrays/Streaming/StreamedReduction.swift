@@ -101,10 +101,9 @@ public enum StreamedReduction {
         progress: ((Progress) -> Void)? = nil
     ) throws -> Statistics {
         guard ddof >= 0 else { throw ArrayError(.invalidArgument, operation: nil, "statistics: ddof must be >= 0, got \(ddof)") }
-        let needs = statistics.reduce(into: MomentNeeds()) { $0.formUnion($1.needs) }
+        let needs = MomentNeeds(for: statistics)
         let m = try reduce(MomentsReduction<Element>(needs: needs), of: source, memoryLimit: memoryLimit, on: pool, progress: progress)[0]
         let isInteger = !Element.dtype.isFloatingPoint
-        return Statistics(
-            values: statistics.map { ($0, $0.value(from: m, ddof: ddof, isInteger: isInteger)) }, count: source.count)
+        return Statistics(statistics, from: m, count: source.count, ddof: ddof, isInteger: isInteger)
     }
 }
