@@ -1,5 +1,6 @@
 // Compensated dot products (Ogita, Rump and Oishi's Dot2: "Accurate sum and dot product", SIAM J. Sci.
-// Comput. 26(6), 2005), in the 16 logical lanes of Sum2Lanes.h (the compensated sum is MomentsPass.c).
+// Comput. 26(6), 2005), in the 16 logical lanes of Sum2Lanes.h (the compensated sum is MomentsPass.c), with
+// Sum2Lanes.h's port-balanced TwoSum on the vector paths.
 //
 // Element i of the body (the first n & ~15 elements) goes to lane i % 16. Each lane keeps a running sum s and
 // a compensation c: TwoSum(s, x) gives the new s and the exact rounding error e, and c += e. Dot2 also adds
@@ -39,36 +40,19 @@ static void dot2_f32_scalar(const float *a, const float *b, long n, double s[LAN
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
 
 // ---- AVX-512F: lanes 0-7 and 8-15 in two registers ----
 
-#define TWO_SUM_512(s, x, c)                                                         \
-    do {                                                                             \
-        __m512d t_ = _mm512_add_pd(s, x), z_ = _mm512_sub_pd(t_, s);                 \
-        __m512d e_ = _mm512_add_pd(_mm512_sub_pd(s, _mm512_sub_pd(t_, z_)), _mm512_sub_pd(x, z_)); \
-        s = t_;                                                                      \
-        c = _mm512_add_pd(c, e_);                                                    \
-    } while (0)
-
-// c += (e + ep): the sum's error and the product's, in that order (as the scalar path).
-#define TWO_SUM_PROD_512(s, x, ep, c)                                                \
-    do {                                                                             \
-        __m512d t_ = _mm512_add_pd(s, x), z_ = _mm512_sub_pd(t_, s);                 \
-        __m512d e_ = _mm512_add_pd(_mm512_sub_pd(s, _mm512_sub_pd(t_, z_)), _mm512_sub_pd(x, z_)); \
-        s = t_;                                                                      \
-        c = _mm512_add_pd(c, _mm512_add_pd(e_, ep));                                 \
-    } while (0)
-
 __attribute__((target("avx512f"))) static void dot2_f64_512(const double *a, const double *b, long n, double s[LANES], double c[LANES]) {
     __m512d s0 = _mm512_setzero_pd(), s1 = s0, c0 = s0, c1 = s0;
+    MP_HIDDEN_ONE_512(one);
     for (long i = 0; i + LANES <= n; i += LANES) {
         __m512d a0 = _mm512_loadu_pd(a + i), a1 = _mm512_loadu_pd(a + i + 8);
         __m512d b0 = _mm512_loadu_pd(b + i), b1 = _mm512_loadu_pd(b + i + 8);
         __m512d p0 = _mm512_mul_pd(a0, b0), p1 = _mm512_mul_pd(a1, b1);
         __m512d e0 = _mm512_fmsub_pd(a0, b0, p0), e1 = _mm512_fmsub_pd(a1, b1, p1);
-        TWO_SUM_PROD_512(s0, p0, e0, c0);
-        TWO_SUM_PROD_512(s1, p1, e1, c1);
+        MP_TWO_SUM_PROD_512(s0, p0, e0, c0, one);
+        MP_TWO_SUM_PROD_512(s1, p1, e1, c1, one);
     }
     _mm512_storeu_pd(s, s0); _mm512_storeu_pd(s + 8, s1);
     _mm512_storeu_pd(c, c0); _mm512_storeu_pd(c + 8, c1);
@@ -76,33 +60,18 @@ __attribute__((target("avx512f"))) static void dot2_f64_512(const double *a, con
 
 __attribute__((target("avx512f"))) static void dot2_f32_512(const float *a, const float *b, long n, double s[LANES], double c[LANES]) {
     __m512d s0 = _mm512_setzero_pd(), s1 = s0, c0 = s0, c1 = s0;
+    MP_HIDDEN_ONE_512(one);
     for (long i = 0; i + LANES <= n; i += LANES) {
         __m512d p0 = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + i)), _mm512_cvtps_pd(_mm256_loadu_ps(b + i)));
         __m512d p1 = _mm512_mul_pd(_mm512_cvtps_pd(_mm256_loadu_ps(a + i + 8)), _mm512_cvtps_pd(_mm256_loadu_ps(b + i + 8)));
-        TWO_SUM_512(s0, p0, c0);
-        TWO_SUM_512(s1, p1, c1);
+        MP_TWO_SUM_512(s0, p0, c0, one);
+        MP_TWO_SUM_512(s1, p1, c1, one);
     }
     _mm512_storeu_pd(s, s0); _mm512_storeu_pd(s + 8, s1);
     _mm512_storeu_pd(c, c0); _mm512_storeu_pd(c + 8, c1);
 }
 
 // ---- AVX2 (+FMA for Dot2): lanes 0-3, 4-7, 8-11, 12-15 in four registers ----
-
-#define TWO_SUM_256(s, x, c)                                                         \
-    do {                                                                             \
-        __m256d t_ = _mm256_add_pd(s, x), z_ = _mm256_sub_pd(t_, s);                 \
-        __m256d e_ = _mm256_add_pd(_mm256_sub_pd(s, _mm256_sub_pd(t_, z_)), _mm256_sub_pd(x, z_)); \
-        s = t_;                                                                      \
-        c = _mm256_add_pd(c, e_);                                                    \
-    } while (0)
-
-#define TWO_SUM_PROD_256(s, x, ep, c)                                                \
-    do {                                                                             \
-        __m256d t_ = _mm256_add_pd(s, x), z_ = _mm256_sub_pd(t_, s);                 \
-        __m256d e_ = _mm256_add_pd(_mm256_sub_pd(s, _mm256_sub_pd(t_, z_)), _mm256_sub_pd(x, z_)); \
-        s = t_;                                                                      \
-        c = _mm256_add_pd(c, _mm256_add_pd(e_, ep));                                 \
-    } while (0)
 
 #define STORE_256()                                                                  \
     do {                                                                             \
@@ -116,11 +85,12 @@ __attribute__((target("avx512f"))) static void dot2_f32_512(const float *a, cons
     do {                                                                             \
         __m256d a_ = _mm256_loadu_pd(a + i + (k)), b_ = _mm256_loadu_pd(b + i + (k)); \
         __m256d p_ = _mm256_mul_pd(a_, b_), ep_ = _mm256_fmsub_pd(a_, b_, p_);       \
-        TWO_SUM_PROD_256(s, p_, ep_, c);                                             \
+        MP_TWO_SUM_PROD_256(s, p_, ep_, c, one);                                             \
     } while (0)
 
 __attribute__((target("avx2,fma"))) static void dot2_f64_256(const double *a, const double *b, long n, double s[LANES], double c[LANES]) {
     __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, c0 = s0, c1 = s0, c2 = s0, c3 = s0;
+    MP_HIDDEN_ONE_256(one);
     for (long i = 0; i + LANES <= n; i += LANES) {
         DOT_STEP_256(0, s0, c0);
         DOT_STEP_256(4, s1, c1);
@@ -131,10 +101,11 @@ __attribute__((target("avx2,fma"))) static void dot2_f64_256(const double *a, co
 }
 
 #define DOT_F32_STEP_256(k, s, c)                                                    \
-    TWO_SUM_256(s, _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(a + i + (k))), _mm256_cvtps_pd(_mm_loadu_ps(b + i + (k)))), c)
+    MP_TWO_SUM_256(s, _mm256_mul_pd(_mm256_cvtps_pd(_mm_loadu_ps(a + i + (k))), _mm256_cvtps_pd(_mm_loadu_ps(b + i + (k)))), c, one)
 
-__attribute__((target("avx2"))) static void dot2_f32_256(const float *a, const float *b, long n, double s[LANES], double c[LANES]) {
+__attribute__((target("avx2,fma"))) static void dot2_f32_256(const float *a, const float *b, long n, double s[LANES], double c[LANES]) {
     __m256d s0 = _mm256_setzero_pd(), s1 = s0, s2 = s0, s3 = s0, c0 = s0, c1 = s0, c2 = s0, c3 = s0;
+    MP_HIDDEN_ONE_256(one);
     for (long i = 0; i + LANES <= n; i += LANES) {
         DOT_F32_STEP_256(0, s0, c0);
         DOT_F32_STEP_256(4, s1, c1);

@@ -69,8 +69,6 @@ static void pass_scalar(const double *p64, const float *p32, long n, int flags, 
 }
 
 #if defined(__x86_64__)
-#include <immintrin.h>
-
 // ---- AVX-512F: lanes 0-7 and 8-15 ----
 
 // 4 KiB ahead: with Sum2's extra arithmetic the hardware prefetcher alone left 1 GiB reductions 1.5x slower
@@ -83,6 +81,9 @@ __attribute__((always_inline)) static inline void prefetch_ahead(const double *p
         _mm_prefetch((const char *)(p32 + i + 1024), _MM_HINT_T0);
     }
 }
+
+// Sum2Lanes.h's port balance applies to the plain sum too: beside min and max (additions' pipes) it is an
+// FMA by a hidden 1.0, the same bits; alone, or beside the squares' multiplications, it stays an addition.
 
 // One specialised loop per (element type, flags): BODY(p64, p32, F) is inlined with F a constant.
 #define DISPATCH_FLAGS(BODY)                                                              \
@@ -102,12 +103,9 @@ __attribute__((always_inline)) static inline void prefetch_ahead(const double *p
 #define STEP_512(x, S, C, Q, MN, MX)                                                      \
     do {                                                                                  \
         if (flags & MP_PASS_PLAIN_SUM) {                                                  \
-            S = _mm512_add_pd(S, x);                                                      \
+            S = (flags & MP_PASS_EXTREMA) ? _mm512_fmadd_pd(x, one, S) : _mm512_add_pd(S, x); \
         } else {                                                                          \
-            __m512d t_ = _mm512_add_pd(S, x), z_ = _mm512_sub_pd(t_, S);                  \
-            __m512d e_ = _mm512_add_pd(_mm512_sub_pd(S, _mm512_sub_pd(t_, z_)), _mm512_sub_pd(x, z_)); \
-            S = t_;                                                                       \
-            C = _mm512_add_pd(C, e_);                                                     \
+            MP_TWO_SUM_512(S, x, C, one);                                                 \
         }                                                                                 \
         if (flags & MP_PASS_SQUARES) Q = _mm512_add_pd(Q, _mm512_mul_pd(x, x));          \
         if (flags & MP_PASS_EXTREMA) {                                                    \
@@ -121,6 +119,7 @@ pass_512_body(const double *p64, const float *p32, long n, const int flags, doub
               double *mn, double *mx) {
     __m512d s0 = _mm512_setzero_pd(), s1 = s0, c0 = s0, c1 = s0, q0 = s0, q1 = s0;
     __m512d n0 = _mm512_set1_pd(INFINITY), n1 = n0, x0_ = _mm512_set1_pd(-INFINITY), x1_ = x0_;
+    MP_HIDDEN_ONE_512(one);
     for (long i = 0; i + LANES <= n; i += LANES) {
         __m512d a, b;
         prefetch_ahead(p64, p32, i);
@@ -153,12 +152,9 @@ __attribute__((target("avx512f"))) static void pass_512(const double *p64, const
 #define STEP_256(x, S, C, Q, MN, MX)                                                      \
     do {                                                                                  \
         if (flags & MP_PASS_PLAIN_SUM) {                                                  \
-            S = _mm256_add_pd(S, x);                                                      \
+            S = (flags & MP_PASS_EXTREMA) ? _mm256_fmadd_pd(x, one, S) : _mm256_add_pd(S, x); \
         } else {                                                                          \
-            __m256d t_ = _mm256_add_pd(S, x), z_ = _mm256_sub_pd(t_, S);                  \
-            __m256d e_ = _mm256_add_pd(_mm256_sub_pd(S, _mm256_sub_pd(t_, z_)), _mm256_sub_pd(x, z_)); \
-            S = t_;                                                                       \
-            C = _mm256_add_pd(C, e_);                                                     \
+            MP_TWO_SUM_256(S, x, C, one);                                                 \
         }                                                                                 \
         if (flags & MP_PASS_SQUARES) Q = _mm256_add_pd(Q, _mm256_mul_pd(x, x));          \
         if (flags & MP_PASS_EXTREMA) {                                                    \
@@ -167,16 +163,17 @@ __attribute__((target("avx512f"))) static void pass_512(const double *p64, const
         }                                                                                 \
     } while (0)
 
-__attribute__((target("avx2"), always_inline)) static inline __m256d load4(const double *p64, const float *p32, long i) {
+__attribute__((target("avx2,fma"), always_inline)) static inline __m256d load4(const double *p64, const float *p32, long i) {
     return p64 ? _mm256_loadu_pd(p64 + i) : _mm256_cvtps_pd(_mm_loadu_ps(p32 + i));
 }
 
-__attribute__((target("avx2"), always_inline)) static inline void
+__attribute__((target("avx2,fma"), always_inline)) static inline void
 pass_256_body(const double *p64, const float *p32, long n, const int flags, double *s, double *c, double *q,
               double *mn, double *mx) {
     __m256d z = _mm256_setzero_pd(), inf = _mm256_set1_pd(INFINITY), ninf = _mm256_set1_pd(-INFINITY);
     __m256d S[4] = {z, z, z, z}, C[4] = {z, z, z, z}, Q[4] = {z, z, z, z};
     __m256d MN[4] = {inf, inf, inf, inf}, MX[4] = {ninf, ninf, ninf, ninf};
+    MP_HIDDEN_ONE_256(one);
     for (long i = 0; i + LANES <= n; i += LANES) {
         prefetch_ahead(p64, p32, i);
         for (int k = 0; k < 4; k++) {
@@ -193,7 +190,7 @@ pass_256_body(const double *p64, const float *p32, long n, const int flags, doub
     }
 }
 
-__attribute__((target("avx2"))) static void pass_256(const double *p64, const float *p32, long n, int flags,
+__attribute__((target("avx2,fma"))) static void pass_256(const double *p64, const float *p32, long n, int flags,
                                                      double *s, double *c, double *q, double *mn, double *mx) {
 #define BODY_256(P64, P32, F) pass_256_body(P64, P32, n, F, s, c, q, mn, mx)
     DISPATCH_FLAGS(BODY_256);

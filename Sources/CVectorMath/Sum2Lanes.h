@@ -37,4 +37,60 @@ static inline void sum2_finish(const double s[LANES], const double c[LANES], con
 
 static inline int mp_clamp_level(int level, int cpu) { return level > cpu ? cpu : level; }
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+// ---- TwoSum on vectors, balanced over the CPU's pipes ----
+//
+// AMD Zen issues additions to two FADD pipes and multiplications and FMAs to two FMA pipes, so TwoSum's seven
+// additions (six with the accumulation) kept the FADD pipes busy and left the FMA pipes idle. fma(a, 1, b)
+// is a * 1 + b rounded once, which is a + b bit for bit (signed zeros, infinities and overflow included; NaN
+// sums are redone by the NaN-aware path), and it issues to the FMA pipes; fnmadd(b, 1, a) is a - b. So three
+// of TwoSum's additions move there: z = t - s, x - z and the error's final sum. The chains s + x and c + e stay
+// additions (shorter latency). Intel issues both kinds to the same ports, where nothing changes. The 1.0 is
+// hidden behind an empty asm so that the compiler cannot fold an FMA back into an addition.
+
+#define MP_HIDDEN_ONE_512(one)                                                              \
+    __m512d one = _mm512_set1_pd(1.0);                                                      \
+    __asm__("" : "+v"(one))
+
+#define MP_HIDDEN_ONE_256(one)                                                              \
+    __m256d one = _mm256_set1_pd(1.0);                                                      \
+    __asm__("" : "+x"(one))
+
+// s += x; c += the exact error e of that addition: (s - (t - z)) + (x - z) with t = s + x, z = t - s.
+#define MP_TWO_SUM_512(s, x, c, one)                                                                               \
+    do {                                                                                                           \
+        __m512d t_ = _mm512_add_pd(s, x), z_ = _mm512_fnmadd_pd(s, one, t_);                                       \
+        __m512d e_ = _mm512_fmadd_pd(_mm512_sub_pd(s, _mm512_sub_pd(t_, z_)), one, _mm512_fnmadd_pd(z_, one, x));  \
+        s = t_;                                                                                                    \
+        c = _mm512_add_pd(c, e_);                                                                                  \
+    } while (0)
+
+#define MP_TWO_SUM_256(s, x, c, one)                                                                               \
+    do {                                                                                                           \
+        __m256d t_ = _mm256_add_pd(s, x), z_ = _mm256_fnmadd_pd(s, one, t_);                                       \
+        __m256d e_ = _mm256_fmadd_pd(_mm256_sub_pd(s, _mm256_sub_pd(t_, z_)), one, _mm256_fnmadd_pd(z_, one, x));  \
+        s = t_;                                                                                                    \
+        c = _mm256_add_pd(c, e_);                                                                                  \
+    } while (0)
+
+// s += x; c += (e + ep), in that order (Dot2: ep is the product's exact error).
+#define MP_TWO_SUM_PROD_512(s, x, ep, c, one)                                                                      \
+    do {                                                                                                           \
+        __m512d t_ = _mm512_add_pd(s, x), z_ = _mm512_fnmadd_pd(s, one, t_);                                       \
+        __m512d e_ = _mm512_fmadd_pd(_mm512_sub_pd(s, _mm512_sub_pd(t_, z_)), one, _mm512_fnmadd_pd(z_, one, x));  \
+        s = t_;                                                                                                    \
+        c = _mm512_add_pd(c, _mm512_add_pd(e_, ep));                                                               \
+    } while (0)
+
+#define MP_TWO_SUM_PROD_256(s, x, ep, c, one)                                                                      \
+    do {                                                                                                           \
+        __m256d t_ = _mm256_add_pd(s, x), z_ = _mm256_fnmadd_pd(s, one, t_);                                       \
+        __m256d e_ = _mm256_fmadd_pd(_mm256_sub_pd(s, _mm256_sub_pd(t_, z_)), one, _mm256_fnmadd_pd(z_, one, x));  \
+        s = t_;                                                                                                    \
+        c = _mm256_add_pd(c, _mm256_add_pd(e_, ep));                                                               \
+    } while (0)
+#endif
+
 #endif

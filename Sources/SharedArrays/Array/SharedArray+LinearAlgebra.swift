@@ -6,7 +6,11 @@ extension SharedArray {
         guard other.count == count else {
             throw ArrayError(.shapeMismatch, operation: "dot", input: "other", "arrays have \(count) and \(other.count) elements")
         }
-        let partial = try runReduction(DotReduction<Element>(), layout: .flat, plan: nil, second: OperandLocation(other.location), mask: .none)
+        let dot = DotReduction<Element>()
+        if other.isContiguous, let small = try foldedAsOneChunk(dot, second: UnsafeRawPointer(other.elementPointer)) {
+            return small.value
+        }
+        let partial = try runReduction(dot, layout: .flat, plan: nil, second: OperandLocation(other.location), mask: .none)
         return partial[0].value
     }
 

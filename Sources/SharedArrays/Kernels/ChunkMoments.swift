@@ -5,7 +5,7 @@
 /// records the first one and computes the statistics of the other values. The chunk is read from memory
 /// once, in sub-blocks of ``momentSubBlock`` elements: variance is an exact two-pass per sub-block (the
 /// second pass hits L1; the C kernel for floating point) and the sub-blocks merge with Chan's update; argmin/argmax rescan only the sub-block
-/// where the extreme first occurs. Integers accumulate in Double and keep a wrapping Int64 sum in `intSum`;
+/// where the extreme first occurs, each only when asked. Integers accumulate in Double and keep a wrapping Int64 sum in `intSum`;
 /// Int64 min/max compare exactly in the native type.
 public func chunkMoments<E: SharedElement>(
     _ chunk: UnsafeBufferPointer<E>, firstIndex: Int, needs: MomentNeeds
@@ -236,8 +236,10 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     if M.extrema {
         m.min = mn
         m.max = mx
-        if needs.wantsArgExtrema && !sum.hi.isNaN {
+        if needs.contains(.argMinimum) && !sum.hi.isNaN {
             m.argmin = firstIndex + minBlock + T.firstIndex(of: mn, in: p + minBlock, Swift.min(momentSubBlock, n - minBlock))
+        }
+        if needs.contains(.argMaximum) && !sum.hi.isNaN {
             m.argmax = firstIndex + maxBlock + T.firstIndex(of: mx, in: p + maxBlock, Swift.min(momentSubBlock, n - maxBlock))
         }
     }

@@ -207,15 +207,20 @@ public struct MomentNeeds: OptionSet, Sendable, Hashable, Codable, BitwiseCopyab
     public static let variance = MomentNeeds(rawValue: 1 << 1)
     /// min and max values.
     public static let extrema = MomentNeeds(rawValue: 1 << 2)
-    /// argmin and argmax (implies `extrema`).
-    public static let argExtrema = MomentNeeds(rawValue: 1 << 3)
+    /// argmin (implies `extrema`).
+    public static let argMinimum = MomentNeeds(rawValue: 1 << 3)
+    /// argmax (implies `extrema`).
+    public static let argMaximum = MomentNeeds(rawValue: 1 << 5)
+    /// argmin and argmax. Kernels that find both in one pass compute both when either is asked; the
+    /// blocked kernel rescans a block for each, so it skips the one not asked.
+    public static let argExtrema: MomentNeeds = [.argMinimum, .argMaximum]
     /// Sum of squares (for the L2 norm).
     public static let sumOfSquares = MomentNeeds(rawValue: 1 << 4)
     /// Everything.
     public static let all: MomentNeeds = [.sum, .variance, .extrema, .argExtrema, .sumOfSquares]
 
     @inline(__always) var wantsExtrema: Bool { !isDisjoint(with: [.extrema, .argExtrema]) }
-    @inline(__always) var wantsArgExtrema: Bool { contains(.argExtrema) }
+    @inline(__always) var wantsArgExtrema: Bool { !isDisjoint(with: .argExtrema) }
     @inline(__always) var wantsVariance: Bool { contains(.variance) }
     @inline(__always) var wantsSquares: Bool { contains(.sumOfSquares) }
 }

@@ -50,6 +50,26 @@ extension SharedArray {
         }
     }
 
+    /// The partial of a flat reduction over this contiguous array when the array is one chunk of the grid
+    /// and small enough for the caller (``SmallReductionCutoff``), folded here directly; nil when the array
+    /// takes ``runReduction(_:layout:plan:second:mask:)``. Chunk 0 with nothing to combine is what the
+    /// plumbing computes, bit for bit, without its setup (the job, the result array), which is most of a
+    /// call at a thousand elements. `second` is the contiguous second operand of a paired reduction.
+    func foldedAsOneChunk<R: ChunkReduction>(_ reduction: R, second: UnsafeRawPointer? = nil) throws -> R.Slot?
+    where R.Element == Element {
+        guard R.foldsInCaller, !R.mergesInAnyOrder, reduction.slotCount == 1, isContiguous, count > 0,
+              reductionPlan(.flat).chunkCount == 1,
+              SmallReductionCutoff.runsInCaller(inputBytes: count &* MemoryLayout<Element>.stride)
+        else { return nil }
+        try pool.checkCallerMayRun(job: "\(R.self)")
+        let chunk = ReductionChunk(
+            elements: UnsafeBufferPointer(start: elementPointer, count: count), firstIndex: 0, second: second,
+            secondStride: second == nil ? 0 : MemoryLayout<Element>.stride)
+        var slot = reduction.identity
+        withUnsafeMutablePointer(to: &slot) { reduction.fold(chunk, into: UnsafeMutableBufferPointer(start: $0, count: 1)) }
+        return slot
+    }
+
     /// The plumbing behind every reduction: validate the layout, run ``ReductionJob`` over the grid, and
     /// combine the partials in place in the fixed pairwise order.
     func runReduction<R: ChunkReduction>(

@@ -53,7 +53,10 @@ extension SharedArray {
     /// The combined moments of every element (of a strided view too).
     func wholeMoments(needs: MomentNeeds) throws -> Moments {
         let moments = MomentsReduction<Element>(needs: needs)
-        if isContiguous { return try runReduction(moments, layout: .flat, plan: nil, second: .none, mask: .none)[0] }
+        if isContiguous {
+            if let small = try foldedAsOneChunk(moments) { return small }
+            return try runReduction(moments, layout: .flat, plan: nil, second: .none, mask: .none)[0]
+        }
         // A strided view data[s::k] is residue class 0 of the contiguous span it covers, which the
         // vectorised class kernel reads in place (indices come back in the view's coordinates).
         return try coveringSpan().runReduction(moments, layout: .residueClasses(stride), plan: nil, second: .none, mask: .none)[0]

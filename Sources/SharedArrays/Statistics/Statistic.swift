@@ -27,7 +27,8 @@ public enum Statistic: String, Sendable, CaseIterable, Codable, Hashable {
         case .count, .nancount, .sum, .nansum, .mean, .nanmean: [.sum]
         case .var, .std, .nanvar, .nanstd: [.sum, .variance]
         case .min, .max, .nanmin, .nanmax: [.extrema]
-        case .argmin, .argmax, .nanargmin, .nanargmax: [.extrema, .argExtrema]
+        case .argmin, .nanargmin: [.extrema, .argMinimum]
+        case .argmax, .nanargmax: [.extrema, .argMaximum]
         case .norm: [.sumOfSquares]
         }
     }

@@ -65,6 +65,57 @@ final class SmallReductionCutoffTests: XCTestCase {
         }
     }
 
+    /// An array of one chunk is folded by the caller directly (no job, no result array): every statistic
+    /// asked alone or with others, and the dot product, give the plumbing's bits for every element type,
+    /// with NaN and ties, and argmin and argmax asked apart (the blocked kernel then rescans for one only)
+    /// equal the pair asked together and the first occurrence.
+    func testOneChunkArraysFoldedInTheCallerGiveThePlumbingsBitsForEveryType() throws {
+        let pool = try TestPools.pool(2)
+        func check<E: SharedElement>(_ values: [E], _ other: [E], _ label: String) throws {
+            let (x, y) = (try SharedArray(values, on: pool), try SharedArray(other, on: pool))
+            var runs: [[UInt64]] = []
+            for cutoff in [Int.max, 0] {
+                SmallReductionCutoff.bytes = cutoff
+                var bits: [UInt64] = []
+                for s in Statistic.allCases {
+                    bits.append((try x.statistics([s])[s] ?? -1).bitPattern)
+                }
+                let both = try x.statistics([.argmin, .argmax, .nanargmin, .nanargmax])
+                bits += both.values.map { ($0.1 ?? -1).bitPattern }
+                bits.append(try x.dot(y).bitPattern)
+                runs.append(bits)
+            }
+            XCTAssertEqual(runs[0], runs[1], "\(label): one chunk in the caller vs the workers")
+            let alone = (try x.argmin(), try x.argmax())
+            let together = try x.statistics([.argmax, .argmin])
+            XCTAssertEqual(alone.0.map(Double.init), together[.argmin], label)
+            XCTAssertEqual(alone.1.map(Double.init), together[.argmax], label)
+        }
+        for n in [1, 7, 16, 1000, 4097, 9000, 1 << 15] {
+            var values = hostile(n, seed: UInt64(n) + 11)
+            let other = hostile(n, seed: UInt64(n) + 12)
+            if n > 16 { values[n / 5] = values[n / 2] }  // a tie for the minimum before its first place
+            try check(values, other, "Double n \(n)")
+            try check(values.map { Float($0) }, other.map { Float($0) }, "Float n \(n)")
+            func integer(_ v: Double) -> Int64 { v.isFinite ? Int64(Swift.min(Swift.max(v, -1e12), 1e12)) : 0 }
+            let ints = values.map(integer)
+            try check(ints, other.map(integer), "Int64 n \(n)")
+            try check(ints.map { Int32(truncatingIfNeeded: $0) }, ints.reversed().map { Int32(truncatingIfNeeded: $0) }, "Int32 n \(n)")
+            if n > 16 {
+                var withNaN = values
+                withNaN[n / 3] = .nan
+                withNaN[n - 2] = .nan
+                try check(withNaN, other, "Double with NaN n \(n)")
+                try check(withNaN.map { Float($0) }, other.map { Float($0) }, "Float with NaN n \(n)")
+            }
+        }
+        // argmin alone finds the first of tied minima, as numpy does.
+        SmallReductionCutoff.bytes = Int.max
+        let tied = try SharedArray([3.0, -1, 5, -1, 9, 9, 0], on: pool)
+        XCTAssertEqual(try tied.argmin(), 1)
+        XCTAssertEqual(try tied.argmax(), 4)
+    }
+
     /// Below the cutoff the workers are not woken at all: a reduction finishes while every worker is
     /// stopped (SIGSTOP). Above it, the same call would wait for them until its deadline.
     func testSmallReductionRunsInTheCallerWhileTheWorkersAreStopped() throws {

@@ -79,6 +79,40 @@ final class CompensatedSumTests: XCTestCase {
         }
     }
 
+    /// The vector paths move three of TwoSum's additions onto FMA units (fma(a, 1, b) == a + b): on
+    /// signed zeros, overflow to infinity, the largest finite values and alternating cancellations the
+    /// sum, its low part and the dot product keep the scalar path's bits.
+    func testTwoSumOnFMAUnitsGivesThePlainAdditionsBits() {
+        let n = 64
+        let cases: [(String, [Double])] = [
+            ("negative zeros", Array(repeating: -0.0, count: n)),
+            ("mixed zeros", (0..<n).map { $0 % 3 == 0 ? 0.0 : -0.0 }),
+            ("overflow", (0..<n).map { $0 % 2 == 0 ? 0x1.fffffffffffffp1023 : 1e308 }),
+            ("largest cancelling", (0..<n).map { $0 % 2 == 0 ? 0x1.fffffffffffffp1023 : -0x1.fffffffffffffp1023 }),
+            ("tiny against huge", (0..<n).map { $0 % 4 == 0 ? 1e300 : ($0 % 4 == 2 ? -1e300 : 0x1p-1074) }),
+        ]
+        for (name, x) in cases {
+            let y = x.map { $0 == 0 ? -1.0 : 0.5 }
+            let dots = (0...2).map { level in pair { mp_dot2_f64_at(Int32(level), x, y, n, $0) } }
+            XCTAssertEqual(dots[1].0, dots[0].0, "\(name): dot, AVX2 vs scalar")
+            XCTAssertEqual(dots[2].0, dots[0].0, "\(name): dot, AVX-512 vs scalar")
+            XCTAssertEqual(dots[2].1, dots[0].1, "\(name): dot low part, AVX-512 vs scalar")
+            let sums: [[UInt64]] = (0...2).map { level in
+                var out = mp_moments_pass()
+                mp_moments_pass_f64_at(Int32(level), x, n, 0, &out)
+                return [out.hi.bitPattern, out.lo.bitPattern]
+            }
+            XCTAssertEqual(sums[1], sums[0], "\(name): sum, AVX2 vs scalar")
+            XCTAssertEqual(sums[2], sums[0], "\(name): sum, AVX-512 vs scalar")
+        }
+        var out = mp_moments_pass()
+        mp_moments_pass_f64([Double](repeating: -0.0, count: n), n, 0, &out)
+        XCTAssertEqual(out.hi, 0)
+        mp_moments_pass_f64((0..<n).map { $0 % 2 == 0 ? 0x1.fffffffffffffp1023 : 1e308 }, n, 0, &out)
+        XCTAssertEqual(out.hi, .infinity)
+        XCTAssertEqual(out.lo, 0)
+    }
+
     func testTheMomentsPassComputesWhatItSays() {
         let x: [Double] = (0..<1000).map { Double($0 % 37) - 11.5 } + [1e16, 1, -1e16]
         var out = mp_moments_pass()
