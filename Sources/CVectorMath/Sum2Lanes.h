@@ -58,39 +58,22 @@ static inline int mp_clamp_level(int level, int cpu) { return level > cpu ? cpu 
     __m256d one = _mm256_set1_pd(1.0);                                                      \
     __asm__("" : "+x"(one))
 
-// s += x; c += the exact error e of that addition: (s - (t - z)) + (x - z) with t = s + x, z = t - s.
-#define MP_TWO_SUM_512(s, x, c, one)                                                                               \
-    do {                                                                                                           \
-        __m512d t_ = _mm512_add_pd(s, x), z_ = _mm512_fnmadd_pd(s, one, t_);                                       \
-        __m512d e_ = _mm512_fmadd_pd(_mm512_sub_pd(s, _mm512_sub_pd(t_, z_)), one, _mm512_fnmadd_pd(z_, one, x));  \
-        s = t_;                                                                                                    \
-        c = _mm512_add_pd(c, e_);                                                                                  \
+// s += x at vector width W (512 or 256); c += INCREMENT, an expression of the exact error e_ of that
+// addition: (s - (t - z)) + (x - z) with t = s + x, z = t - s.
+#define MP_TWO_SUM_THEN(W, s, x, c, one, INCREMENT)                                                                          \
+    do {                                                                                                                     \
+        __m##W##d t_ = _mm##W##_add_pd(s, x), z_ = _mm##W##_fnmadd_pd(s, one, t_);                                           \
+        __m##W##d e_ = _mm##W##_fmadd_pd(_mm##W##_sub_pd(s, _mm##W##_sub_pd(t_, z_)), one, _mm##W##_fnmadd_pd(z_, one, x));  \
+        s = t_;                                                                                                              \
+        c = _mm##W##_add_pd(c, INCREMENT);                                                                                   \
     } while (0)
 
-#define MP_TWO_SUM_256(s, x, c, one)                                                                               \
-    do {                                                                                                           \
-        __m256d t_ = _mm256_add_pd(s, x), z_ = _mm256_fnmadd_pd(s, one, t_);                                       \
-        __m256d e_ = _mm256_fmadd_pd(_mm256_sub_pd(s, _mm256_sub_pd(t_, z_)), one, _mm256_fnmadd_pd(z_, one, x));  \
-        s = t_;                                                                                                    \
-        c = _mm256_add_pd(c, e_);                                                                                  \
-    } while (0)
-
+// s += x; c += e.
+#define MP_TWO_SUM_512(s, x, c, one) MP_TWO_SUM_THEN(512, s, x, c, one, e_)
+#define MP_TWO_SUM_256(s, x, c, one) MP_TWO_SUM_THEN(256, s, x, c, one, e_)
 // s += x; c += (e + ep), in that order (Dot2: ep is the product's exact error).
-#define MP_TWO_SUM_PROD_512(s, x, ep, c, one)                                                                      \
-    do {                                                                                                           \
-        __m512d t_ = _mm512_add_pd(s, x), z_ = _mm512_fnmadd_pd(s, one, t_);                                       \
-        __m512d e_ = _mm512_fmadd_pd(_mm512_sub_pd(s, _mm512_sub_pd(t_, z_)), one, _mm512_fnmadd_pd(z_, one, x));  \
-        s = t_;                                                                                                    \
-        c = _mm512_add_pd(c, _mm512_add_pd(e_, ep));                                                               \
-    } while (0)
-
-#define MP_TWO_SUM_PROD_256(s, x, ep, c, one)                                                                      \
-    do {                                                                                                           \
-        __m256d t_ = _mm256_add_pd(s, x), z_ = _mm256_fnmadd_pd(s, one, t_);                                       \
-        __m256d e_ = _mm256_fmadd_pd(_mm256_sub_pd(s, _mm256_sub_pd(t_, z_)), one, _mm256_fnmadd_pd(z_, one, x));  \
-        s = t_;                                                                                                    \
-        c = _mm256_add_pd(c, _mm256_add_pd(e_, ep));                                                               \
-    } while (0)
+#define MP_TWO_SUM_PROD_512(s, x, ep, c, one) MP_TWO_SUM_THEN(512, s, x, c, one, _mm512_add_pd(e_, ep))
+#define MP_TWO_SUM_PROD_256(s, x, ep, c, one) MP_TWO_SUM_THEN(256, s, x, c, one, _mm256_add_pd(e_, ep))
 #endif
 
 #endif
