@@ -325,7 +325,13 @@ def plots(results, outdir):
     fig.savefig(path, dpi=80)
     made.append(path)
     plt.close(fig)
-    big = max((r["size"] for r in recs if r["workload"] == "sum"), default=0)
+    # The largest size at which sum was measured with more than one worker count (a partial run at a bigger
+    # size with one count would leave the lines empty).
+    counts = {}
+    for r in recs:
+        if r["workload"] == "sum" and r["system"] == "mproc":
+            counts.setdefault(r["size"], set()).add(r["workers"])
+    big = max((n for n, ws in counts.items() if len(ws) > 1), default=max(counts, default=0))
     fig, axes = plt.subplots(1, 4, figsize=(16, 4))
     for ax, wl in zip(axes, ["sum", "var", "dot", "seed-mean-of-means"]):
         for s, c in colors.items():
