@@ -85,7 +85,7 @@ __attribute__((target("avx512f"))) static void dot2_f32_512(const float *a, cons
     do {                                                                             \
         __m256d a_ = _mm256_loadu_pd(a + i + (k)), b_ = _mm256_loadu_pd(b + i + (k)); \
         __m256d p_ = _mm256_mul_pd(a_, b_), ep_ = _mm256_fmsub_pd(a_, b_, p_);       \
-        MP_TWO_SUM_PROD_256(s, p_, ep_, c, one);                                             \
+        MP_TWO_SUM_PROD_256(s, p_, ep_, c, one);                                     \
     } while (0)
 
 __attribute__((target("avx2,fma"))) static void dot2_f64_256(const double *a, const double *b, long n, double s[LANES], double c[LANES]) {

@@ -42,8 +42,8 @@ static inline int mp_clamp_level(int level, int cpu) { return level > cpu ? cpu 
 
 // ---- TwoSum on vectors, balanced over the CPU's pipes ----
 //
-// AMD Zen issues additions to two FADD pipes and multiplications and FMAs to two FMA pipes, so TwoSum's seven
-// additions (six with the accumulation) kept the FADD pipes busy and left the FMA pipes idle. fma(a, 1, b)
+// AMD Zen issues additions to two FADD pipes and multiplications and FMAs to two FMA pipes, so TwoSum's six
+// additions (seven with the accumulation) kept the FADD pipes busy and left the FMA pipes idle. fma(a, 1, b)
 // is a * 1 + b rounded once, which is a + b bit for bit (signed zeros, infinities and overflow included; NaN
 // sums are redone by the NaN-aware path), and it issues to the FMA pipes; fnmadd(b, 1, a) is a - b. So three
 // of TwoSum's additions move there: z = t - s, x - z and the error's final sum. The chains s + x and c + e stay
