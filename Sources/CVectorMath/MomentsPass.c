@@ -179,6 +179,9 @@ pass_256_body(const double *p64, const float *p32, long n, const int flags, doub
         for (int k = 0; k < 4; k++) {
             __m256d x = load4(p64, p32, i + 4 * k);
             STEP_256(x, S[k], C[k], Q[k], MN[k], MX[k]);
+            // Keeps the next load below this step: hoisted, the four loads left too few of AVX2's 16
+            // registers, and an accumulator was spilled to the stack inside the loop.
+            __asm__ volatile("" ::: "memory");
         }
     }
     for (int k = 0; k < 4; k++) {
