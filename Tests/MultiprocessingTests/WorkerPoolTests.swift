@@ -144,7 +144,8 @@ final class WorkerPoolTests: XCTestCase {
 
     func testFreedSegmentsAreUnmappedInWorkers() throws {
         func segmentMappings(_ pid: Int32) -> Int {
-            let maps = (try? String(contentsOfFile: "/proc/\(pid)/maps", encoding: .utf8)) ?? ""
+            // Read whole: String(contentsOfFile:) returns only the start of a /proc file.
+            let maps = String(decoding: (try? FileSystem.contents(of: "/proc/\(pid)/maps")) ?? [], as: UTF8.self)
             return maps.split(separator: "\n").filter { $0.contains("memfd:mproc-array") }.count
         }
         let pool = try WorkerPool(workers: 2)

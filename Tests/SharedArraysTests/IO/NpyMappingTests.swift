@@ -1,4 +1,5 @@
 import Foundation
+import Multiprocessing
 import XCTest
 @testable import SharedArrays
 
@@ -25,9 +26,12 @@ final class NpyMappingTests: XCTestCase {
 
     private func path(_ name: String) -> String { directory + "/" + name }
 
-    /// Lines of /proc/self/maps that mention `text`.
+    /// Lines of /proc/self/maps that mention `text`. Read whole with `FileSystem.contents(of:)`:
+    /// `String(contentsOfFile:)` returns only the start of a /proc file, so a mapping listed further down
+    /// was missed.
     private func mappings(containing text: String) throws -> Set<Substring> {
-        Set(try String(contentsOfFile: "/proc/self/maps", encoding: .utf8).split(separator: "\n").filter { $0.contains(text) })
+        let maps = String(decoding: try FileSystem.contents(of: "/proc/self/maps"), as: UTF8.self)
+        return Set(maps.split(separator: "\n").filter { $0.contains(text) })
     }
 
     func testMappedLoadCreatesNoSegmentAndMatchesTheCopy() throws {
