@@ -236,11 +236,13 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     if M.extrema {
         m.min = mn
         m.max = mx
-        if needs.contains(.argMinimum) && !sum.hi.isNaN {
-            m.argmin = firstIndex + minBlock + T.firstIndex(of: mn, in: p + minBlock, Swift.min(momentSubBlock, n - minBlock))
-        }
-        if needs.contains(.argMaximum) && !sum.hi.isNaN {
-            m.argmax = firstIndex + maxBlock + T.firstIndex(of: mx, in: p + maxBlock, Swift.min(momentSubBlock, n - maxBlock))
+        if !sum.hi.isNaN {
+            if needs.contains(.argMinimum) {
+                m.argmin = firstIndex + minBlock + T.firstIndex(of: mn, in: p + minBlock, Swift.min(momentSubBlock, n - minBlock))
+            }
+            if needs.contains(.argMaximum) {
+                m.argmax = firstIndex + maxBlock + T.firstIndex(of: mx, in: p + maxBlock, Swift.min(momentSubBlock, n - maxBlock))
+            }
         }
     }
     return m

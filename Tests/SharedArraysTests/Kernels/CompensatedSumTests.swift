@@ -95,6 +95,7 @@ final class CompensatedSumTests: XCTestCase {
             let y = x.map { $0 == 0 ? -1.0 : 0.5 }
             let dots = (0...2).map { level in pair { mp_dot2_f64_at(Int32(level), x, y, n, $0) } }
             XCTAssertEqual(dots[1].0, dots[0].0, "\(name): dot, AVX2 vs scalar")
+            XCTAssertEqual(dots[1].1, dots[0].1, "\(name): dot low part, AVX2 vs scalar")
             XCTAssertEqual(dots[2].0, dots[0].0, "\(name): dot, AVX-512 vs scalar")
             XCTAssertEqual(dots[2].1, dots[0].1, "\(name): dot low part, AVX-512 vs scalar")
             let sums: [[UInt64]] = (0...2).map { level in
