@@ -47,6 +47,13 @@ double mp_squared_deviations_f32(const float *p, long n, double mean);
 double mp_squared_deviations_f64_at(int level, const double *p, long n, double mean);
 double mp_squared_deviations_f32_at(int level, const float *p, long n, double mean);
 
+// The element-wise square root (SquareRoot.c), y[i] = sqrt(x[i]); x and y may be the same array. Correctly
+// rounded, so identical bits on the AVX-512F, AVX2 and scalar paths.
+void mp_sqrt_f64(const double *x, double *y, long n);
+void mp_sqrt_f32(const float *x, float *y, long n);
+void mp_sqrt_f64_at(int level, const double *x, double *y, long n);
+void mp_sqrt_f32_at(int level, const float *x, float *y, long n);
+
 #ifdef __cplusplus
 extern "C" {
 #endif

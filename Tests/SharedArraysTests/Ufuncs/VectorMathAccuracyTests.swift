@@ -1,3 +1,5 @@
+import CVectorMath
+import TestSupport
 import XCTest
 @testable import SharedArrays
 
@@ -156,6 +158,35 @@ final class VectorMathAccuracyTests: XCTestCase {
         inPlaceWide.withUnsafeMutableBufferPointer { VectorMath.evaluate(.log, level: 2, $0.baseAddress!, $0.baseAddress!, x.count) }
         inPlaceNarrow.withUnsafeMutableBufferPointer { VectorMath.evaluate(.log, level: 1, $0.baseAddress!, $0.baseAddress!, x.count) }
         XCTAssertEqual(inPlaceWide.map(\.bitPattern), inPlaceNarrow.map(\.bitPattern), "Double log in place")
+    }
+
+    /// The square root's vector loops (AVX-512F, AVX, scalar C) give Swift's `squareRoot()` bits for every
+    /// input (random bit patterns: subnormals, negatives, ±0, ±inf, NaN payloads), every tail length, in place
+    /// too, and so does `map(.sqrt)` on a shared array.
+    func testSquareRootPathsGiveTheScalarBitsForEveryInputAndTail() throws {
+        var rng = KernelRNG(22)
+        var x: [Double] = [0, -0.0, .infinity, -.infinity, .nan, -.nan, Double(bitPattern: 0x7FF0_0000_0000_0001),
+                           -1, .leastNonzeroMagnitude, .greatestFiniteMagnitude, 2, 4]
+        x += (0..<(1 << 16)).map { _ in Double(bitPattern: rng.next()) }
+        let xf = x.map { Float($0) } + (0..<1000).map { _ in Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())) }
+        for level in Int32(0)...2 {
+            for n in [0, 1, 3, 7, 8, 9, 15, 16, 17, 31, x.count] {
+                var out = [Double](repeating: 1, count: n)
+                mp_sqrt_f64_at(level, x, &out, n)
+                XCTAssertEqual(out.map(\.bitPattern), x.prefix(n).map { $0.squareRoot().bitPattern }, "Double, level \(level), n \(n)")
+            }
+            for n in [0, 1, 15, 16, 17, 33, xf.count] {
+                var out = [Float](repeating: 1, count: n)
+                mp_sqrt_f32_at(level, xf, &out, n)
+                XCTAssertEqual(out.map(\.bitPattern), xf.prefix(n).map { $0.squareRoot().bitPattern }, "Float, level \(level), n \(n)")
+            }
+            var inPlace = x
+            inPlace.withUnsafeMutableBufferPointer { mp_sqrt_f64_at(level, $0.baseAddress!, $0.baseAddress!, x.count) }
+            XCTAssertEqual(inPlace.map(\.bitPattern), x.map { $0.squareRoot().bitPattern }, "in place, level \(level)")
+        }
+        let pool = try TestPools.pool(2)
+        let a = try SharedArray<Double>(x, on: pool)
+        XCTAssertEqual(try a.map(.sqrt).toArray().map(\.bitPattern), x.map { $0.squareRoot().bitPattern })
     }
 
     // MARK: - Arguments and references

@@ -3,9 +3,14 @@
 // truncate toward zero, since the result keeps the element type (numpy would return float64: convert with
 // `astype(Double.self)` first for that).
 
-/// √x (NaN below zero). Scalar: Swift's squareRoot keeps libm's errno branch, which blocks vectorisation.
+/// √x (NaN below zero). Arrays go through the C loop of the CPU's widest vectors (the Swift loops compile for
+/// baseline x86-64: one scalar sqrtsd per element); IEEE 754 rounds a square root correctly, so that loop
+/// gives the scalar body's bits.
 struct SqrtKernel: UnaryKernel {
     @inline(__always) func scalar<T: UfuncFloat>(_ x: T) -> T { x.squareRoot() }
+    @inline(__always) func floatLoop<T: UfuncFloat>(_ s: UnsafePointer<T>, _ d: UnsafeMutablePointer<T>, _ n: Int) {
+        T.squareRoots(s, d, n)
+    }
 }
 
 /// A transcendental row: every element goes through the vector function where the CPU has it (a single value too, so the

@@ -20,6 +20,9 @@ protocol UfuncFloat: KernelFloat {
     /// `d[i] = pow(x[i], e[i * exponentStride])` through SLEEF or libmvec (only when ``VectorMath/isAvailable``).
     static func vectorPow(
         _ x: UnsafePointer<Self>, _ e: UnsafePointer<Self>, exponentStride: Int, _ d: UnsafeMutablePointer<Self>, _ n: Int)
+    /// `d[i] = s[i].squareRoot()` in the CPU's widest vectors (AVX-512F or AVX; correctly rounded, so the
+    /// same bits as the scalar body on every path).
+    static func squareRoots(_ s: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>, _ n: Int)
     /// Lane-wise np.sign: 1, -1, +0.0 for both zeros, NaN as it is; with compare masks, so no branch per lane.
     static func signs(_ v: Vector16) -> Vector16
     /// Lane-wise `magnitude` with the sign bit of `sign`.

@@ -96,6 +96,9 @@ extension Double {
     ) {
         mp_vecmath_pow_f64(x, e, exponentStride, d, n)
     }
+    @inline(__always) static func squareRoots(_ s: UnsafePointer<Double>, _ d: UnsafeMutablePointer<Double>, _ n: Int) {
+        mp_sqrt_f64(s, d, n)
+    }
 }
 
 extension Float {
@@ -110,5 +113,8 @@ extension Float {
         _ x: UnsafePointer<Float>, _ e: UnsafePointer<Float>, exponentStride: Int, _ d: UnsafeMutablePointer<Float>, _ n: Int
     ) {
         mp_vecmath_pow_f32(x, e, exponentStride, d, n)
+    }
+    @inline(__always) static func squareRoots(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        mp_sqrt_f32(s, d, n)
     }
 }
