@@ -56,6 +56,9 @@ ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20, "fsum": 
 # (`--caller-cutoff 0`) and forced into the calling process, beside mproc's default and numpy. The size where
 # the workers start to win is the caller cutoff (SmallReductionCutoff); workload names "small-<op>".
 SMALL = ["sum", "min", "argmin", "dot", "norm"]
+# Maps the same way (SmallMapCutoff): a cheap row in place, sqrt and exp into new arrays. The map cutoff is in
+# weighted bytes (elements x 8 x the row's MapOperation.callerWeight).
+SMALL_MAPS = {"scale": 1, "sqrt": 2, "exp": 8}
 SMALL_SIZES = [1 << p for p in range(10, 21)]
 SMALL_RUNS = 41
 # Datasets larger than --memory-limit (streamed, 4x the limit) and a cold `stats` of a mapped .npy, each against
@@ -137,7 +140,7 @@ def plan(quick, cores, sizes=None):
     for w in workers:
         for wl, size in ANALYSIS.items():
             jobs.append((wl, size >> 3 if quick else size, "float64", w))
-    for wl in SMALL:
+    for wl in SMALL + list(SMALL_MAPS):
         for n in SMALL_SIZES:
             jobs.append(("small-" + wl, n, "float64", cores))
     for wl in STREAMING:
@@ -258,12 +261,12 @@ def markdown(results):
     return "\n".join(lines) + "\n"
 
 
-def small_cutoff(records):
+def small_cutoff(records, swept=SMALL, weights=None):
     """The caller cutoff the small-array sweep measured: the array size (bytes) up to which the caller alone
-    was faster than waking the workers for every swept reduction; and a table of caller time / workers time
-    per size."""
+    was faster than waking the workers for every swept reduction (with `weights`, the maps: the smallest
+    over the rows of size x 8 x weight); and a table of caller time / workers time per size."""
     index = {(r["workload"], r["size"], r["system"]): r["median_ms"] for r in records if r["workload"].startswith("small-")}
-    ops = [op for op in SMALL if any(k[0] == "small-" + op for k in index)]
+    ops = [op for op in swept if any(k[0] == "small-" + op for k in index)]
     if not ops:
         return None, ""
     sizes = sorted({k[1] for k in index})
@@ -288,6 +291,21 @@ def small_cutoff(records):
             break
         cutoff = n
     cutoff_bytes = cutoff * 8 if cutoff else None
+    if weights:
+        # Per row: the largest size up to which the caller won at every size, in weighted bytes; the
+        # cutoff is the smallest of these over the rows.
+        reach = {}
+        for op in ops:
+            last = None
+            for n in sizes:
+                c, w = index.get(("small-" + op, n, "mproc-caller")), index.get(("small-" + op, n, "mproc-workers"))
+                if c and w and w < c:
+                    break
+                last = n
+            reach[op] = last * 8 * weights[op] if last else 0
+        cutoff_bytes = min(reach.values()) or None
+        return cutoff_bytes, "\n".join(lines) + "\n\n" + "Measured map cutoff (weighted bytes up to which the caller won at every size): " + \
+            ", ".join(f"{op} {reach[op]}" for op in ops) + f"; smallest {cutoff_bytes}.\n"
     text = "\n".join(lines) + "\n\n" + (
         f"Measured caller cutoff: arrays of at most {cutoff_bytes} bytes ({cutoff} float64 values) run in the caller.\n"
         if cutoff_bytes else "Measured caller cutoff: the workers won at the smallest swept size.\n")
@@ -352,7 +370,7 @@ def plots(results, outdir):
     plt.close(fig)
     small = [r for r in results["records"] if r["workload"].startswith("small-")]
     if small:
-        ops = [op for op in SMALL if any(r["workload"] == "small-" + op for r in small)]
+        ops = [op for op in SMALL + list(SMALL_MAPS) if any(r["workload"] == "small-" + op for r in small)]
         fig, axes = plt.subplots(1, len(ops), figsize=(4 * len(ops), 4), squeeze=False)
         styles = {"mproc": ("C0", "o-"), "mproc-workers": ("C2", "s--"), "mproc-caller": ("C3", "^--"), "numpy": ("C1", "o-")}
         cutoff = results.get("small_array_cutoff_bytes")
@@ -361,8 +379,9 @@ def plots(results, outdir):
                 pts = sorted((r["size"], r["median_ms"] * 1000) for r in small if r["workload"] == "small-" + op and r["system"] == system)
                 if pts:
                     ax.loglog([p[0] for p in pts], [p[1] for p in pts], style, color=color, label=system)
-            if cutoff:
-                ax.axvline(cutoff / 8, color="k", alpha=0.4)
+            line = (results.get("small_map_cutoff_bytes") or 0) / (8 * SMALL_MAPS[op]) if op in SMALL_MAPS else (cutoff or 0) / 8
+            if line:
+                ax.axvline(line, color="k", alpha=0.4)
             ax.set_title(f"{op}, float64 (line: cutoff)")
             ax.set_xlabel("elements")
             ax.set_ylabel("µs")
@@ -450,11 +469,17 @@ def main():
     if cutoff_bytes is not None or cutoff_table:
         results["small_array_cutoff_bytes"] = cutoff_bytes
         print(cutoff_table, file=sys.stderr)
+    map_cutoff_bytes, map_table = small_cutoff(records, list(SMALL_MAPS), SMALL_MAPS)
+    if map_cutoff_bytes is not None or map_table:
+        results["small_map_cutoff_bytes"] = map_cutoff_bytes
+        print(map_table, file=sys.stderr)
     with open(os.path.join(a.out, "latest.json"), "w") as f:
         json.dump(results, f, indent=1)
     md = markdown(results)
     if cutoff_table:
         md += "\nSmall arrays (caller alone vs waking the workers; below 1 the caller is faster):\n\n" + cutoff_table
+    if map_table:
+        md += "\nSmall maps (caller alone vs waking the workers; below 1 the caller is faster):\n\n" + map_table
     with open(os.path.join(a.out, "latest.md"), "w") as f:
         f.write(md)
     made = plots(results, a.out)

@@ -36,7 +36,7 @@ struct BenchCommand: ParsableCommand {
     @Flag(name: .long, help: "Print JSON.")
     var json = false
 
-    @Option(name: .long, help: "Reductions over arrays of at most this many bytes run in this process, not the workers (default: the measured cutoff; 0: always the workers).")
+    @Option(name: .long, help: "Reductions over arrays of at most this many bytes, and maps of at most this much weighted work, run in this process, not the workers (default: the measured cutoffs; 0: always the workers).")
     var callerCutoff: Int?
 
     func validate() throws {
@@ -49,7 +49,10 @@ struct BenchCommand: ParsableCommand {
 
     func run() throws {
         let n = parseCount(size)!
-        if let callerCutoff { SmallReductionCutoff.bytes = callerCutoff }
+        if let callerCutoff {
+            SmallReductionCutoff.bytes = callerCutoff
+            SmallMapCutoff.bytes = callerCutoff
+        }
         let workers = workerOptions.workers ?? WorkerPool.availableCores
         let times: [Duration]
         if workload.isDictionaryWorkload {

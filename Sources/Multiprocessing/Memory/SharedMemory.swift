@@ -64,8 +64,9 @@ public final class SharedMemory: @unchecked Sendable {
     private init(anonymousByteCount byteCount: Int) throws {
         guard byteCount >= 0 else { throw SharedMemoryError.invalidSize(byteCount) }
         // A memfd is not bounded by /dev/shm's size but by memory: refuse what cannot fit rather than
-        // invite the OOM killer.
-        if let available = Self.availableMemory(), byteCount > available {
+        // invite the OOM killer. Below a MiB the check is skipped: it cost more than the allocation, and
+        // a machine without a free MiB fails every allocation anyway.
+        if byteCount >= Self.memoryCheckMinimumBytes, let available = Self.availableMemory(), byteCount > available {
             throw SharedMemoryError.insufficientMemory(requested: byteCount, available: available)
         }
         let fd = system_memfd_create("mproc-array")
@@ -277,12 +278,37 @@ public final class SharedMemory: @unchecked Sendable {
         return Int(info.f_bavail) * Int(info.f_frsize)
     }
 
+    /// Anonymous segments from this size on are checked against ``availableMemory()`` before they are made.
+    static let memoryCheckMinimumBytes = 1 << 20
+
     /// Memory the kernel estimates is available for new allocations (`MemAvailable` in /proc/meminfo).
+    /// Read by a scan of the file's bytes (a `String` split of the whole file took most of a small array's
+    /// allocation).
     public static func availableMemory() -> Int? {
         guard let bytes = try? FileSystem.contents(of: "/proc/meminfo") else { return nil }
-        for line in String(decoding: bytes, as: UTF8.self).split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-            let digits = line.dropFirst("MemAvailable:".count).filter(\.isNumber)
-            return Int(digits).map { $0 * 1024 }
+        return meminfoKibibytes(bytes, key: "MemAvailable:").flatMap { $0.multipliedReportingOverflow(by: 1024).overflow ? nil : $0 * 1024 }
+    }
+
+    /// The number after `key` at the start of a line of /proc/meminfo's `bytes` (kB), or nil.
+    static func meminfoKibibytes(_ bytes: [UInt8], key: StaticString) -> Int? {
+        let keyBytes = UnsafeBufferPointer(start: key.utf8Start, count: key.utf8CodeUnitCount)
+        var lineStart = 0
+        while lineStart < bytes.count {
+            let lineEnd = bytes[lineStart...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
+            if lineEnd - lineStart > keyBytes.count, bytes[lineStart..<(lineStart + keyBytes.count)].elementsEqual(keyBytes) {
+                var value = 0, digits = 0
+                for byte in bytes[(lineStart + keyBytes.count)..<lineEnd] {
+                    if byte == UInt8(ascii: " ") && digits == 0 { continue }
+                    guard byte >= UInt8(ascii: "0"), byte <= UInt8(ascii: "9") else { break }
+                    let (times10, o1) = value.multipliedReportingOverflow(by: 10)
+                    let (next, o2) = times10.addingReportingOverflow(Int(byte - UInt8(ascii: "0")))
+                    guard !o1, !o2 else { return nil }
+                    value = next
+                    digits += 1
+                }
+                return digits > 0 ? value : nil
+            }
+            lineStart = lineEnd + 1
         }
         return nil
     }
