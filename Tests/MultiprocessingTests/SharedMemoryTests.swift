@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+@testable import MultiprocessingCore
 import Multiprocessing
 import XCTest
 
@@ -121,5 +122,26 @@ extension SharedMemoryTests {
         XCTAssertEqual(formatBytes(1 << 52), "4.0 PiB")
         XCTAssertEqual(formatBytes(1 << 62), "4.0 EiB")
         XCTAssertEqual(formatBytes(Int.max), "8.0 EiB")
+    }
+}
+
+final class MeminfoParsingTests: XCTestCase {
+    /// MemAvailable is read by a byte scan of /proc/meminfo: the real file agrees with a plain parse of it,
+    /// and odd or hostile contents give nil, never a trap (digits past Int.max, no digits, the key last
+    /// without a newline, the key only inside another line).
+    func testMemAvailableIsReadByBytesAndOddFilesGiveNil() throws {
+        let text = String(decoding: try FileSystem.contents(of: "/proc/meminfo"), as: UTF8.self)
+        let line = try XCTUnwrap(text.split(separator: "\n").first { $0.hasPrefix("MemAvailable:") })
+        let kib = try XCTUnwrap(Int(line.filter(\.isNumber)))
+        XCTAssertEqual(SharedMemory.meminfoKibibytes(Array(text.utf8), key: "MemAvailable:"), kib)
+        XCTAssertNotNil(SharedMemory.availableMemory())
+        func parse(_ s: String) -> Int? { SharedMemory.meminfoKibibytes(Array(s.utf8), key: "MemAvailable:") }
+        XCTAssertEqual(parse("MemTotal: 5 kB\nMemAvailable:    1234 kB\n"), 1234)
+        XCTAssertEqual(parse("MemAvailable: 77"), 77, "last line without a newline")
+        XCTAssertNil(parse("MemAvailable: 99999999999999999999999 kB\n"), "past Int.max")
+        XCTAssertNil(parse("MemAvailable: kB\n"))
+        XCTAssertNil(parse("XMemAvailable: 5 kB\nMemFree: 3 kB\n"))
+        XCTAssertNil(parse(""))
+        XCTAssertNil(parse("MemAvailable:"))
     }
 }
