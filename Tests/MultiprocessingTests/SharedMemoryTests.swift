@@ -143,5 +143,10 @@ final class MeminfoParsingTests: XCTestCase {
         XCTAssertNil(parse("XMemAvailable: 5 kB\nMemFree: 3 kB\n"))
         XCTAssertNil(parse(""))
         XCTAssertNil(parse("MemAvailable:"))
+        // The check still refuses an anonymous segment larger than what is available.
+        let available = try XCTUnwrap(SharedMemory.availableMemory())
+        XCTAssertThrowsError(try SharedMemory(byteCount: available + (1 << 30))) { error in
+            XCTAssertTrue("\(error)".contains("\(available + (1 << 30))") || "\(error)".lowercased().contains("memory"), "\(error)")
+        }
     }
 }
