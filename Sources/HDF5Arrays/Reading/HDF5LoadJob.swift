@@ -70,7 +70,7 @@ extension SharedArray {
         guard plan.chunkCount > 0 else { return result }
         let job = HDF5LoadJob(
             file: jobFile, dataset: jobDataset, field: jobField, serial: WorkerReaderCache.nextSerial(),
-            destination: result.segmentReference, dtype: Element.dtype, plan: plan, decode: decoding != nil)
+            destination: result.jobSegment, dtype: Element.dtype, plan: plan, decode: decoding != nil)
         try pool.run(job, chunks: plan.chunkCount, describeChunk: result.describe(plan))
         return result
     }

@@ -18,14 +18,22 @@ public struct SegmentReference: Sendable, BitwiseCopyable, Equatable, Codable {
     /// A read-only mapping of a regular file (``SharedMemory/init(mappingReadOnlyFileAt:)``): other processes
     /// attach it read-only, and nothing may write through it.
     public var isReadOnly: Bool
+    /// The inode of the file behind the segment (``SharedMemory/inode``). A process attaching through
+    /// `/proc/<owner>/fd/<fd>` checks it: once the segment is freed, its descriptor number may be reused
+    /// for another segment, which a kept reference must not reach.
+    public var inode: UInt64
 
-    public init(id: UInt64, fileDescriptor: Int32, ownerPID: Int32, byteCount: Int, ownerAddress: UInt, isReadOnly: Bool = false) {
+    public init(
+        id: UInt64, fileDescriptor: Int32, ownerPID: Int32, byteCount: Int, ownerAddress: UInt, isReadOnly: Bool = false,
+        inode: UInt64
+    ) {
         self.id = id
         self.fileDescriptor = fileDescriptor
         self.ownerPID = ownerPID
         self.byteCount = byteCount
         self.ownerAddress = ownerAddress
         self.isReadOnly = isReadOnly
+        self.inode = inode
     }
 }
 
@@ -34,7 +42,7 @@ extension SharedMemory {
     public var reference: SegmentReference {
         SegmentReference(
             id: id, fileDescriptor: fileDescriptor, ownerPID: CachedProcessID.current,
-            byteCount: byteCount, ownerAddress: UInt(bitPattern: base), isReadOnly: isReadOnly)
+            byteCount: byteCount, ownerAddress: UInt(bitPattern: base), isReadOnly: isReadOnly, inode: inode)
     }
 }
 

@@ -76,6 +76,10 @@ enum SegmentRegistry {
         guard (info.st_mode & S_IFMT) == S_IFREG, info.st_size >= 0, info.st_size <= off_t(Int.max) else {
             throw SegmentReferenceError(reference, "\(path) is not a regular shared-memory file")
         }
+        guard UInt64(info.st_ino) == reference.inode else {
+            throw SegmentReferenceError(
+                reference, "no live segment with id \(reference.id): \(path) now holds another file (inode \(info.st_ino), not \(reference.inode)); the segment was freed")
+        }
         let realByteCount = Int(info.st_size)
         try checkByteCount(of: reference, against: realByteCount)
         let mappedLength = max(realByteCount, 1)

@@ -33,6 +33,9 @@ public final class SharedMemory: @unchecked Sendable {
     public let id: UInt64
     /// The file descriptor behind the mapping (a memfd or a shm fd).
     public let fileDescriptor: Int32
+    /// The inode number of the file behind the mapping: with the owner's pid and descriptor, what identifies
+    /// the segment to another process (descriptor numbers are reused once a segment is freed).
+    public let inode: UInt64
     /// The pid of the process that created this segment.
     public let ownerPID: pid_t
     /// Whether this is a read-only mapping of a file (``init(mappingReadOnlyFileAt:)``): writing through
@@ -92,6 +95,7 @@ public final class SharedMemory: @unchecked Sendable {
         self.byteCount = byteCount
         self.name = nil
         self.fileDescriptor = fd
+        self.inode = Self.inode(of: fd)
         self.ownerPID = system_getpid()
         self.unlinksOnDeinit = false
         self.isReadOnly = false
@@ -124,6 +128,7 @@ public final class SharedMemory: @unchecked Sendable {
         self.byteCount = byteCount
         self.name = name
         self.fileDescriptor = fd
+        self.inode = Self.inode(of: fd)
         self.ownerPID = system_getpid()
         self.unlinksOnDeinit = true
         self.isReadOnly = false
@@ -152,6 +157,7 @@ public final class SharedMemory: @unchecked Sendable {
         self.byteCount = size
         self.name = name
         self.fileDescriptor = fd
+        self.inode = UInt64(info.st_ino)
         self.ownerPID = 0
         self.unlinksOnDeinit = false
         self.isReadOnly = false
@@ -192,6 +198,7 @@ public final class SharedMemory: @unchecked Sendable {
         }
         self.name = nil
         self.fileDescriptor = fd
+        self.inode = UInt64(info.st_ino)
         self.ownerPID = system_getpid()
         self.unlinksOnDeinit = false
         self.isReadOnly = true
@@ -276,6 +283,12 @@ public final class SharedMemory: @unchecked Sendable {
         var info = statvfs()
         guard case .success = path.withCString({ p in nothingOrErrno { system_statvfs(p, &info) } }) else { return nil }
         return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
+    /// The inode number of the open file `fd` (0 if fstat fails, which then matches no attaching process).
+    private static func inode(of fd: Int32) -> UInt64 {
+        var info = stat()
+        return system_fstat(fd, &info) == 0 ? UInt64(info.st_ino) : 0
     }
 
     /// Anonymous segments from this size on are checked against ``availableMemory()`` before they are made.

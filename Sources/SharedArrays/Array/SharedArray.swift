@@ -133,8 +133,16 @@ public final class SharedArray<Element: SharedElement>: @unchecked Sendable {
     }
 
     /// The segment holding the elements, for jobs defined in other modules (the first element is
-    /// ``elementOffset`` elements into it; consecutive elements are `stride` apart).
-    public var segmentReference: SegmentReference { storage.memory.reference }
+    /// ``elementOffset`` elements into it; consecutive elements are `stride` apart). Once taken, the segment
+    /// is freed with the array, never kept for reuse, so a reference kept after the array is refused
+    /// instead of reading another array's elements.
+    public var segmentReference: SegmentReference {
+        storage.markEscaped()
+        return storage.memory.reference
+    }
+    /// The segment for this package's own jobs, whose use ends with the call that makes them: unlike
+    /// ``segmentReference`` it leaves the segment free to be reused once the array is freed.
+    package var jobSegment: SegmentReference { storage.memory.reference }
     /// Offset of the first element in ``segmentReference``, in elements.
     public var elementOffset: Int { offset }
     /// The address of the first element in this process. Unsafe: valid while the array lives; prefer

@@ -13,7 +13,7 @@ import Synchronization
 /// ```
 public enum SmallMapCutoff {
     /// The measured default (see above), in weighted bytes.
-    public static let defaultBytes = 1 << 20
+    public static let defaultBytes = 2 << 20
 
     private static let current = Atomic<Int>(defaultBytes)
 

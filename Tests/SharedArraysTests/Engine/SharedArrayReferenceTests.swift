@@ -152,3 +152,29 @@ extension SharedArrayReferenceTests {
         XCTAssertEqual(try pool.starmap(ReferencedRangeSum.self, over: [(try fresh.reference(), 0..<3)]), [6], "the pool is still usable")
     }
 }
+
+extension SharedArrayReferenceTests {
+    /// Regression: a freed array's segment was kept for reuse even when a reference to it had been taken, so
+    /// the stale reference still resolved, and once an array of the same size was made it read that array's
+    /// elements. A segment whose reference was taken is now freed with its array: the stale reference is
+    /// refused in the owner and in the workers, small (a map of 1,000 values) or large (8 MiB).
+    func testStaleReferenceToAFreedArrayOfARecycledSizeIsRefusedAfterTheSizeIsMadeAgain() throws {
+        SharedArrayMemory.releaseCachedSegments()
+        defer { SharedArrayMemory.releaseCachedSegments() }
+        let pool = try WorkerPool(workers: 2)
+        defer { pool.shutdown() }
+        for n in [1000, 1 << 20] {
+            let source = try SharedArray<Double>.arange(n, on: pool)
+            var array: SharedArray<Double>? = try source.map(.scale(2))
+            let stale = try array!.reference()
+            XCTAssertEqual(try pool.starmap(ReferencedRangeSum.self, over: [(stale, 0..<10)]), [90])
+            array = nil
+            let newcomer = try source.map(.offset(1))  // same size: would take a kept segment
+            XCTAssertEqual(newcomer[9], 10)
+            XCTAssertThrowsError(try stale.toArray(), "n \(n)") { XCTAssertTrue("\($0)".contains("no live segment"), "\($0)") }
+            XCTAssertThrowsError(try pool.starmap(ReferencedRangeSum.self, over: [(stale, 0..<10)]), "n \(n)") {
+                XCTAssertTrue("\($0)".contains("no live segment"), "\($0)")
+            }
+        }
+    }
+}
