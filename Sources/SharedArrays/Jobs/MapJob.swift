@@ -111,10 +111,9 @@ extension SharedArray {
         let job = MapJob(
             operation: operation, source: (source ?? destination).location, second: (second ?? destination).location,
             destination: destination.location, plan: plan)
-        if SmallMapCutoff.runsInCaller(operation, elements: destination.count, elementSize: MemoryLayout<Element>.stride) {
-            try destination.pool.runInCaller(job, chunks: plan.chunkCount, describeChunk: destination.describe(plan))
-        } else {
-            try destination.pool.run(job, chunks: plan.chunkCount, describeChunk: destination.describe(plan))
-        }
+        try destination.pool.runElementwise(
+            job, chunks: plan.chunkCount,
+            inCaller: SmallMapCutoff.runsInCaller(operation, elements: destination.count, elementSize: MemoryLayout<Element>.stride),
+            describeChunk: destination.describe(plan))
     }
 }

@@ -1,3 +1,4 @@
+import Multiprocessing
 import Synchronization
 
 /// Element-wise maps (ufuncs, fills, `axpy`, casts) whose work is at most ``bytes`` run in the calling process
@@ -25,7 +26,27 @@ public enum SmallMapCutoff {
 
     /// Whether `operation` over `elements` elements of `elementSize` bytes runs in the caller.
     static func runsInCaller(_ operation: MapOperation, elements: Int, elementSize: Int) -> Bool {
-        let (bytes, overflow) = elements.multipliedReportingOverflow(by: elementSize &* operation.callerWeight)
+        runsInCaller(elements: elements, elementSize: elementSize, weight: operation.callerWeight)
+    }
+
+    /// Whether `elements` elements of `elementSize` bytes, each `weight` times a copy's cost, run in the caller.
+    static func runsInCaller(elements: Int, elementSize: Int, weight: Int) -> Bool {
+        let (bytes, overflow) = elements.multipliedReportingOverflow(by: elementSize &* weight)
         return !overflow && bytes <= Self.bytes
+    }
+}
+
+extension WorkerPool {
+    /// Runs an element-wise job (a map, a cast, a comparison, a selection) in this process when
+    /// ``SmallMapCutoff`` says it is small, else on the workers. Each element depends only on its inputs
+    /// and index, so the result does not depend on where a chunk ran.
+    func runElementwise<Job: WorkerJob>(
+        _ job: Job, chunks: Int, inCaller: Bool, describeChunk: @escaping (Int) -> String
+    ) throws {
+        if inCaller {
+            try runInCaller(job, chunks: chunks, describeChunk: describeChunk)
+        } else {
+            try run(job, chunks: chunks, describeChunk: describeChunk)
+        }
     }
 }

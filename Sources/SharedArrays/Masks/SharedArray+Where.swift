@@ -37,7 +37,8 @@ extension SharedArray {
         let job = SelectJob(
             mask: mask.operand, a: a, b: b, destination: result.storage.memory.reference,
             elementBytes: MemoryLayout<Element>.stride, plan: plan)
-        try mask.pool.run(job, chunks: plan.chunkCount, describeChunk: result.describe(plan))
+        let small = SmallMapCutoff.runsInCaller(elements: mask.count, elementSize: MemoryLayout<Element>.stride, weight: 1)
+        try mask.pool.runElementwise(job, chunks: plan.chunkCount, inCaller: small, describeChunk: result.describe(plan))
         return result
     }
 

@@ -12,7 +12,7 @@ final class SmallMapCutoffTests: XCTestCase {
     }
 
     /// Every kind of map as bit patterns: unary rows (cheap and transcendental), binary rows, axpy in place,
-    /// fills, arange, both random generators, and a map of a strided view.
+    /// fills, arange, both random generators, a map of a strided view, casts, comparisons and `where`.
     private func fingerprint<E: SharedElement>(_ x: SharedArray<E>, _ y: SharedArray<E>, pool: WorkerPool) throws -> [UInt64] {
         var bits: [UInt64] = []
         func add(_ a: SharedArray<E>) throws { bits += a.toArray().map { $0.asDouble.bitPattern } }
@@ -32,6 +32,13 @@ final class SmallMapCutoffTests: XCTestCase {
             }
         }
         if x.count > 3 { try add(try x.strided(from: 1, by: 3).map(.exp)) }
+        // Casts, comparisons and selections are element-wise too.
+        bits += try x.astype(Int32.self, unchecked: true).toArray().map { UInt64(UInt32(bitPattern: $0)) }
+        bits += try x.astype(Float.self).toArray().map { UInt64($0.bitPattern) }
+        let mask = try x.greater(than: y)
+        bits += mask.toArray().map { $0 ? 1 : 0 }
+        try add(try .where(mask, x, y))
+        try add(try .where(try x.greater(than: E(fromDouble: 0)), x, E(fromDouble: -1)))
         return bits
     }
 
@@ -39,7 +46,7 @@ final class SmallMapCutoffTests: XCTestCase {
     /// above the cutoff and for 1, 2 and 3 workers, for Double, Float and Int64, with NaN, ±0 and ±inf, at
     /// sizes of one element, one chunk and several chunks.
     func testSmallMapsGiveTheSameBitsInTheCallerAndInTheWorkers() throws {
-        for n in [1, 1000, 4097, (1 << 15) + 3, 100_003] {
+        for n in [1, 1000, 4097, (1 << 15) + 3, 70_003] {
             var values = testValues(n, seed: UInt64(n))
             let other = testValues(n, seed: UInt64(n) + 5)
             if n > 10 { (values[1], values[3], values[5], values[7]) = (-0.0, .nan, .infinity, -.infinity) }
@@ -84,6 +91,8 @@ final class SmallMapCutoffTests: XCTestCase {
         XCTAssertEqual(y.toArray(), values.map { $0 * 2 })
         try WorkerPool.withTimeout(.seconds(20)) { try y.formCombined(with: x, .sub) }
         XCTAssertEqual(y.toArray(), values)
+        XCTAssertEqual(try WorkerPool.withTimeout(.seconds(20)) { try x.greater(than: 0) }.toArray(), values.map { $0 > 0 })
+        XCTAssertEqual(try x.astype(Float.self, timeout: .seconds(20)).toArray(), values.map { Float($0) })
         XCTAssertThrowsError(try x.map(.exp, timeout: .milliseconds(300)), "exp weighs 8: 3.2 MB > 1 MiB") { error in
             XCTAssertEqual((error as? WorkerPoolError)?.code, .timedOut, "\(error)")
         }
