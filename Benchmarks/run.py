@@ -58,7 +58,7 @@ ANALYSIS = {"cumsum": 1 << 27, "groupby": 1 << 27, "corrcoef": 1 << 20, "fsum": 
 SMALL = ["sum", "min", "argmin", "dot", "norm"]
 # Maps the same way (SmallMapCutoff): a cheap row in place, sqrt and exp into new arrays. The map cutoff is in
 # weighted bytes (elements x 8 x the row's MapOperation.callerWeight).
-SMALL_MAPS = {"scale": 1, "sqrt": 2, "exp": 8}
+SMALL_MAPS = {"scale": 1, "sqrt": 4, "exp": 16}
 SMALL_SIZES = [1 << p for p in range(10, 21)]
 SMALL_RUNS = 41
 # Datasets larger than --memory-limit (streamed, 4x the limit) and a cold `stats` of a mapped .npy, each against

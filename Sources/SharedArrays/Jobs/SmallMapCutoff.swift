@@ -1,19 +1,23 @@
 import Multiprocessing
 import Synchronization
 
-/// Element-wise maps (ufuncs, fills, `axpy`, casts) whose work is at most ``bytes`` run in the calling process
-/// instead of waking the workers, as small reductions do (``SmallReductionCutoff``). Every element of a map
-/// depends only on its own inputs and index, so the result is bit for bit the same on both sides of the cutoff.
+/// Element-wise work (ufuncs, fills, `axpy`, casts, comparisons, `where`) of at most ``bytes`` runs in the
+/// calling process instead of waking the workers, as small reductions do (``SmallReductionCutoff``). Every
+/// element depends only on its own inputs and index, so the result is bit for bit the same on both sides of
+/// the cutoff.
 ///
 /// The work is the destination's bytes times the operation's cost class (``MapOperation/callerWeight``): a
-/// transcendental function or a normal fill costs several times a copy per element, so its cutoff in elements
-/// is that many times smaller. The default is measured by `Benchmarks/run.py --only small-maps`.
+/// transcendental function or a normal fill costs many times a scale per element, so its cutoff in elements
+/// is that many times smaller. With the default, the caller takes up to about 40 µs of work, one wake-up of
+/// the workers. `Benchmarks/run.py --only small-scale,small-sqrt,small-exp` measures where the workers start
+/// to win: on 2 cores at 2^17 to 2^19 values for every row alike (4 MiB or more of weighted work), since two
+/// workers gain at most 2x there; the default stays below that, for machines with more cores.
 ///
 /// ```swift
 /// SmallMapCutoff.bytes = 0      // always wake the workers
 /// ```
 public enum SmallMapCutoff {
-    /// The measured default (see above), in weighted bytes.
+    /// The default (see above), in weighted bytes.
     public static let defaultBytes = 2 << 20
 
     private static let current = Atomic<Int>(defaultBytes)

@@ -93,7 +93,7 @@ final class SmallMapCutoffTests: XCTestCase {
         XCTAssertEqual(y.toArray(), values)
         XCTAssertEqual(try WorkerPool.withTimeout(.seconds(20)) { try x.greater(than: 0) }.toArray(), values.map { $0 > 0 })
         XCTAssertEqual(try x.astype(Float.self, timeout: .seconds(20)).toArray(), values.map { Float($0) })
-        XCTAssertThrowsError(try x.map(.exp, timeout: .milliseconds(300)), "exp weighs 8: 3.2 MB > 1 MiB") { error in
+        XCTAssertThrowsError(try x.map(.exp, timeout: .milliseconds(300)), "exp weighs 16: 6.4 MB > 1 MiB") { error in
             XCTAssertEqual((error as? WorkerPoolError)?.code, .timedOut, "\(error)")
         }
         // The timeout replaced the stuck workers: stop the new ones too.
@@ -111,8 +111,8 @@ final class SmallMapCutoffTests: XCTestCase {
     /// A weighted size past `Int.max` is never "small".
     func testWeightedSizeThatOverflowsGoesToTheWorkers() {
         SmallMapCutoff.bytes = Int.max
-        XCTAssertTrue(SmallMapCutoff.runsInCaller(.unary(.exp), elements: Int.max / 64, elementSize: 8))
-        XCTAssertFalse(SmallMapCutoff.runsInCaller(.unary(.exp), elements: Int.max / 32, elementSize: 8))
+        XCTAssertTrue(SmallMapCutoff.runsInCaller(.unary(.exp), elements: Int.max / 128, elementSize: 8))
+        XCTAssertFalse(SmallMapCutoff.runsInCaller(.unary(.exp), elements: Int.max / 64, elementSize: 8))
         XCTAssertTrue(SmallMapCutoff.runsInCaller(.unary(.abs), elements: Int.max / 8, elementSize: 8))
     }
 }
