@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CMultiprocessing
 import Synchronization
+import SystemPackage
 
 /// A region of memory that several processes map at once.
 ///
@@ -287,8 +288,7 @@ public final class SharedMemory: @unchecked Sendable {
 
     /// The inode number of the open file `fd` (0 if fstat fails, which then matches no attaching process).
     private static func inode(of fd: Int32) -> UInt64 {
-        var info = stat()
-        return system_fstat(fd, &info) == 0 ? UInt64(info.st_ino) : 0
+        (try? FileDescriptor(rawValue: fd).status().identity.inode) ?? 0
     }
 
     /// Anonymous segments from this size on are checked against ``availableMemory()`` before they are made.

@@ -22,9 +22,10 @@ extension SharedArray {
             let job = AsTypeJob(
                 source: location, destination: result.location, plan: plan, checked: !unchecked,
                 firstInvalid: scratch.reference)
-            let small = SmallMapCutoff.runsInCaller(elements: count, elementSize: Swift.max(MemoryLayout<Element>.stride, MemoryLayout<T>.stride), weight: 1)
             try WorkerPool.withTimeout(timeout) {
-                try pool.runElementwise(job, chunks: plan.chunkCount, inCaller: small, describeChunk: describe(plan))
+                try pool.runElementwise(
+                    job, chunks: plan.chunkCount, elements: count,
+                    elementSize: Swift.max(MemoryLayout<Element>.stride, MemoryLayout<T>.stride), describeChunk: describe(plan))
             }
             let slots = scratch.base.assumingMemoryBound(to: Int.self)
             return (0..<plan.chunkCount).lazy.map { slots[$0] }.first { $0 >= 0 }

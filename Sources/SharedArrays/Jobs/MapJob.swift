@@ -113,8 +113,7 @@ extension SharedArray {
             operation: operation, source: (source ?? destination).location, second: (second ?? destination).location,
             destination: destination.location, plan: plan)
         try destination.pool.runElementwise(
-            job, chunks: plan.chunkCount,
-            inCaller: SmallMapCutoff.runsInCaller(operation, elements: destination.count, elementSize: MemoryLayout<Element>.stride),
-            describeChunk: destination.describe(plan))
+            job, chunks: plan.chunkCount, elements: destination.count, elementSize: MemoryLayout<Element>.stride,
+            weight: operation.callerWeight, describeChunk: destination.describe(plan))
     }
 }

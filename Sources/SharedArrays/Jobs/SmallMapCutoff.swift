@@ -28,11 +28,6 @@ public enum SmallMapCutoff {
         set { current.store(Swift.max(0, newValue), ordering: .relaxed) }
     }
 
-    /// Whether `operation` over `elements` elements of `elementSize` bytes runs in the caller.
-    static func runsInCaller(_ operation: MapOperation, elements: Int, elementSize: Int) -> Bool {
-        runsInCaller(elements: elements, elementSize: elementSize, weight: operation.callerWeight)
-    }
-
     /// Whether `elements` elements of `elementSize` bytes, each `weight` times a copy's cost, run in the caller.
     static func runsInCaller(elements: Int, elementSize: Int, weight: Int) -> Bool {
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: elementSize &* weight)
@@ -41,13 +36,15 @@ public enum SmallMapCutoff {
 }
 
 extension WorkerPool {
-    /// Runs an element-wise job (a map, a cast, a comparison, a selection) in this process when
-    /// ``SmallMapCutoff`` says it is small, else on the workers. Each element depends only on its inputs
-    /// and index, so the result does not depend on where a chunk ran.
+    /// Runs an element-wise job (a map, a cast, a comparison, a selection) over `elements` elements of
+    /// `elementSize` bytes, each `weight` times a scale's cost, in this process when ``SmallMapCutoff`` says
+    /// it is small, else on the workers. Each element depends only on its inputs and index, so the result
+    /// does not depend on where a chunk ran.
     func runElementwise<Job: WorkerJob>(
-        _ job: Job, chunks: Int, inCaller: Bool, describeChunk: @escaping (Int) -> String
+        _ job: Job, chunks: Int, elements: Int, elementSize: Int, weight: Int = 1,
+        describeChunk: @escaping (Int) -> String
     ) throws {
-        if inCaller {
+        if SmallMapCutoff.runsInCaller(elements: elements, elementSize: elementSize, weight: weight) {
             try runInCaller(job, chunks: chunks, describeChunk: describeChunk)
         } else {
             try run(job, chunks: chunks, describeChunk: describeChunk)

@@ -37,8 +37,9 @@ extension SharedArray {
         let job = SelectJob(
             mask: mask.operand, a: a, b: b, destination: result.storage.memory.reference,
             elementBytes: MemoryLayout<Element>.stride, plan: plan)
-        let small = SmallMapCutoff.runsInCaller(elements: mask.count, elementSize: MemoryLayout<Element>.stride, weight: 1)
-        try mask.pool.runElementwise(job, chunks: plan.chunkCount, inCaller: small, describeChunk: result.describe(plan))
+        try mask.pool.runElementwise(
+            job, chunks: plan.chunkCount, elements: mask.count, elementSize: MemoryLayout<Element>.stride,
+            describeChunk: result.describe(plan))
         return result
     }
 

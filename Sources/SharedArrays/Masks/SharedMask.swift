@@ -95,8 +95,8 @@ public final class SharedMask: @unchecked Sendable {
         let plan = ChunkPlan(count: mask.count, elementSize: elementSize)
         guard plan.chunkCount > 0 else { return mask }
         let job = MaskJob(operation: operation, source: source, second: second, destination: mask.storage.memory.reference, plan: plan)
-        let small = SmallMapCutoff.runsInCaller(elements: mask.count, elementSize: elementSize, weight: 1)
-        try pool.runElementwise(job, chunks: plan.chunkCount, inCaller: small, describeChunk: mask.describe(plan))
+        try pool.runElementwise(
+            job, chunks: plan.chunkCount, elements: mask.count, elementSize: elementSize, describeChunk: mask.describe(plan))
         return mask
     }
 

@@ -111,8 +111,9 @@ final class SmallMapCutoffTests: XCTestCase {
     /// A weighted size past `Int.max` is never "small".
     func testWeightedSizeThatOverflowsGoesToTheWorkers() {
         SmallMapCutoff.bytes = Int.max
-        XCTAssertTrue(SmallMapCutoff.runsInCaller(.unary(.exp), elements: Int.max / 128, elementSize: 8))
-        XCTAssertFalse(SmallMapCutoff.runsInCaller(.unary(.exp), elements: Int.max / 64, elementSize: 8))
-        XCTAssertTrue(SmallMapCutoff.runsInCaller(.unary(.abs), elements: Int.max / 8, elementSize: 8))
+        let exp = MapOperation.unary(.exp).callerWeight, abs = MapOperation.unary(.abs).callerWeight
+        XCTAssertTrue(SmallMapCutoff.runsInCaller(elements: Int.max / 128, elementSize: 8, weight: exp))
+        XCTAssertFalse(SmallMapCutoff.runsInCaller(elements: Int.max / 64, elementSize: 8, weight: exp))
+        XCTAssertTrue(SmallMapCutoff.runsInCaller(elements: Int.max / 8, elementSize: 8, weight: abs))
     }
 }
