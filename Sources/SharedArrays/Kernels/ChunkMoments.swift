@@ -189,6 +189,9 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     let variance = needs.wantsVariance
     // Without `.sum` (min, max, norm) the sum only reveals a NaN: a plain sum does that at a sixth of the cost.
     let plainSum = !needs.contains(.sum) && !variance
+    // The sum of squares alone (norm) has nothing to rescan and no second pass, so the whole chunk is one
+    // block: one kernel call and one fold instead of one per 4096 values.
+    let block = plainSum && M.squares && !M.extrema ? Swift.max(n, 1) : momentSubBlock
     // Floating point takes the C moments pass (compensated Sum2 sum, squares and extrema in one read, on the
     // widest SIMD path of the CPU); the sub-block sums merge as double-double. Integers take the Swift pass.
     var sum = CompensatedSum(), squares = 0.0, isum: Int64 = 0
@@ -196,7 +199,7 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     var count = 0.0, mean = 0.0, m2 = 0.0  // Chan's running state over the sub-blocks
     var offset = 0
     while offset < n {
-        let len = Swift.min(momentSubBlock, n - offset)
+        let len = Swift.min(block, n - offset)
         let q = p + offset
         let f: FirstPass, blockSum: CompensatedSum
         if let pass = T.momentsPass(q, len, squares: M.squares, extrema: M.extrema, plainSum: plainSum) {

@@ -16,7 +16,8 @@ public struct Moments: Sendable, Equatable, Codable, BitwiseCopyable {
     public var nanCount: Int
     /// Global index of the first NaN, -1 if none.
     public var firstNaNIndex: Int
-    /// Sum of the non-NaN values, rounded to Double from a compensated (double-double) accumulation.
+    /// Sum of the non-NaN values, rounded to Double from a compensated (double-double) accumulation. For the
+    /// needs without `.sum` or `.variance` it is a plain sum (it only has to show a NaN).
     public var sum: Double
     /// The exact remainder of `sum`'s rounding (`sum + sumLow` is the compensated sum; 0 when `sum` is
     /// not finite), so that partials merge without losing accuracy.

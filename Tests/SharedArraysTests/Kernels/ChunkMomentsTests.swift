@@ -55,6 +55,29 @@ final class ChunkMomentsTests: XCTestCase {
         }
     }
 
+    /// The norm alone folds a chunk as one block (no sub-blocks of 4096): a NaN or an infinity anywhere in
+    /// it, past the first sub-block too, still gives numpy's answer, in every element type.
+    func testNormOfAWholeChunkSeesANaNOrAnInfinityAnywhereInIt() {
+        func norm<E: SharedElement>(_ values: [E]) -> Double {
+            withKernelBuffer(values) { chunkMoments($0, firstIndex: 0, needs: [.sumOfSquares]) }.l2norm
+        }
+        for n in [4095, 4097, 20_003] {
+            let values = kernelValues(Double.self, count: n, seed: 21)
+            let exact = values.reduce(0.0) { $0 + $1 * $1 }.squareRoot()
+            assertKernelClose(norm(values), exact, relative: 1e-13)
+            assertKernelClose(norm(values.map { Float($0) }), exact, relative: 1e-6)
+            for at in [0, n / 2, n - 1] {
+                var hostile = values
+                hostile[at] = .nan
+                XCTAssertTrue(norm(hostile).isNaN, "NaN at \(at) of \(n)")
+                XCTAssertTrue(norm(hostile.map { Float($0) }).isNaN, "Float NaN at \(at) of \(n)")
+                hostile[at] = -.infinity
+                if at > 0 { hostile[0] = .infinity }  // inf - inf in a plain sum, not in the squares
+                XCTAssertEqual(norm(hostile), .infinity, "infinities at 0 and \(at) of \(n)")
+            }
+        }
+    }
+
     func testEmptyChunkIsEmptyMoments() {
         let m = withKernelBuffer([Double]()) { chunkMoments($0, firstIndex: 5, needs: .all) }
         XCTAssertEqual(m, .empty)
