@@ -189,9 +189,10 @@ private func blockedMoments<T: WideningElement, M: PassMode>(
     let variance = needs.wantsVariance
     // Without `.sum` (min, max, norm) the sum only reveals a NaN: a plain sum does that at a sixth of the cost.
     let plainSum = !needs.contains(.sum) && !variance
-    // The sum of squares alone (norm) has nothing to rescan and no second pass, so the whole chunk is one
-    // block: one kernel call and one fold instead of one per 4096 values.
-    let block = plainSum && M.squares && !M.extrema ? Swift.max(n, 1) : momentSubBlock
+    // Without a compensated sum, a second pass or an index to rescan for (min, max, norm), the whole chunk is
+    // one block: one kernel call and one fold instead of one per 4096 values (min and max are exact, and
+    // the squares' order is still fixed by the chunk alone).
+    let block = plainSum && !needs.wantsArgExtrema ? Swift.max(n, 1) : momentSubBlock
     // Floating point takes the C moments pass (compensated Sum2 sum, squares and extrema in one read, on the
     // widest SIMD path of the CPU); the sub-block sums merge as double-double. Integers take the Swift pass.
     var sum = CompensatedSum(), squares = 0.0, isum: Int64 = 0

@@ -55,9 +55,9 @@ final class ChunkMomentsTests: XCTestCase {
         }
     }
 
-    /// The norm alone folds a chunk as one block (no sub-blocks of 4096): a NaN or an infinity anywhere in
-    /// it, past the first sub-block too, still gives numpy's answer, in every element type.
-    func testNormOfAWholeChunkSeesANaNOrAnInfinityAnywhereInIt() {
+    /// The norm, min and max fold a chunk as one block (no sub-blocks of 4096): a NaN or an infinity
+    /// anywhere in it, past the first sub-block too, still gives numpy's answer.
+    func testNormAndExtremaOfAWholeChunkSeeANaNOrAnInfinityAnywhereInIt() {
         func norm<E: SharedElement>(_ values: [E]) -> Double {
             withKernelBuffer(values) { chunkMoments($0, firstIndex: 0, needs: [.sumOfSquares]) }.l2norm
         }
@@ -74,6 +74,13 @@ final class ChunkMomentsTests: XCTestCase {
                 hostile[at] = -.infinity
                 if at > 0 { hostile[0] = .infinity }  // inf - inf in a plain sum, not in the squares
                 XCTAssertEqual(norm(hostile), .infinity, "infinities at 0 and \(at) of \(n)")
+                let extrema = withKernelBuffer(hostile) { chunkMoments($0, firstIndex: 0, needs: [.extrema]) }
+                XCTAssertEqual(extrema.min, -.infinity)
+                XCTAssertEqual(extrema.max, at > 0 ? .infinity : values.dropFirst().max())
+                hostile[n - 1 - at] = .nan
+                let poisoned = withKernelBuffer(hostile) { chunkMoments($0, firstIndex: 0, needs: [.extrema]) }
+                XCTAssertEqual(poisoned.nanCount, 1, "NaN at \(n - 1 - at) of \(n)")
+                XCTAssertEqual(poisoned.firstNaNIndex, n - 1 - at)
             }
         }
     }
