@@ -14,6 +14,14 @@ int mp_memfd_create(const char *name, int cloexec);
 int mp_futex_wait(uint32_t *word, uint32_t expected, int64_t timeout_ns);
 /// Wakes up to count waiters on word; returns the number woken or -1.
 int mp_futex_wake(uint32_t *word, int count);
+/// One step of a spin-wait: the CPU's pause hint (x86 PAUSE, arm64 YIELD).
+static inline void mp_cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ volatile("yield");
+#endif
+}
 /// copy_file_range(in, in_offset, out, out_offset, length, 0) (Linux 4.5+): copies in the kernel, sharing
 /// extents where the file system can, advancing both offsets. Returns bytes copied (0 at the end of the
 /// input) or -1 with errno (ENOSYS, EXDEV, EINVAL, EOPNOTSUPP: not possible here; copy another way).

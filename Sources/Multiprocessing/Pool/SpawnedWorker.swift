@@ -27,14 +27,16 @@ enum SpawnedWorker {
     static func launch(control: SharedMemory, index: Int, startSequence: UInt32, slot: WorkerSlot) throws -> pid_t {
         slot.checkIn.store(0, ordering: .relaxed)
         let marker = "\(environmentKey)=\(getpid()),\(control.fileDescriptor),\(control.byteCount),\(index),\(startSequence)"
-        var environment = [marker]
+        // The spin time in force, not the one this process started with.
+        var environment = [marker, "\(SpinWait.environmentKey)=\(SpinWait.microseconds)"]
         // The Swift runtime reads SWIFT_BACKTRACE before `main`: turn its crash handler off there too.
         let quiet = !CrashTraces.requested
         if quiet { environment.append(CrashTraces.runtimeSetting) }
         var entry = environ
         while let pointer = entry.pointee {
             let text = String(cString: pointer)
-            if !text.hasPrefix(environmentKey + "="), !(quiet && text.hasPrefix("SWIFT_BACKTRACE=")) {
+            if !text.hasPrefix(environmentKey + "="), !text.hasPrefix(SpinWait.environmentKey + "="),
+               !(quiet && text.hasPrefix("SWIFT_BACKTRACE=")) {
                 environment.append(text)
             }
             entry += 1

@@ -52,14 +52,11 @@ struct WorkerLoop {
 
     /// Spins briefly (back-to-back calls), then sleeps on the futex until the sequence moves.
     private func waitForJob(after seen: UInt32) -> UInt32 {
-        var spins = 0
+        var spin = SpinWait()
         while true {
             let current = control.jobSequence.load(ordering: .acquiring)
             if current != seen { return current }
-            if spins < 4000 {
-                spins += 1
-                continue
-            }
+            if spin.again() { continue }
             _ = mp_futex_wait(control.jobSequenceWord, seen, 1_000_000_000)
             if getppid() != parentPID { _exit(0) }
         }

@@ -275,7 +275,7 @@ public final class WorkerPool: @unchecked Sendable {
         var deaths: [(index: Int, pid: pid_t, status: ExitStatus, chunk: Int)] = []
         var stuck: [StuckWorker] = []
         var progress = chunkTimeout.map { ChunkWatch(workers: workerCount, limit: $0) }
-        var spins = 0
+        var spin = SpinWait()
         while true {
             let observed = control.completions.load(ordering: .acquiring)
             var pending = 0
@@ -283,10 +283,7 @@ public final class WorkerPool: @unchecked Sendable {
                 if control.slot(index).finishedSequence.load(ordering: .acquiring) != sequence { pending += 1 }
             }
             if pending == 0 { break }
-            if spins < 2000 {
-                spins += 1
-                continue
-            }
+            if spin.again() { continue }
             whileWaiting?()
             var sleep: Int64 = whileWaiting == nil ? 10_000_000 : 2_000_000
             if let deadline {
@@ -417,6 +414,7 @@ public final class WorkerPool: @unchecked Sendable {
             return
         }
         fflush(nil)
+        _ = SpinWait.microseconds  // initialised here, not lazily in the child
         let (pid, watermark, releaseStart) = SegmentReleaseLog.forkingUnderLock { next in
             let watermark = SharedMemory.idWatermark
             return (fork(), watermark, next)
