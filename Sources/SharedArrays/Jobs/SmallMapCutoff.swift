@@ -10,8 +10,8 @@ import Synchronization
 /// transcendental function or a normal fill costs many times a scale per element, so its cutoff in elements
 /// is that many times smaller. With the default, the caller takes up to about 40 µs of work, one wake-up of
 /// the workers. `Benchmarks/run.py --only small-scale,small-sqrt,small-exp` measures where the workers start
-/// to win: on 2 cores at 2^17 to 2^19 values for every row alike (4 MiB or more of weighted work), since two
-/// workers gain at most 2x there; the default stays below that, for machines with more cores.
+/// to win: on 2 cores, at 2 MiB of weighted work for a scale and a square root and 4 MiB for `exp` since the
+/// pool's waits poll (``SpinWait``; 4 MiB or more for every row before), so the default is that 2 MiB.
 ///
 /// ```swift
 /// SmallMapCutoff.bytes = 0      // always wake the workers
