@@ -53,12 +53,10 @@ BINARY(mp_vm_e_pow, _ZGVeN8vv_pow, vmovupd, %zmm0, %zmm1)
 UNARY(mp_vm_d_tanhf, _ZGVdN8v_tanhf, vmovups, %ymm0)
 UNARY(mp_vm_d_log1pf, _ZGVdN8v_log1pf, vmovups, %ymm0)
 UNARY(mp_vm_d_expm1f, _ZGVdN8v_expm1f, vmovups, %ymm0)
-BINARY(mp_vm_d_powf, _ZGVdN8vv_powf, vmovups, %ymm0, %ymm1)
 
 UNARY(mp_vm_e_tanhf, _ZGVeN16v_tanhf, vmovups, %zmm0)
 UNARY(mp_vm_e_log1pf, _ZGVeN16v_log1pf, vmovups, %zmm0)
 UNARY(mp_vm_e_expm1f, _ZGVeN16v_expm1f, vmovups, %zmm0)
-BINARY(mp_vm_e_powf, _ZGVeN16vv_powf, vmovups, %zmm0, %zmm1)
 
 #endif
 

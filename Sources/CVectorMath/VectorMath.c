@@ -6,7 +6,6 @@
 typedef void (*unary_thunk_d)(const double *, double *);
 typedef void (*unary_thunk_f)(const float *, float *);
 typedef void (*binary_thunk_d)(const double *, const double *, double *);
-typedef void (*binary_thunk_f)(const float *, const float *, float *);
 
 // Thunks.S: one vector of libmvec per call, in and out through memory.
 #define THUNKS(name)                                                         \
@@ -19,8 +18,6 @@ THUNKS(log1p)
 THUNKS(expm1)
 void mp_vm_d_pow(const double *, const double *, double *);
 void mp_vm_e_pow(const double *, const double *, double *);
-void mp_vm_d_powf(const float *, const float *, float *);
-void mp_vm_e_powf(const float *, const float *, float *);
 
 int mp_vecmath_level(void) {
     static int level = -1;
@@ -108,10 +105,9 @@ void mp_vecmath_pow_f64(const double *x, const double *e, long e_stride, double 
     if (wide) POW_LOOP(double, 8) else POW_LOOP(double, 4)
 }
 
+// Float pow is PowerFloat.c's (0.5 ulp, the same bits on every path), not libmvec's (4 ulp, slower).
 void mp_vecmath_pow_f32(const float *x, const float *e, long e_stride, float *out, long n) {
-    int wide = mp_vecmath_level() == 2;
-    binary_thunk_f f = wide ? mp_vm_e_powf : mp_vm_d_powf;
-    if (wide) POW_LOOP(float, 16) else POW_LOOP(float, 8)
+    mp_powf_at(2, x, e, e_stride, out, n);
 }
 
 #else
@@ -121,6 +117,6 @@ const char *mp_vecmath_path(void) { return "scalar"; }
 void mp_vecmath_unary_f64(int function, const double *x, double *y, long n) { (void)function; (void)x; (void)y; (void)n; }
 void mp_vecmath_unary_f32(int function, const float *x, float *y, long n) { (void)function; (void)x; (void)y; (void)n; }
 void mp_vecmath_pow_f64(const double *x, const double *e, long s, double *o, long n) { (void)x; (void)e; (void)s; (void)o; (void)n; }
-void mp_vecmath_pow_f32(const float *x, const float *e, long s, float *o, long n) { (void)x; (void)e; (void)s; (void)o; (void)n; }
+void mp_vecmath_pow_f32(const float *x, const float *e, long s, float *o, long n) { mp_powf_at(0, x, e, s, o, n); }
 
 #endif

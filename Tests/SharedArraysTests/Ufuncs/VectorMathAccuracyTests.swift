@@ -81,6 +81,70 @@ final class VectorMathAccuracyTests: XCTestCase {
         XCTAssertLessThanOrEqual(worst, VectorMath.powUlpBound, "powf(\(xf[at]), \(ef[at])) = \(y[at])")
     }
 
+    /// Float pow (PowerFloat.c, computed in Double) against glibc's Double pow: within 0.502 ulp wherever it
+    /// computes (a positive normal base, a finite exponent, a result of a normal magnitude), libm's powf bit
+    /// for bit for every special case (zeros, negatives, subnormals, infinities, NaN payloads, overflow and
+    /// underflow), and the same bits on the AVX-512F, AVX2 and scalar paths, tails included.
+    func testFloatPowIsWithinHalfAnUlpAndTheSameOnEveryPath() throws {
+        var rng = KernelRNG(31)
+        var x: [Float] = [], y: [Float] = []
+        let (px, pe) = Self.powArguments(count: count / 2, seed: 15)
+        for (a, b) in zip(px, pe) { x.append(Float(a)); y.append(Float(b / 8)) }
+        while x.count < count {
+            switch x.count % 5 {
+            case 0:  // any bits: subnormals, negatives, infinities, NaN payloads
+                x.append(Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())))
+                y.append(x.count % 3 == 0 ? Float(rng.int(-20, 20)) : Float(bitPattern: UInt32(truncatingIfNeeded: rng.next())))
+            case 1:  // near 1 with large exponents: log2(x) tiny, y * log2(x) large
+                x.append(Float(1 + (rng.unit() - 0.5) * 1e-3))
+                y.append(Float((rng.unit() - 0.5) * 4e5))
+            case 2:  // results near the overflow and underflow thresholds
+                let b = Float(rng.double(1.5, 100))
+                x.append(b)
+                y.append(Float((rng.unit() < 0.5 ? 1 : -1) * rng.double(120, 130) / Glibc.log2(Double(b))))
+            case 3:  // everyday: [0, 1) to [0, 4), the benchmark's kind
+                x.append(Float(rng.unit()))
+                y.append(Float(rng.double(0, 4)))
+            default:  // every binade of the base, exponents in [-2, 2]
+                x.append(Float(Glibc.ldexp(rng.double(0.5, 1), Int32(rng.int(-149, 128)))))
+                y.append(Float(rng.double(-2, 2)))
+            }
+        }
+        var paths: [[Float]] = []
+        for level: Int32 in [2, 1, 0] {
+            var out = [Float](repeating: 0, count: x.count)
+            mp_powf_at(level, x, y, 1, &out, x.count)
+            paths.append(out)
+        }
+        XCTAssertEqual(paths[0].map(\.bitPattern), paths[1].map(\.bitPattern), "AVX-512F and AVX2 paths differ")
+        XCTAssertEqual(paths[0].map(\.bitPattern), paths[2].map(\.bitPattern), "AVX-512F and scalar paths differ")
+        var worst = 0.0, at = 0, computed = 0
+        for i in x.indices {
+            let got = paths[0][i], exact = Glibc.pow(Double(x[i]), Double(y[i]))
+            let computes = x[i].isNormal && x[i] > 0 && y[i].isFinite && Swift.abs(exact) >= 0x1p-125 && Swift.abs(exact) <= 0x1p125
+            if computes {
+                computed += 1
+                let e = Self.floatUlpError(got, exact)
+                if e > worst { (worst, at) = (e, i) }
+            } else if !(x[i].isNormal && x[i] > 0 && y[i].isFinite) {
+                XCTAssertEqual(got.bitPattern, Glibc.powf(x[i], y[i]).bitPattern, "powf(\(x[i]), \(y[i])) = \(got)")
+            } else {  // near overflow or underflow: either path, at most libm's error
+                XCTAssertLessThanOrEqual(Self.floatUlpError(got, exact), 1, "powf(\(x[i]), \(y[i])) = \(got)")
+            }
+        }
+        print("max ulp error: Float pow (own kernel) \(worst) at (\(x[at]), \(y[at])) (\(computed) of \(x.count) arguments computed)")
+        XCTAssertGreaterThan(computed, x.count / 2)
+        XCTAssertLessThanOrEqual(worst, 0.502, "powf(\(x[at]), \(y[at])) = \(paths[0][at])")
+        // A scalar exponent (stride 0) and every tail length give the same bits as the array exponent.
+        for n in 0..<40 {
+            let e: Float = 2.5
+            var strided = [Float](repeating: 0, count: n), repeated = strided
+            mp_powf_at(2, x, [e], 0, &strided, n)
+            mp_powf_at(0, x, [Float](repeating: e, count: n), 1, &repeated, n)
+            XCTAssertEqual(strided.map(\.bitPattern), repeated.map(\.bitPattern), "n = \(n)")
+        }
+    }
+
     /// ±0, ±inf and NaN give what C99 Annex F (and glibc) give, sign of zero included.
     func testSpecialValuesFollowC99() throws {
         try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA")

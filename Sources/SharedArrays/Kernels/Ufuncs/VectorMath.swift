@@ -78,7 +78,7 @@ public enum VectorMathInfo {
     /// The libraries behind the vectorised ufuncs.
     public static var library: String {
         VectorMath.isAvailable
-            ? "SLEEF 3 finz (exp log 1.0 ulp, sin cos 1.0/3.5 ulp, float64 tanh 3.5 ulp); libmvec (log1p expm1 pow, float32 tanh 4 ulp)"
+            ? "SLEEF 3 finz (exp log 1.0 ulp, sin cos 1.0/3.5 ulp, float64 tanh 3.5 ulp); libmvec (log1p expm1 float64 pow, float32 tanh 4 ulp); float32 pow own, 0.5 ulp"
             : "glibc libm (scalar)"
     }
 }
