@@ -34,7 +34,8 @@ struct DivideKernel: BinaryKernel {
     }
 }
 
-/// a^b (C's pow; libmvec's where the CPU has it, see ``VectorMath``). Integers: wrapping integer power like numpy; a negative exponent, which numpy refuses and
+/// a^b (C's pow; libmvec's for Double and this package's own for Float where the CPU has AVX2, see
+/// ``VectorMath``). Integers: wrapping integer power like numpy; a negative exponent, which numpy refuses and
 /// ``SharedArray/power(_:)`` reports as an error, gives 0 here.
 struct PowerArrayKernel: BinaryKernel {
     @inline(__always) func scalar<T: UfuncFloat>(_ a: T, _ b: T) -> T {
