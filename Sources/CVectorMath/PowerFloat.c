@@ -248,3 +248,5 @@ void mp_powf_at(int level, const float *x, const float *y, long y_stride, float 
     default: pow_scalar(x, y, y_stride, out, n);
     }
 }
+
+void mp_powf(const float *x, const float *y, long y_stride, float *out, long n) { mp_powf_at(2, x, y, y_stride, out, n); }

@@ -105,11 +105,6 @@ void mp_vecmath_pow_f64(const double *x, const double *e, long e_stride, double 
     if (wide) POW_LOOP(double, 8) else POW_LOOP(double, 4)
 }
 
-// Float pow is PowerFloat.c's (0.5 ulp, the same bits on every path), not libmvec's (4 ulp, slower).
-void mp_vecmath_pow_f32(const float *x, const float *e, long e_stride, float *out, long n) {
-    mp_powf_at(2, x, e, e_stride, out, n);
-}
-
 #else
 
 int mp_vecmath_level(void) { return 0; }
@@ -117,6 +112,5 @@ const char *mp_vecmath_path(void) { return "scalar"; }
 void mp_vecmath_unary_f64(int function, const double *x, double *y, long n) { (void)function; (void)x; (void)y; (void)n; }
 void mp_vecmath_unary_f32(int function, const float *x, float *y, long n) { (void)function; (void)x; (void)y; (void)n; }
 void mp_vecmath_pow_f64(const double *x, const double *e, long s, double *o, long n) { (void)x; (void)e; (void)s; (void)o; (void)n; }
-void mp_vecmath_pow_f32(const float *x, const float *e, long s, float *o, long n) { mp_powf_at(0, x, e, s, o, n); }
 
 #endif

@@ -72,12 +72,12 @@ enum {
 void mp_vecmath_unary_f64(int function, const double *x, double *y, long n);
 void mp_vecmath_unary_f32(int function, const float *x, float *y, long n);
 
-/// out[i] = pow(x[i], e[i]); with e_stride 0, every element's exponent is e[0].
+/// out[i] = pow(x[i], e[i]) (libmvec); with e_stride 0, every element's exponent is e[0].
 void mp_vecmath_pow_f64(const double *x, const double *e, long e_stride, double *out, long n);
-void mp_vecmath_pow_f32(const float *x, const float *e, long e_stride, float *out, long n);
 /// Float pow computed in Double (PowerFloat.c): within 0.502 ulp of the exact power, libm's powf for the
 /// special cases; the same bits at every level (2: AVX-512F, 1: AVX2+FMA, 0: scalar; clamped to the CPU's).
-/// y_stride 0: every element's exponent is y[0].
+/// y_stride 0: every element's exponent is y[0]. mp_powf runs the CPU's widest level.
+void mp_powf(const float *x, const float *y, long y_stride, float *out, long n);
 void mp_powf_at(int level, const float *x, const float *y, long y_stride, float *out, long n);
 
 // SLEEF functions by number.

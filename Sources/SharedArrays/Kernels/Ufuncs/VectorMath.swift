@@ -114,7 +114,7 @@ extension Float {
     @inline(__always) static func vectorPow(
         _ x: UnsafePointer<Float>, _ e: UnsafePointer<Float>, exponentStride: Int, _ d: UnsafeMutablePointer<Float>, _ n: Int
     ) {
-        mp_vecmath_pow_f32(x, e, exponentStride, d, n)
+        mp_powf(x, e, exponentStride, d, n)
     }
     @inline(__always) static func squareRoots(_ s: UnsafePointer<Float>, _ d: UnsafeMutablePointer<Float>, _ n: Int) {
         mp_sqrt_f32(s, d, n)
