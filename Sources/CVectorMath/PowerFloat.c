@@ -112,6 +112,32 @@ static void pow_scalar(const float *x, const float *y, long y_stride, float *out
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// The two polynomials and exp2's split at vector width W (512 or 256), one definition for both paths: the
+// same FMAs in the same order as pow_one, which is what keeps every path's bits the same.
+#define POW_STEPS(W, TARGET)                                                                                     \
+    /* log2(1 + r) / r, by Horner from L9 down to L1 */                                                          \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W##d log2_series_##W(__m##W##d r) {       \
+        __m##W##d p = _mm##W##_set1_pd(L9);                                                                      \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L8)); p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L7));   \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L6)); p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L5));   \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L4)); p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L3));   \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L2)); return _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(L1)); \
+    }                                                                                                            \
+    /* 2^(f / 16) for t * 16 = m + f; *m gets m in its low bits (the table index and the exponent) */            \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W##d                                      \
+    exp2_fraction_##W(__m##W##d t, __m##W##i *m) {                                                               \
+        __m##W##d t16 = _mm##W##_mul_pd(t, _mm##W##_set1_pd(16.0));                                              \
+        __m##W##d shifted = _mm##W##_add_pd(t16, _mm##W##_set1_pd(SHIFT));                                       \
+        *m = _mm##W##_castpd_si##W(shifted);                                                                     \
+        __m##W##d f = _mm##W##_sub_pd(t16, _mm##W##_sub_pd(shifted, _mm##W##_set1_pd(SHIFT)));                   \
+        __m##W##d q = _mm##W##_set1_pd(E5);                                                                      \
+        q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(E4)); q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(E3));   \
+        q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(E2)); q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(E1));   \
+        return _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(1.0));                                                   \
+    }
+POW_STEPS(512, "avx512f")
+POW_STEPS(256, "avx2,fma")
+
 // ---- AVX-512F: 16 floats per step, the bit work on all 16, the Double work in two halves of 8 ----
 
 typedef struct {
@@ -125,22 +151,11 @@ pow8_512(const tables_512 *tb, __m256 zf, __m256i k32, __m256i idx32, __m256 yf,
     __m512i idx = _mm512_cvtepu32_epi64(idx32);  // the permutes read its low 4 bits
     __m512d z = _mm512_cvtps_pd(zf), k = _mm512_cvtepi32_pd(k32);
     __m512d r = _mm512_fmadd_pd(z, _mm512_permutex2var_pd(tb->invc_lo, idx, tb->invc_hi), _mm512_set1_pd(-1.0));
-    __m512d p = _mm512_set1_pd(L9);
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L8)); p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L7));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L6)); p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L5));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L4)); p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L3));
-    p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L2)); p = _mm512_fmadd_pd(p, r, _mm512_set1_pd(L1));
-    __m512d l = _mm512_fmadd_pd(r, p, _mm512_add_pd(k, _mm512_permutex2var_pd(tb->logc_lo, idx, tb->logc_hi)));
+    __m512d l = _mm512_fmadd_pd(r, log2_series_512(r), _mm512_add_pd(k, _mm512_permutex2var_pd(tb->logc_lo, idx, tb->logc_hi)));
     __m512d t = _mm512_mul_pd(_mm512_cvtps_pd(yf), l);
     *beyond = _mm512_cmp_pd_mask(_mm512_abs_pd(t), _mm512_set1_pd(LIMIT), _CMP_NLT_UQ);  // NaN included
-    __m512d t16 = _mm512_mul_pd(t, _mm512_set1_pd(16.0));
-    __m512d shifted = _mm512_add_pd(t16, _mm512_set1_pd(SHIFT));
-    __m512i m = _mm512_castpd_si512(shifted);
-    __m512d f = _mm512_sub_pd(t16, _mm512_sub_pd(shifted, _mm512_set1_pd(SHIFT)));
-    __m512d q = _mm512_set1_pd(E5);
-    q = _mm512_fmadd_pd(q, f, _mm512_set1_pd(E4)); q = _mm512_fmadd_pd(q, f, _mm512_set1_pd(E3));
-    q = _mm512_fmadd_pd(q, f, _mm512_set1_pd(E2)); q = _mm512_fmadd_pd(q, f, _mm512_set1_pd(E1));
-    __m512d e = _mm512_fmadd_pd(q, f, _mm512_set1_pd(1.0));
+    __m512i m;
+    __m512d e = exp2_fraction_512(t, &m);
     __m512i sbits = _mm512_add_epi64(_mm512_permutex2var_epi64(tb->exp_lo, m, tb->exp_hi), _mm512_slli_epi64(m, 48));
     return _mm512_cvtpd_ps(_mm512_mul_pd(_mm512_castsi512_pd(sbits), e));
 }
@@ -208,22 +223,11 @@ __attribute__((target("avx2,fma"))) static void pow_256(const float *x, const fl
         __m256d z = _mm256_cvtps_pd(_mm_castsi128_ps(_mm_sub_epi32(ix, top)));
         __m256d k = _mm256_cvtepi32_pd(_mm_srai_epi32(top, 23));
         __m256d r = _mm256_fmadd_pd(z, _mm256_i32gather_pd(log_invc, idx, 8), _mm256_set1_pd(-1.0));
-        __m256d p = _mm256_set1_pd(L9);
-        p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L8)); p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L7));
-        p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L6)); p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L5));
-        p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L4)); p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L3));
-        p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L2)); p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(L1));
-        __m256d l = _mm256_fmadd_pd(r, p, _mm256_add_pd(k, _mm256_i32gather_pd(log_logc, idx, 8)));
+        __m256d l = _mm256_fmadd_pd(r, log2_series_256(r), _mm256_add_pd(k, _mm256_i32gather_pd(log_logc, idx, 8)));
         __m256d t = _mm256_mul_pd(_mm256_cvtps_pd(yf), l);
         special |= _mm256_movemask_pd(_mm256_cmp_pd(_mm256_andnot_pd(sign, t), _mm256_set1_pd(LIMIT), _CMP_NLT_UQ));
-        __m256d t16 = _mm256_mul_pd(t, _mm256_set1_pd(16.0));
-        __m256d shifted = _mm256_add_pd(t16, _mm256_set1_pd(SHIFT));
-        __m256i m = _mm256_castpd_si256(shifted);
-        __m256d f = _mm256_sub_pd(t16, _mm256_sub_pd(shifted, _mm256_set1_pd(SHIFT)));
-        __m256d q = _mm256_set1_pd(E5);
-        q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(E4)); q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(E3));
-        q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(E2)); q = _mm256_fmadd_pd(q, f, _mm256_set1_pd(E1));
-        __m256d e = _mm256_fmadd_pd(q, f, _mm256_set1_pd(1.0));
+        __m256i m;
+        __m256d e = exp2_fraction_256(t, &m);
         __m256i j = _mm256_and_si256(m, _mm256_set1_epi64x(15));
         __m256i sbits = _mm256_add_epi64(_mm256_i64gather_epi64((const long long *)exp_table, j, 8), _mm256_slli_epi64(m, 48));
         _mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_castsi256_pd(sbits), e)));
