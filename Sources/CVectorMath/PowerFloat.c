@@ -190,14 +190,19 @@ __attribute__((target("avx512f"))) static void pow_512(const float *x, const flo
         __m256 lo = pow8_512(&tb, _mm512_castps512_ps256(z), _mm512_castsi512_si256(k), _mm512_castsi512_si256(idx),
                              _mm512_castps512_ps256(yf), &beyond_lo);
         __m256 hi = pow8_512(&tb, upper_ps(z), upper_si(k), upper_si(idx), upper_ps(yf), &beyond_hi);
+        special |= (__mmask16)(beyond_lo | ((unsigned)beyond_hi << 8));
+        if (special) {  // from copies of the operands: out may be x or y
+            float xs[16], ys[16], rs[16];
+            _mm512_storeu_ps(xs, xf); _mm512_storeu_ps(ys, yf); _mm256_storeu_ps(rs, lo); _mm256_storeu_ps(rs + 8, hi);
+            while (special) {
+                int lane = __builtin_ctz(special);
+                special &= (__mmask16)(special - 1);
+                rs[lane] = powf(xs[lane], ys[lane]);
+            }
+            lo = _mm256_loadu_ps(rs); hi = _mm256_loadu_ps(rs + 8);
+        }
         _mm256_storeu_ps(out + i, lo);
         _mm256_storeu_ps(out + i + 8, hi);
-        special |= (__mmask16)(beyond_lo | ((unsigned)beyond_hi << 8));
-        while (special) {
-            int lane = __builtin_ctz(special);
-            special &= (__mmask16)(special - 1);
-            out[i + lane] = powf(x[i + lane], y[(i + lane) * y_stride]);
-        }
     }
     pow_scalar(x + i, y + i * y_stride, y_stride, out + i, n - i);
 }
@@ -230,12 +235,18 @@ __attribute__((target("avx2,fma"))) static void pow_256(const float *x, const fl
         __m256d e = exp2_fraction_256(t, &m);
         __m256i j = _mm256_and_si256(m, _mm256_set1_epi64x(15));
         __m256i sbits = _mm256_add_epi64(_mm256_i64gather_epi64((const long long *)exp_table, j, 8), _mm256_slli_epi64(m, 48));
-        _mm_storeu_ps(out + i, _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_castsi256_pd(sbits), e)));
-        while (special) {
-            int lane = __builtin_ctz((unsigned)special);
-            special &= special - 1;
-            out[i + lane] = powf(x[i + lane], y[(i + lane) * y_stride]);
+        __m128 result = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_castsi256_pd(sbits), e));
+        if (special) {  // from copies of the operands: out may be x or y
+            float xs[4], ys[4], rs[4];
+            _mm_storeu_ps(xs, xf); _mm_storeu_ps(ys, yf); _mm_storeu_ps(rs, result);
+            while (special) {
+                int lane = __builtin_ctz((unsigned)special);
+                special &= (special - 1);
+                rs[lane] = powf(xs[lane], ys[lane]);
+            }
+            result = _mm_loadu_ps(rs);
         }
+        _mm_storeu_ps(out + i, result);
     }
     pow_scalar(x + i, y + i * y_stride, y_stride, out + i, n - i);
 }

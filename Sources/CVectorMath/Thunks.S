@@ -2,8 +2,7 @@
    returning memory. Written in assembly because clang picks the x86-64 argument-passing rules for the whole
    file from the build flags: without -mavx2 / -mavx512f, which a package must not set, it passes __m256d and
    __m512d arguments on the stack, and libmvec reads other bytes. Called only after mp_vecmath_level() has
-   checked the CPU. Unary thunks: void thunk(const T *x, T *out); binary: void thunk(const T *x, const T *y,
-   T *out). */
+   checked the CPU. Each thunk: void thunk(const T *x, T *out). */
 
 #if defined(__x86_64__) && defined(__linux__)
 
@@ -24,31 +23,13 @@ NAME:                                     \
     ret;                                  \
     .size NAME, . - NAME
 
-#define BINARY(NAME, TARGET, MOVE, REG0, REG1) \
-    .globl NAME;                          \
-    .hidden NAME;                         \
-    .type NAME, @function;                \
-NAME:                                     \
-    push %rbx;                            \
-    mov %rdx, %rbx;                       \
-    MOVE (%rdi), REG0;                    \
-    MOVE (%rsi), REG1;                    \
-    call TARGET@PLT;                      \
-    MOVE REG0, (%rbx);                    \
-    pop %rbx;                             \
-    vzeroupper;                           \
-    ret;                                  \
-    .size NAME, . - NAME
-
 UNARY(mp_vm_d_tanh, _ZGVdN4v_tanh, vmovupd, %ymm0)
 UNARY(mp_vm_d_log1p, _ZGVdN4v_log1p, vmovupd, %ymm0)
 UNARY(mp_vm_d_expm1, _ZGVdN4v_expm1, vmovupd, %ymm0)
-BINARY(mp_vm_d_pow, _ZGVdN4vv_pow, vmovupd, %ymm0, %ymm1)
 
 UNARY(mp_vm_e_tanh, _ZGVeN8v_tanh, vmovupd, %zmm0)
 UNARY(mp_vm_e_log1p, _ZGVeN8v_log1p, vmovupd, %zmm0)
 UNARY(mp_vm_e_expm1, _ZGVeN8v_expm1, vmovupd, %zmm0)
-BINARY(mp_vm_e_pow, _ZGVeN8vv_pow, vmovupd, %zmm0, %zmm1)
 
 UNARY(mp_vm_d_tanhf, _ZGVdN8v_tanhf, vmovups, %ymm0)
 UNARY(mp_vm_d_log1pf, _ZGVdN8v_log1pf, vmovups, %ymm0)

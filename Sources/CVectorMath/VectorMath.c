@@ -5,7 +5,6 @@
 
 typedef void (*unary_thunk_d)(const double *, double *);
 typedef void (*unary_thunk_f)(const float *, float *);
-typedef void (*binary_thunk_d)(const double *, const double *, double *);
 
 // Thunks.S: one vector of libmvec per call, in and out through memory.
 #define THUNKS(name)                                                         \
@@ -16,8 +15,6 @@ typedef void (*binary_thunk_d)(const double *, const double *, double *);
 THUNKS(tanh)
 THUNKS(log1p)
 THUNKS(expm1)
-void mp_vm_d_pow(const double *, const double *, double *);
-void mp_vm_e_pow(const double *, const double *, double *);
 
 int mp_vecmath_level(void) {
     static int level = -1;
@@ -80,37 +77,11 @@ void mp_vecmath_unary_f32(int function, const float *x, float *y, long n) {
     if (wide) UNARY_LOOP(float, 16) else UNARY_LOOP(float, 8)
 }
 
-#define POW_LOOP(T, W)                                                               \
-    {                                                                                \
-        long i = 0;                                                                  \
-        T splat[W];                                                                  \
-        for (int k = 0; k < W; k++) splat[k] = e[0];                                 \
-        for (; i + W <= n; i += W) f(x + i, e_stride == 0 ? splat : e + i, out + i); \
-        if (i < n) {                                                                 \
-            T a[W], b[W], r[W];                                                      \
-            memset(a, 0, sizeof a);                                                  \
-            memset(b, 0, sizeof b);                                                  \
-            for (long k = 0; k < n - i; k++) {                                       \
-                a[k] = x[i + k];                                                     \
-                b[k] = e_stride == 0 ? e[0] : e[i + k];                              \
-            }                                                                        \
-            f(a, b, r);                                                              \
-            memcpy(out + i, r, (size_t)(n - i) * sizeof(T));                         \
-        }                                                                            \
-    }
-
-void mp_vecmath_pow_f64(const double *x, const double *e, long e_stride, double *out, long n) {
-    int wide = mp_vecmath_level() == 2;
-    binary_thunk_d f = wide ? mp_vm_e_pow : mp_vm_d_pow;
-    if (wide) POW_LOOP(double, 8) else POW_LOOP(double, 4)
-}
-
 #else
 
 int mp_vecmath_level(void) { return 0; }
 const char *mp_vecmath_path(void) { return "scalar"; }
 void mp_vecmath_unary_f64(int function, const double *x, double *y, long n) { (void)function; (void)x; (void)y; (void)n; }
 void mp_vecmath_unary_f32(int function, const float *x, float *y, long n) { (void)function; (void)x; (void)y; (void)n; }
-void mp_vecmath_pow_f64(const double *x, const double *e, long s, double *o, long n) { (void)x; (void)e; (void)s; (void)o; (void)n; }
 
 #endif

@@ -7,9 +7,10 @@
 // - SLEEF 3.5 (Debian's libsleef3), deterministic "finz" builds: exp, log (1.0 ulp), sin, cos (Double 1.0
 //   ulp, Float 3.5 ulp), Double tanh (3.5 ulp) and sinpi, cospi (0.5 ulp, for the normal random fill). The
 //   AVX-512F and AVX2+FMA variants return the same bits for every input, NaN payloads included.
-// - glibc's libmvec: log1p, expm1, Double pow and Float tanh (4 ulp), faster than SLEEF's builds of these;
-//   its AVX-512 and AVX2 variants of log1p and expm1 can differ in the last bit.
-// - Float pow: this target's own (PowerFloat.c), 0.5 ulp and faster than either library's.
+// - glibc's libmvec: log1p, expm1 and Float tanh (4 ulp), faster than SLEEF's builds of these; its AVX-512
+//   and AVX2 variants of log1p and expm1 can differ in the last bit.
+// - pow: this target's own, Float (PowerFloat.c, 0.5 ulp) and Double (PowerDouble.c, 0.57 ulp), faster than
+//   either library's and the same bits on every path.
 // 4 or 8 doubles (8 or 16 floats) per call. Every element, the tail included, goes through the same vector
 // function, so a result depends only on its input, never on its position. With level 0 the libmvec functions
 // must not be called (the SLEEF ones fall back to SLEEF's scalar build).
@@ -72,13 +73,15 @@ enum {
 void mp_vecmath_unary_f64(int function, const double *x, double *y, long n);
 void mp_vecmath_unary_f32(int function, const float *x, float *y, long n);
 
-/// out[i] = pow(x[i], e[i]) (libmvec); with e_stride 0, every element's exponent is e[0].
-void mp_vecmath_pow_f64(const double *x, const double *e, long e_stride, double *out, long n);
 /// Float pow computed in Double (PowerFloat.c): within 0.502 ulp of the exact power, libm's powf for the
 /// special cases; the same bits at every level (2: AVX-512F, 1: AVX2+FMA, 0: scalar; clamped to the CPU's).
 /// y_stride 0: every element's exponent is y[0]. mp_powf runs the CPU's widest level.
 void mp_powf(const float *x, const float *y, long y_stride, float *out, long n);
 void mp_powf_at(int level, const float *x, const float *y, long y_stride, float *out, long n);
+/// Double pow (PowerDouble.c): log(x) as a double-double, within 0.57 ulp of the exact power, libm's pow for
+/// the special cases and results near overflow or underflow; the same bits at every level, as mp_powf.
+void mp_pow(const double *x, const double *y, long y_stride, double *out, long n);
+void mp_pow_at(int level, const double *x, const double *y, long y_stride, double *out, long n);
 
 // SLEEF functions by number.
 enum {

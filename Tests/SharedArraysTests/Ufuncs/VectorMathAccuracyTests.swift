@@ -145,6 +145,111 @@ final class VectorMathAccuracyTests: XCTestCase {
         }
     }
 
+    /// Double pow (PowerDouble.c, log(x) as a double-double) against glibc's 80-bit powl: within 0.6 ulp
+    /// wherever it computes (a positive normal base, a finite exponent, |y log x| below 707), libm's pow bit
+    /// for bit for every special case (zeros, negatives, subnormals, infinities, NaN payloads) and near overflow
+    /// and underflow, exact where the power is (pow(1, y), x^1, small integer powers of 2), and the same bits
+    /// on the AVX-512F, AVX2 and scalar paths, tails and a scalar exponent included.
+    func testDoublePowIsWithinSixTenthsOfAnUlpAndTheSameOnEveryPath() throws {
+        var rng = KernelRNG(41)
+        var (x, y) = Self.powArguments(count: count / 2, seed: 16)
+        while x.count < count {
+            switch x.count % 6 {
+            case 0:  // any bits: subnormals, negatives, infinities, NaN payloads
+                x.append(Double(bitPattern: rng.next()))
+                y.append(x.count % 3 == 0 ? Double(rng.int(-40, 40)) : Double(bitPattern: rng.next()))
+            case 1:  // near 1 with large exponents: log(x) tiny, y * log(x) large
+                x.append(1 + (rng.unit() - 0.5) * 1e-3)
+                y.append((rng.unit() - 0.5) * 1e6)
+            case 2:  // results near the overflow and underflow thresholds, and the kernel's own limit
+                let b = rng.double(1.5, 100)
+                x.append(b)
+                y.append((rng.unit() < 0.5 ? 1 : -1) * rng.double(700, 712) / Glibc.log(b))
+            case 3:  // everyday: [0, 1) to [0, 4), the benchmark's kind
+                x.append(rng.unit())
+                y.append(rng.double(0, 4))
+            case 4:  // each table entry's neighbourhood: bases just inside [0.7, 1.42) and their binade copies
+                x.append(Glibc.ldexp(rng.double(0.70703125, 1.4142135623730951), Int32(rng.int(-1000, 1000))))
+                y.append(rng.double(-0.6, 0.6))
+            default:  // every binade of the base, exponents in [-2, 2]
+                x.append(Glibc.ldexp(rng.double(0.5, 1), Int32(rng.int(-1074, 1024))))
+                y.append(rng.double(-2, 2))
+            }
+        }
+        var paths: [[Double]] = []
+        for level: Int32 in [2, 1, 0] {
+            var out = [Double](repeating: 0, count: x.count)
+            mp_pow_at(level, x, y, 1, &out, x.count)
+            paths.append(out)
+        }
+        XCTAssertEqual(paths[0].map(\.bitPattern), paths[1].map(\.bitPattern), "AVX-512F and AVX2 paths differ")
+        XCTAssertEqual(paths[0].map(\.bitPattern), paths[2].map(\.bitPattern), "AVX-512F and scalar paths differ")
+        var worst = 0.0, at = 0, computed = 0
+        for i in x.indices {
+            let got = paths[0][i]
+            let computes = x[i].isNormal && x[i] > 0 && y[i].isFinite && Swift.abs(y[i] * Glibc.log(x[i])) < 706
+            if computes {
+                computed += 1
+                let e = Self.ulpError(got, powl(Float80(x[i]), Float80(y[i])))
+                if e > worst { (worst, at) = (e, i) }
+            } else {
+                let want = Glibc.pow(x[i], y[i])
+                XCTAssertTrue(got.bitPattern == want.bitPattern || (got.isNaN && want.isNaN) || Self.ulpError(got, powl(Float80(x[i]), Float80(y[i]))) <= 0.6,
+                              "pow(\(x[i]), \(y[i])) = \(got), glibc \(want)")
+                if !(x[i].isNormal && x[i] > 0 && y[i].isFinite) {
+                    XCTAssertEqual(got.bitPattern, want.bitPattern, "special case pow(\(x[i]), \(y[i])) = \(got), glibc \(want)")
+                }
+            }
+        }
+        print("max ulp error: Double pow (own kernel) \(worst) at (\(x[at]), \(y[at])) (\(computed) of \(x.count) arguments computed)")
+        XCTAssertGreaterThan(computed, x.count / 2)
+        XCTAssertLessThanOrEqual(worst, 0.6, "pow(\(x[at]), \(y[at])) = \(paths[0][at])")
+        // Exact powers come out exact.
+        let exact: [(Double, Double, Double)] = [(1, 12345.678, 1), (1, -1e300, 1), (3.7, 1, 3.7), (0.1, 1, 0.1), (2, 10, 1024),
+                                                 (2, -3, 0.125), (10, 2, 100), (9, 0.5, 3), (1e-300, 1, 1e-300), (7, 0, 1)]
+        for (a, b, want) in exact {
+            var got = 0.0
+            mp_pow_at(2, [a], [b], 1, &got, 1)
+            XCTAssertEqual(got, want, "pow(\(a), \(b))")
+        }
+        // A scalar exponent (stride 0) and every tail length give the same bits as the array exponent.
+        for n in 0..<40 {
+            let e = 2.5
+            var strided = [Double](repeating: 0, count: n), repeated = strided
+            mp_pow_at(2, x, [e], 0, &strided, n)
+            mp_pow_at(0, x, [Double](repeating: e, count: n), 1, &repeated, n)
+            XCTAssertEqual(strided.map(\.bitPattern), repeated.map(\.bitPattern), "n = \(n)")
+        }
+    }
+
+    /// Regression: a lane sent to libm (a zero, negative or infinite base, a result beyond the kernel's range)
+    /// was computed from x and y after the vector's results were stored, so with out == x (an in-place power)
+    /// it read its own result: pow(0, -2) gave 16. Out of place, into x and into y give the same bits, on
+    /// every path, for Double and Float.
+    func testPowInPlaceGivesTheBitsOfOutOfPlaceForSpecialLanes() throws {
+        let bases: [Double] = [0, -2, 3, .infinity, 2, -0.0, 0.5, 10, 4, -1, .nan, 7, 0, 1e300, 2, 5, -3, 8, 0, 9]
+        let exponents: [Double] = [-2, 3, 0.5, -1, 2000, -3, -1, 400, 2, 0.5, 0, 3, 2, 2, -2000, 1, 2, -1, -1, 0.5]
+        for level: Int32 in [2, 1, 0] {
+            var want = [Double](repeating: 0, count: bases.count)
+            mp_pow_at(level, bases, exponents, 1, &want, bases.count)
+            XCTAssertEqual(want.map(\.bitPattern), zip(bases, exponents).map { Glibc.pow($0, $1).bitPattern }, "level \(level)")
+            var intoX = bases, intoY = exponents
+            intoX.withUnsafeMutableBufferPointer { mp_pow_at(level, $0.baseAddress!, exponents, 1, $0.baseAddress!, bases.count) }
+            intoY.withUnsafeMutableBufferPointer { mp_pow_at(level, bases, $0.baseAddress!, 1, $0.baseAddress!, bases.count) }
+            XCTAssertEqual(intoX.map(\.bitPattern), want.map(\.bitPattern), "Double, into x, level \(level)")
+            XCTAssertEqual(intoY.map(\.bitPattern), want.map(\.bitPattern), "Double, into y, level \(level)")
+            let fx = bases.map { Float($0) }, fy = exponents.map { Float($0 / 10) }
+            var fwant = [Float](repeating: 0, count: fx.count)
+            mp_powf_at(level, fx, fy, 1, &fwant, fx.count)
+            XCTAssertEqual(fwant.map(\.bitPattern), zip(fx, fy).map { Glibc.powf($0, $1).bitPattern }, "Float, level \(level)")
+            var fIntoX = fx, fIntoY = fy
+            fIntoX.withUnsafeMutableBufferPointer { mp_powf_at(level, $0.baseAddress!, fy, 1, $0.baseAddress!, fx.count) }
+            fIntoY.withUnsafeMutableBufferPointer { mp_powf_at(level, fx, $0.baseAddress!, 1, $0.baseAddress!, fx.count) }
+            XCTAssertEqual(fIntoX.map(\.bitPattern), fwant.map(\.bitPattern), "Float, into x, level \(level)")
+            XCTAssertEqual(fIntoY.map(\.bitPattern), fwant.map(\.bitPattern), "Float, into y, level \(level)")
+        }
+    }
+
     /// ±0, ±inf and NaN give what C99 Annex F (and glibc) give, sign of zero included.
     func testSpecialValuesFollowC99() throws {
         try XCTSkipUnless(VectorMath.isAvailable, "no AVX2+FMA")

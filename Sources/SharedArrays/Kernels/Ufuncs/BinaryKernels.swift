@@ -34,7 +34,7 @@ struct DivideKernel: BinaryKernel {
     }
 }
 
-/// a^b (C's pow; libmvec's for Double and this package's own for Float where the CPU has AVX2, see
+/// a^b (C's pow; this package's own vector kernels where the CPU has AVX2, see
 /// ``VectorMath``). Integers: wrapping integer power like numpy; a negative exponent, which numpy refuses and
 /// ``SharedArray/power(_:)`` reports as an error, gives 0 here.
 struct PowerArrayKernel: BinaryKernel {

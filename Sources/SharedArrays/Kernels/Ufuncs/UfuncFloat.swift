@@ -17,7 +17,7 @@ protocol UfuncFloat: KernelFloat {
     static func libmPow(_ x: Self, _ y: Self) -> Self
     /// `d[i] = f(s[i])` through SLEEF or libmvec (only when ``VectorMath/isAvailable``).
     static func vectorMath(_ f: VectorMath.Function, _ s: UnsafePointer<Self>, _ d: UnsafeMutablePointer<Self>, _ n: Int)
-    /// `d[i] = pow(x[i], e[i * exponentStride])` through SLEEF or libmvec (only when ``VectorMath/isAvailable``).
+    /// `d[i] = pow(x[i], e[i * exponentStride])` through the own pow kernels (only when ``VectorMath/isAvailable``).
     static func vectorPow(
         _ x: UnsafePointer<Self>, _ e: UnsafePointer<Self>, exponentStride: Int, _ d: UnsafeMutablePointer<Self>, _ n: Int)
     /// `d[i] = s[i].squareRoot()` in the CPU's widest vectors (AVX-512F or AVX; correctly rounded, so the
