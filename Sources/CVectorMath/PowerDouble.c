@@ -151,6 +151,50 @@ static void pow_scalar(const double *x, const double *y, long y_stride, double *
 #if defined(__x86_64__)
 #include <immintrin.h>
 
+// The arithmetic between the table lookups at vector width W (512 or 256), one definition for both paths:
+// the same operations in the same order as pow_one, which is what keeps every path's bits the same.
+#define POW_STEPS(W, TARGET)                                                                                          \
+    __attribute__((target(TARGET), always_inline)) static inline void                                                 \
+    two_sum_##W(__m##W##d a, __m##W##d b, __m##W##d *s, __m##W##d *e) {                                               \
+        __m##W##d t = _mm##W##_add_pd(a, b), z = _mm##W##_sub_pd(t, a);                                               \
+        *e = _mm##W##_add_pd(_mm##W##_sub_pd(a, _mm##W##_sub_pd(t, z)), _mm##W##_sub_pd(b, z));                       \
+        *s = t;                                                                                                       \
+    }                                                                                                                 \
+    /* log(x) = hi + lo, from k, r = z invc - 1 and logc = logc_hi + logc_lo */                                       \
+    __attribute__((target(TARGET), always_inline)) static inline void log_parts_##W(                                  \
+        __m##W##d k, __m##W##d r, __m##W##d logc_hi, __m##W##d logc_lo, __m##W##d *hi, __m##W##d *lo) {               \
+        __m##W##d t1 = _mm##W##_fmadd_pd(k, _mm##W##_set1_pd(LN2_HI), logc_hi);                                       \
+        __m##W##d ar = _mm##W##_mul_pd(_mm##W##_set1_pd(-0.5), r), ar2 = _mm##W##_mul_pd(r, ar);                      \
+        __m##W##d ar2_err = _mm##W##_fmsub_pd(r, ar, ar2), t2, err1, err2;                                            \
+        two_sum_##W(t1, r, &t2, &err1);                                                                               \
+        two_sum_##W(t2, ar2, hi, &err2);                                                                              \
+        __m##W##d p = _mm##W##_set1_pd(P8);                                                                           \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P7)); p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P6));        \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P5)); p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P4));        \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P3)); p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P2));        \
+        p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P1)); p = _mm##W##_fmadd_pd(p, r, _mm##W##_set1_pd(P0));        \
+        __m##W##d r3 = _mm##W##_mul_pd(_mm##W##_mul_pd(r, r), r);                                                     \
+        __m##W##d small = _mm##W##_fmadd_pd(k, _mm##W##_set1_pd(LN2_LO), logc_lo);                                    \
+        small = _mm##W##_add_pd(_mm##W##_add_pd(_mm##W##_add_pd(small, err1), err2), ar2_err);                        \
+        *lo = _mm##W##_fmadd_pd(r3, p, small);                                                                        \
+    }                                                                                                                 \
+    /* exp(ehi + elo) = 2^(m / 16) (1 + the result); *m gets m in its low bits (table index and exponent) */          \
+    __attribute__((target(TARGET), always_inline)) static inline __m##W##d                                            \
+    exp_fraction_##W(__m##W##d ehi, __m##W##d elo, __m##W##i *m) {                                                    \
+        __m##W##d shifted = _mm##W##_fmadd_pd(ehi, _mm##W##_set1_pd(INV_STEP), _mm##W##_set1_pd(SHIFT));              \
+        *m = _mm##W##_castpd_si##W(shifted);                                                                          \
+        __m##W##d md = _mm##W##_sub_pd(shifted, _mm##W##_set1_pd(SHIFT));                                             \
+        __m##W##d f = _mm##W##_fnmadd_pd(md, _mm##W##_set1_pd(STEP_HI), ehi);                                         \
+        f = _mm##W##_add_pd(_mm##W##_fnmadd_pd(md, _mm##W##_set1_pd(STEP_LO), f), elo);                               \
+        __m##W##d q = _mm##W##_set1_pd(Q5);                                                                           \
+        q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(Q4)); q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(Q3));        \
+        q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(Q2)); q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(Q1));        \
+        q = _mm##W##_fmadd_pd(q, f, _mm##W##_set1_pd(Q0));                                                            \
+        return _mm##W##_fmadd_pd(_mm##W##_mul_pd(f, f), q, f);                                                        \
+    }
+POW_STEPS(512, "avx512f")
+POW_STEPS(256, "avx2,fma")
+
 // ---- AVX-512F: 8 lanes; the 32-entry tables in pairs of registers ----
 
 typedef struct { __m512d a, b, c, d; } table32;  // entries 0-7, 8-15, 16-23, 24-31
@@ -163,14 +207,6 @@ __attribute__((target("avx512f"), always_inline)) static inline table32 load32(c
 __attribute__((target("avx512f"), always_inline)) static inline __m512d lookup32(const table32 *t, __m512i i, __mmask8 upper) {
     return _mm512_mask_blend_pd(upper, _mm512_permutex2var_pd(t->a, i, t->b), _mm512_permutex2var_pd(t->c, i, t->d));
 }
-
-__attribute__((target("avx512f"), always_inline)) static inline void two_sum_512(__m512d a, __m512d b, __m512d *s, __m512d *e) {
-    __m512d t = _mm512_add_pd(a, b), z = _mm512_sub_pd(t, a);
-    *e = _mm512_add_pd(_mm512_sub_pd(a, _mm512_sub_pd(t, z)), _mm512_sub_pd(b, z));
-    *s = t;
-}
-
-#define SET(c) _mm512_set1_pd(c)
 
 __attribute__((target("avx512f"))) static void pow_512(const double *x, const double *y, long y_stride, double *out, long n) {
     const table32 invc = load32(log_invc), logc_hi = load32(log_logc_hi), logc_lo = load32(log_logc_lo);
@@ -190,31 +226,16 @@ __attribute__((target("avx512f"))) static void pow_512(const double *x, const do
         __m512i idx = _mm512_srli_epi64(tmp, 47);
         __mmask8 upper = _mm512_test_epi64_mask(idx, bit4);
         __m512d z = _mm512_castsi512_pd(_mm512_sub_epi64(ix, _mm512_and_si512(tmp, top_mask)));
-        __m512d k = _mm512_sub_pd(_mm512_castsi512_pd(_mm512_add_epi64(_mm512_srai_epi64(tmp, 52), _mm512_set1_epi64((long long)SHIFT_BITS))), SET(SHIFT));
-        __m512d r = _mm512_fmadd_pd(z, lookup32(&invc, idx, upper), SET(-1.0));
-        __m512d t1 = _mm512_fmadd_pd(k, SET(LN2_HI), lookup32(&logc_hi, idx, upper));
-        __m512d ar = _mm512_mul_pd(SET(-0.5), r), ar2 = _mm512_mul_pd(r, ar), ar2_err = _mm512_fmsub_pd(r, ar, ar2);
-        __m512d t2, err1, hi, err2;
-        two_sum_512(t1, r, &t2, &err1);
-        two_sum_512(t2, ar2, &hi, &err2);
-        __m512d p = SET(P8);
-        p = _mm512_fmadd_pd(p, r, SET(P7)); p = _mm512_fmadd_pd(p, r, SET(P6)); p = _mm512_fmadd_pd(p, r, SET(P5));
-        p = _mm512_fmadd_pd(p, r, SET(P4)); p = _mm512_fmadd_pd(p, r, SET(P3)); p = _mm512_fmadd_pd(p, r, SET(P2));
-        p = _mm512_fmadd_pd(p, r, SET(P1)); p = _mm512_fmadd_pd(p, r, SET(P0));
-        __m512d r3 = _mm512_mul_pd(_mm512_mul_pd(r, r), r);
-        __m512d lo = _mm512_add_pd(_mm512_add_pd(_mm512_add_pd(_mm512_fmadd_pd(k, SET(LN2_LO), lookup32(&logc_lo, idx, upper)), err1), err2), ar2_err);
-        lo = _mm512_fmadd_pd(r3, p, lo);
+        __m512i k_bits = _mm512_add_epi64(_mm512_srai_epi64(tmp, 52), _mm512_set1_epi64((long long)SHIFT_BITS));
+        __m512d k = _mm512_sub_pd(_mm512_castsi512_pd(k_bits), _mm512_set1_pd(SHIFT));
+        __m512d r = _mm512_fmadd_pd(z, lookup32(&invc, idx, upper), _mm512_set1_pd(-1.0));
+        __m512d hi, lo;
+        log_parts_512(k, r, lookup32(&logc_hi, idx, upper), lookup32(&logc_lo, idx, upper), &hi, &lo);
         __m512d ehi = _mm512_mul_pd(yv, hi);
         __m512d elo = _mm512_fmadd_pd(yv, lo, _mm512_fmsub_pd(yv, hi, ehi));
-        special |= _mm512_cmp_pd_mask(_mm512_abs_pd(ehi), SET(LIMIT), _CMP_NLT_UQ);  // NaN included
-        __m512d shifted = _mm512_fmadd_pd(ehi, SET(INV_STEP), SET(SHIFT));
-        __m512i m = _mm512_castpd_si512(shifted);
-        __m512d md = _mm512_sub_pd(shifted, SET(SHIFT));
-        __m512d f = _mm512_add_pd(_mm512_fnmadd_pd(md, SET(STEP_LO), _mm512_fnmadd_pd(md, SET(STEP_HI), ehi)), elo);
-        __m512d q = SET(Q5);
-        q = _mm512_fmadd_pd(q, f, SET(Q4)); q = _mm512_fmadd_pd(q, f, SET(Q3)); q = _mm512_fmadd_pd(q, f, SET(Q2));
-        q = _mm512_fmadd_pd(q, f, SET(Q1)); q = _mm512_fmadd_pd(q, f, SET(Q0));
-        __m512d e = _mm512_fmadd_pd(_mm512_mul_pd(f, f), q, f);
+        special |= _mm512_cmp_pd_mask(_mm512_abs_pd(ehi), _mm512_set1_pd(LIMIT), _CMP_NLT_UQ);  // NaN included
+        __m512i m;
+        __m512d e = exp_fraction_512(ehi, elo, &m);
         __m512d th = _mm512_permutex2var_pd(exp_hi_a, m, exp_hi_b), tl = _mm512_permutex2var_pd(exp_lo_a, m, exp_lo_b);
         __m512d s = _mm512_add_pd(th, _mm512_fmadd_pd(th, e, tl));
         __m512i scaled = _mm512_add_epi64(_mm512_castpd_si512(s), _mm512_and_si512(_mm512_slli_epi64(m, 48), top_mask));
@@ -232,17 +253,8 @@ __attribute__((target("avx512f"))) static void pow_512(const double *x, const do
     }
     pow_scalar(x + i, y + i * y_stride, y_stride, out + i, n - i);
 }
-#undef SET
 
 // ---- AVX2 + FMA: 4 lanes, tables by gather ----
-
-#define SET(c) _mm256_set1_pd(c)
-
-__attribute__((target("avx2,fma"), always_inline)) static inline void two_sum_256(__m256d a, __m256d b, __m256d *s, __m256d *e) {
-    __m256d t = _mm256_add_pd(a, b), z = _mm256_sub_pd(t, a);
-    *e = _mm256_add_pd(_mm256_sub_pd(a, _mm256_sub_pd(t, z)), _mm256_sub_pd(b, z));
-    *s = t;
-}
 
 __attribute__((target("avx2,fma"))) static void pow_256(const double *x, const double *y, long y_stride, double *out, long n) {
     const __m256i off = _mm256_set1_epi64x((long long)OFF), low = _mm256_set1_epi64x(0x0010000000000000ll);
@@ -256,39 +268,23 @@ __attribute__((target("avx2,fma"))) static void pow_256(const double *x, const d
         __m256d xv = _mm256_loadu_pd(x + i);
         __m256d yv = y_stride ? _mm256_loadu_pd(y + i) : _mm256_set1_pd(y[0]);
         __m256i ix = _mm256_castpd_si256(xv), iy = _mm256_castpd_si256(yv);
-        __m256i xs = _mm256_cmpgt_epi64(_mm256_xor_si256(_mm256_sub_epi64(ix, low), flip), _mm256_xor_si256(span, flip));
-        __m256i ys = _mm256_cmpeq_epi64(_mm256_and_si256(iy, inf), inf);
-        int special = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_or_si256(xs, ys)));
+        __m256i x_bad = _mm256_cmpgt_epi64(_mm256_xor_si256(_mm256_sub_epi64(ix, low), flip), _mm256_xor_si256(span, flip));
+        __m256i y_bad = _mm256_cmpeq_epi64(_mm256_and_si256(iy, inf), inf);
+        int special = _mm256_movemask_pd(_mm256_castsi256_pd(_mm256_or_si256(x_bad, y_bad)));
         __m256i tmp = _mm256_sub_epi64(ix, off);
         __m256i idx = _mm256_and_si256(_mm256_srli_epi64(tmp, 47), thirty_one);
         __m256d z = _mm256_castsi256_pd(_mm256_sub_epi64(ix, _mm256_and_si256(tmp, top_mask)));
         // tmp >> 52 as a signed 12-bit number (AVX2 has no 64-bit arithmetic shift), then to Double by SHIFT
         __m256i top = _mm256_sub_epi64(_mm256_xor_si256(_mm256_srli_epi64(tmp, 52), sign12), sign12);
-        __m256d k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(top, _mm256_set1_epi64x((long long)SHIFT_BITS))), SET(SHIFT));
-        __m256d r = _mm256_fmadd_pd(z, _mm256_i64gather_pd(log_invc, idx, 8), SET(-1.0));
-        __m256d t1 = _mm256_fmadd_pd(k, SET(LN2_HI), _mm256_i64gather_pd(log_logc_hi, idx, 8));
-        __m256d ar = _mm256_mul_pd(SET(-0.5), r), ar2 = _mm256_mul_pd(r, ar), ar2_err = _mm256_fmsub_pd(r, ar, ar2);
-        __m256d t2, err1, hi, err2;
-        two_sum_256(t1, r, &t2, &err1);
-        two_sum_256(t2, ar2, &hi, &err2);
-        __m256d p = SET(P8);
-        p = _mm256_fmadd_pd(p, r, SET(P7)); p = _mm256_fmadd_pd(p, r, SET(P6)); p = _mm256_fmadd_pd(p, r, SET(P5));
-        p = _mm256_fmadd_pd(p, r, SET(P4)); p = _mm256_fmadd_pd(p, r, SET(P3)); p = _mm256_fmadd_pd(p, r, SET(P2));
-        p = _mm256_fmadd_pd(p, r, SET(P1)); p = _mm256_fmadd_pd(p, r, SET(P0));
-        __m256d r3 = _mm256_mul_pd(_mm256_mul_pd(r, r), r);
-        __m256d lo = _mm256_add_pd(_mm256_add_pd(_mm256_add_pd(_mm256_fmadd_pd(k, SET(LN2_LO), _mm256_i64gather_pd(log_logc_lo, idx, 8)), err1), err2), ar2_err);
-        lo = _mm256_fmadd_pd(r3, p, lo);
+        __m256d k = _mm256_sub_pd(_mm256_castsi256_pd(_mm256_add_epi64(top, _mm256_set1_epi64x((long long)SHIFT_BITS))), _mm256_set1_pd(SHIFT));
+        __m256d r = _mm256_fmadd_pd(z, _mm256_i64gather_pd(log_invc, idx, 8), _mm256_set1_pd(-1.0));
+        __m256d hi, lo;
+        log_parts_256(k, r, _mm256_i64gather_pd(log_logc_hi, idx, 8), _mm256_i64gather_pd(log_logc_lo, idx, 8), &hi, &lo);
         __m256d ehi = _mm256_mul_pd(yv, hi);
         __m256d elo = _mm256_fmadd_pd(yv, lo, _mm256_fmsub_pd(yv, hi, ehi));
-        special |= _mm256_movemask_pd(_mm256_cmp_pd(_mm256_and_pd(ehi, abs_mask), SET(LIMIT), _CMP_NLT_UQ));
-        __m256d shifted = _mm256_fmadd_pd(ehi, SET(INV_STEP), SET(SHIFT));
-        __m256i m = _mm256_castpd_si256(shifted);
-        __m256d md = _mm256_sub_pd(shifted, SET(SHIFT));
-        __m256d f = _mm256_add_pd(_mm256_fnmadd_pd(md, SET(STEP_LO), _mm256_fnmadd_pd(md, SET(STEP_HI), ehi)), elo);
-        __m256d q = SET(Q5);
-        q = _mm256_fmadd_pd(q, f, SET(Q4)); q = _mm256_fmadd_pd(q, f, SET(Q3)); q = _mm256_fmadd_pd(q, f, SET(Q2));
-        q = _mm256_fmadd_pd(q, f, SET(Q1)); q = _mm256_fmadd_pd(q, f, SET(Q0));
-        __m256d e = _mm256_fmadd_pd(_mm256_mul_pd(f, f), q, f);
+        special |= _mm256_movemask_pd(_mm256_cmp_pd(_mm256_and_pd(ehi, abs_mask), _mm256_set1_pd(LIMIT), _CMP_NLT_UQ));
+        __m256i m;
+        __m256d e = exp_fraction_256(ehi, elo, &m);
         __m256i j = _mm256_and_si256(m, fifteen);
         __m256d th = _mm256_i64gather_pd(exp_hi, j, 8), tl = _mm256_i64gather_pd(exp_lo, j, 8);
         __m256d s = _mm256_add_pd(th, _mm256_fmadd_pd(th, e, tl));
@@ -298,7 +294,7 @@ __attribute__((target("avx2,fma"))) static void pow_256(const double *x, const d
             _mm256_storeu_pd(xs, xv); _mm256_storeu_pd(ys, yv); _mm256_storeu_pd(rs, _mm256_castsi256_pd(scaled));
             while (special) {
                 int lane = __builtin_ctz((unsigned)special);
-                special &= (special - 1);
+                special &= special - 1;
                 rs[lane] = pow(xs[lane], ys[lane]);
             }
             scaled = _mm256_castpd_si256(_mm256_loadu_pd(rs));
@@ -307,7 +303,6 @@ __attribute__((target("avx2,fma"))) static void pow_256(const double *x, const d
     }
     pow_scalar(x + i, y + i * y_stride, y_stride, out + i, n - i);
 }
-#undef SET
 #endif
 
 void mp_pow_at(int level, const double *x, const double *y, long y_stride, double *out, long n) {
