@@ -17,7 +17,7 @@ import struct
 from mpmath import mp, mpf, log, log1p, exp, ln2, chebyfit, nint
 
 mp.prec = 200
-OFF = 0x3FE6955500000000
+OFF = 0x3FE6C00000000000  # 0.7109375: 1 sits in the middle of subinterval 18
 
 
 def bits_double(u):

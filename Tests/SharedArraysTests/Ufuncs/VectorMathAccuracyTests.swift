@@ -222,6 +222,39 @@ final class VectorMathAccuracyTests: XCTestCase {
         }
     }
 
+    /// Regression: Double pow kept r^3 P(r) of its logarithm in the low word, so y * lo reached 0.04 for a
+    /// base near 1 and |y log x| near 700, pushed exp's reduced argument out of its polynomial's interval, and
+    /// gave 136 ulp at pow(1.0362, 19587). Bases over every log-table subinterval (and their binade copies),
+    /// exponents putting |y log x| anywhere up to the kernel's limit of 707, on every path, against powl.
+    func testDoublePowStaysWithinItsBoundWhenYLogXIsLargeForEveryTableEntry() throws {
+        var rng = KernelRNG(43)
+        var x: [Double] = [], y: [Double] = []
+        while x.count < 1 << 18 {
+            let near1 = x.count % 2 == 0
+            let base = near1 ? rng.double(0.97, 1.05) : rng.double(0.7109375, 1.421875)
+            let b = Glibc.ldexp(base, Int32(near1 ? 0 : rng.int(-3, 3) * (x.count % 5 == 1 ? 300 : 1)))
+            let l = Swift.abs(Glibc.log(b))
+            guard l > 1e-6 else { continue }
+            x.append(b)
+            y.append((rng.unit() < 0.5 ? 1 : -1) * rng.double(x.count % 3 == 0 ? 0 : 600, 706.9) / l)
+        }
+        var paths: [[Double]] = []
+        for level: Int32 in [2, 1, 0] {
+            var out = [Double](repeating: 0, count: x.count)
+            mp_pow_at(level, x, y, 1, &out, x.count)
+            paths.append(out)
+        }
+        XCTAssertEqual(paths[0].map(\.bitPattern), paths[1].map(\.bitPattern), "AVX-512F and AVX2 paths differ")
+        XCTAssertEqual(paths[0].map(\.bitPattern), paths[2].map(\.bitPattern), "AVX-512F and scalar paths differ")
+        var worst = 0.0, at = 0
+        for i in x.indices {
+            let e = Self.ulpError(paths[0][i], powl(Float80(x[i]), Float80(y[i])))
+            if e > worst { (worst, at) = (e, i) }
+        }
+        print("max ulp error: Double pow, |y log x| up to 707 \(worst) at (\(x[at]), \(y[at])) (\(x.count) arguments)")
+        XCTAssertLessThanOrEqual(worst, 0.6, "pow(\(x[at]), \(y[at])) = \(paths[0][at])")
+    }
+
     /// Regression: a lane sent to libm (a zero, negative or infinite base, a result beyond the kernel's range)
     /// was computed from x and y after the vector's results were stored, so with out == x (an in-place power)
     /// it read its own result: pow(0, -2) gave 16. Out of place, into x and into y give the same bits, on
