@@ -24,9 +24,7 @@
 // The AVX-512F, AVX2+FMA and scalar paths apply the same IEEE operations (FMAs included) to the same values
 // in the same order, so they give the same bits. Tables and coefficients: scripts/power-double-tables.py.
 #include "CVectorMath.h"
-#include <math.h>
-#include <stdint.h>
-#include <string.h>
+#include "PowerLanes.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -99,18 +97,10 @@ static const double exp_lo[16] = {
 #define SHIFT_BITS 0x4338000000000000ull
 #define LIMIT 707.0     // |y * hi| below this: a normal result, 2^-1020 to 2^1021
 
-static inline uint64_t double_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static inline double bits_double(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
 
 // x's bits are not those of a positive normal Double (zero, subnormal, negative, inf, NaN); y is inf or NaN.
 static inline int x_special(uint64_t ix) { return ix - 0x0010000000000000ull >= 0x7ff0000000000000ull - 0x0010000000000000ull; }
 static inline int y_special(uint64_t iy) { return (iy & 0x7ff0000000000000ull) == 0x7ff0000000000000ull; }
-
-static inline void two_sum(double a, double b, double *s, double *e) {
-    double t = a + b, z = t - a;
-    *e = (a - (t - z)) + (b - z);
-    *s = t;
-}
 
 // ---- Scalar (any CPU): the reference order of operations ----
 
@@ -256,11 +246,7 @@ __attribute__((target("avx512f"))) static void pow_512(const double *x, const do
         if (special) {  // from copies of the operands: out may be x or y
             double xs[8], ys[8], rs[8];
             _mm512_storeu_pd(xs, xv); _mm512_storeu_pd(ys, yv); _mm512_storeu_pd(rs, _mm512_castsi512_pd(scaled));
-            while (special) {
-                int lane = __builtin_ctz(special);
-                special &= (__mmask8)(special - 1);
-                rs[lane] = pow(xs[lane], ys[lane]);
-            }
+            pow_lanes_by_libm((unsigned)special, xs, ys, rs);
             scaled = _mm512_castpd_si512(_mm512_loadu_pd(rs));
         }
         _mm512_storeu_pd(out + i, _mm512_castsi512_pd(scaled));
@@ -306,11 +292,7 @@ __attribute__((target("avx2,fma"))) static void pow_256(const double *x, const d
         if (special) {  // from copies of the operands: out may be x or y
             double xs[4], ys[4], rs[4];
             _mm256_storeu_pd(xs, xv); _mm256_storeu_pd(ys, yv); _mm256_storeu_pd(rs, _mm256_castsi256_pd(scaled));
-            while (special) {
-                int lane = __builtin_ctz((unsigned)special);
-                special &= special - 1;
-                rs[lane] = pow(xs[lane], ys[lane]);
-            }
+            pow_lanes_by_libm((unsigned)special, xs, ys, rs);
             scaled = _mm256_castpd_si256(_mm256_loadu_pd(rs));
         }
         _mm256_storeu_pd(out + i, _mm256_castsi256_pd(scaled));
@@ -322,7 +304,7 @@ __attribute__((target("avx2,fma"))) static void pow_256(const double *x, const d
 void mp_pow_at(int level, const double *x, const double *y, long y_stride, double *out, long n) {
     if (n <= 0) return;
     y_stride = y_stride ? 1 : 0;
-    switch (level > mp_vecmath_level() ? mp_vecmath_level() : level) {
+    switch (mp_clamp_level(level, mp_vecmath_level())) {
 #if defined(__x86_64__)
     case 2: pow_512(x, y, y_stride, out, n); break;
     case 1: pow_256(x, y, y_stride, out, n); break;

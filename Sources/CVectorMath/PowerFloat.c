@@ -19,9 +19,7 @@
 // The AVX-512F, AVX2+FMA and scalar paths apply the same IEEE operations (FMAs included) to the same values
 // and read the same tables, so they give the same bits.
 #include "CVectorMath.h"
-#include <math.h>
-#include <stdint.h>
-#include <string.h>
+#include "PowerLanes.h"
 
 #pragma STDC FP_CONTRACT OFF
 
@@ -68,10 +66,6 @@ static const uint64_t exp_table[16] = {
 #define SHIFT 0x1.8p52  // adding it rounds |v| < 2^51 to an integer, which its low bits then hold
 #define LIMIT 126.0     // |t| below this: a normal Float result, no overflow
 
-static inline uint32_t float_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
-static inline float bits_float(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
-static inline uint64_t double_bits(double d) { uint64_t u; memcpy(&u, &d, 8); return u; }
-static inline double bits_double(uint64_t u) { double d; memcpy(&d, &u, 8); return d; }
 
 // x's bits are not those of a positive normal Float (zero, subnormal, negative, inf, NaN).
 static inline int x_special(uint32_t ix) { return ix - 0x00800000u >= 0x7f800000u - 0x00800000u; }
@@ -194,11 +188,7 @@ __attribute__((target("avx512f"))) static void pow_512(const float *x, const flo
         if (special) {  // from copies of the operands: out may be x or y
             float xs[16], ys[16], rs[16];
             _mm512_storeu_ps(xs, xf); _mm512_storeu_ps(ys, yf); _mm256_storeu_ps(rs, lo); _mm256_storeu_ps(rs + 8, hi);
-            while (special) {
-                int lane = __builtin_ctz(special);
-                special &= (__mmask16)(special - 1);
-                rs[lane] = powf(xs[lane], ys[lane]);
-            }
+            powf_lanes_by_libm((unsigned)special, xs, ys, rs);
             lo = _mm256_loadu_ps(rs); hi = _mm256_loadu_ps(rs + 8);
         }
         _mm256_storeu_ps(out + i, lo);
@@ -239,11 +229,7 @@ __attribute__((target("avx2,fma"))) static void pow_256(const float *x, const fl
         if (special) {  // from copies of the operands: out may be x or y
             float xs[4], ys[4], rs[4];
             _mm_storeu_ps(xs, xf); _mm_storeu_ps(ys, yf); _mm_storeu_ps(rs, result);
-            while (special) {
-                int lane = __builtin_ctz((unsigned)special);
-                special &= (special - 1);
-                rs[lane] = powf(xs[lane], ys[lane]);
-            }
+            powf_lanes_by_libm((unsigned)special, xs, ys, rs);
             result = _mm_loadu_ps(rs);
         }
         _mm_storeu_ps(out + i, result);
@@ -255,7 +241,7 @@ __attribute__((target("avx2,fma"))) static void pow_256(const float *x, const fl
 void mp_powf_at(int level, const float *x, const float *y, long y_stride, float *out, long n) {
     if (n <= 0) return;
     y_stride = y_stride ? 1 : 0;
-    switch (level > mp_vecmath_level() ? mp_vecmath_level() : level) {
+    switch (mp_clamp_level(level, mp_vecmath_level())) {
 #if defined(__x86_64__)
     case 2: pow_512(x, y, y_stride, out, n); break;
     case 1: pow_256(x, y, y_stride, out, n); break;
