@@ -110,17 +110,10 @@ final class VectorMathAccuracyTests: XCTestCase {
                 y.append(Float(rng.double(-2, 2)))
             }
         }
-        var paths: [[Float]] = []
-        for level: Int32 in [2, 1, 0] {
-            var out = [Float](repeating: 0, count: x.count)
-            mp_powf_at(level, x, y, 1, &out, x.count)
-            paths.append(out)
-        }
-        XCTAssertEqual(paths[0].map(\.bitPattern), paths[1].map(\.bitPattern), "AVX-512F and AVX2 paths differ")
-        XCTAssertEqual(paths[0].map(\.bitPattern), paths[2].map(\.bitPattern), "AVX-512F and scalar paths differ")
+        let results = Self.powOnEveryPath(x, y)
         var worst = 0.0, at = 0, computed = 0
         for i in x.indices {
-            let got = paths[0][i], exact = Glibc.pow(Double(x[i]), Double(y[i]))
+            let got = results[i], exact = Glibc.pow(Double(x[i]), Double(y[i]))
             let computes = x[i].isNormal && x[i] > 0 && y[i].isFinite && Swift.abs(exact) >= 0x1p-125 && Swift.abs(exact) <= 0x1p125
             if computes {
                 computed += 1
@@ -134,15 +127,8 @@ final class VectorMathAccuracyTests: XCTestCase {
         }
         print("max ulp error: Float pow (own kernel) \(worst) at (\(x[at]), \(y[at])) (\(computed) of \(x.count) arguments computed)")
         XCTAssertGreaterThan(computed, x.count / 2)
-        XCTAssertLessThanOrEqual(worst, 0.502, "powf(\(x[at]), \(y[at])) = \(paths[0][at])")
-        // A scalar exponent (stride 0) and every tail length give the same bits as the array exponent.
-        for n in 0..<40 {
-            let e: Float = 2.5
-            var strided = [Float](repeating: 0, count: n), repeated = strided
-            mp_powf_at(2, x, [e], 0, &strided, n)
-            mp_powf_at(0, x, [Float](repeating: e, count: n), 1, &repeated, n)
-            XCTAssertEqual(strided.map(\.bitPattern), repeated.map(\.bitPattern), "n = \(n)")
-        }
+        XCTAssertLessThanOrEqual(worst, 0.502, "powf(\(x[at]), \(y[at])) = \(results[at])")
+        Self.assertScalarExponentGivesTheArrayExponentsBits(x)
     }
 
     /// Double pow (PowerDouble.c, log(x) as a double-double) against glibc's 80-bit powl: within 0.6 ulp
@@ -176,17 +162,10 @@ final class VectorMathAccuracyTests: XCTestCase {
                 y.append(rng.double(-2, 2))
             }
         }
-        var paths: [[Double]] = []
-        for level: Int32 in [2, 1, 0] {
-            var out = [Double](repeating: 0, count: x.count)
-            mp_pow_at(level, x, y, 1, &out, x.count)
-            paths.append(out)
-        }
-        XCTAssertEqual(paths[0].map(\.bitPattern), paths[1].map(\.bitPattern), "AVX-512F and AVX2 paths differ")
-        XCTAssertEqual(paths[0].map(\.bitPattern), paths[2].map(\.bitPattern), "AVX-512F and scalar paths differ")
+        let results = Self.powOnEveryPath(x, y)
         var worst = 0.0, at = 0, computed = 0
         for i in x.indices {
-            let got = paths[0][i]
+            let got = results[i]
             let computes = x[i].isNormal && x[i] > 0 && y[i].isFinite && Swift.abs(y[i] * Glibc.log(x[i])) < 706
             if computes {
                 computed += 1
@@ -203,7 +182,7 @@ final class VectorMathAccuracyTests: XCTestCase {
         }
         print("max ulp error: Double pow (own kernel) \(worst) at (\(x[at]), \(y[at])) (\(computed) of \(x.count) arguments computed)")
         XCTAssertGreaterThan(computed, x.count / 2)
-        XCTAssertLessThanOrEqual(worst, 0.6, "pow(\(x[at]), \(y[at])) = \(paths[0][at])")
+        XCTAssertLessThanOrEqual(worst, 0.6, "pow(\(x[at]), \(y[at])) = \(results[at])")
         // Exact powers come out exact.
         let exact: [(Double, Double, Double)] = [(1, 12345.678, 1), (1, -1e300, 1), (3.7, 1, 3.7), (0.1, 1, 0.1), (2, 10, 1024),
                                                  (2, -3, 0.125), (10, 2, 100), (9, 0.5, 3), (1e-300, 1, 1e-300), (7, 0, 1)]
@@ -212,14 +191,7 @@ final class VectorMathAccuracyTests: XCTestCase {
             mp_pow_at(2, [a], [b], 1, &got, 1)
             XCTAssertEqual(got, want, "pow(\(a), \(b))")
         }
-        // A scalar exponent (stride 0) and every tail length give the same bits as the array exponent.
-        for n in 0..<40 {
-            let e = 2.5
-            var strided = [Double](repeating: 0, count: n), repeated = strided
-            mp_pow_at(2, x, [e], 0, &strided, n)
-            mp_pow_at(0, x, [Double](repeating: e, count: n), 1, &repeated, n)
-            XCTAssertEqual(strided.map(\.bitPattern), repeated.map(\.bitPattern), "n = \(n)")
-        }
+        Self.assertScalarExponentGivesTheArrayExponentsBits(x)
     }
 
     /// Regression: Double pow kept r^3 P(r) of its logarithm in the low word, so y * lo reached 0.04 for a
@@ -238,21 +210,14 @@ final class VectorMathAccuracyTests: XCTestCase {
             x.append(b)
             y.append((rng.unit() < 0.5 ? 1 : -1) * rng.double(x.count % 3 == 0 ? 0 : 600, 706.9) / l)
         }
-        var paths: [[Double]] = []
-        for level: Int32 in [2, 1, 0] {
-            var out = [Double](repeating: 0, count: x.count)
-            mp_pow_at(level, x, y, 1, &out, x.count)
-            paths.append(out)
-        }
-        XCTAssertEqual(paths[0].map(\.bitPattern), paths[1].map(\.bitPattern), "AVX-512F and AVX2 paths differ")
-        XCTAssertEqual(paths[0].map(\.bitPattern), paths[2].map(\.bitPattern), "AVX-512F and scalar paths differ")
+        let results = Self.powOnEveryPath(x, y)
         var worst = 0.0, at = 0
         for i in x.indices {
-            let e = Self.ulpError(paths[0][i], powl(Float80(x[i]), Float80(y[i])))
+            let e = Self.ulpError(results[i], powl(Float80(x[i]), Float80(y[i])))
             if e > worst { (worst, at) = (e, i) }
         }
         print("max ulp error: Double pow, |y log x| up to 707 \(worst) at (\(x[at]), \(y[at])) (\(x.count) arguments)")
-        XCTAssertLessThanOrEqual(worst, 0.6, "pow(\(x[at]), \(y[at])) = \(paths[0][at])")
+        XCTAssertLessThanOrEqual(worst, 0.6, "pow(\(x[at]), \(y[at])) = \(results[at])")
     }
 
     /// Regression: a lane sent to libm (a zero, negative or infinite base, a result beyond the kernel's range)
@@ -438,6 +403,51 @@ final class VectorMathAccuracyTests: XCTestCase {
             }
         }
         return values
+    }
+
+    /// pow of every element on the AVX-512F, AVX2 and scalar paths (levels 2, 1 and 0, clamped to the CPU's),
+    /// asserting that the three give the same bits; returns the first path's results.
+    static func powOnEveryPath(_ x: [Double], _ y: [Double], file: StaticString = #filePath, line: UInt = #line) -> [Double] {
+        onEveryPath(x, y, bits: \.bitPattern, file: file, line: line) { mp_pow_at($0, $1, $2, 1, $3, $4) }
+    }
+
+    static func powOnEveryPath(_ x: [Float], _ y: [Float], file: StaticString = #filePath, line: UInt = #line) -> [Float] {
+        onEveryPath(x, y, bits: { UInt64($0.bitPattern) }, file: file, line: line) { mp_powf_at($0, $1, $2, 1, $3, $4) }
+    }
+
+    private static func onEveryPath<T: BinaryFloatingPoint>(
+        _ x: [T], _ y: [T], bits: (T) -> UInt64, file: StaticString, line: UInt,
+        _ pow: (Int32, UnsafePointer<T>, UnsafePointer<T>, UnsafeMutablePointer<T>, Int) -> Void
+    ) -> [T] {
+        let paths: [[T]] = ([2, 1, 0] as [Int32]).map { level in
+            var out = [T](repeating: 0, count: x.count)
+            out.withUnsafeMutableBufferPointer { o in
+                x.withUnsafeBufferPointer { a in y.withUnsafeBufferPointer { b in pow(level, a.baseAddress!, b.baseAddress!, o.baseAddress!, x.count) } }
+            }
+            return out
+        }
+        XCTAssertEqual(paths[0].map(bits), paths[1].map(bits), "AVX-512F and AVX2 paths differ", file: file, line: line)
+        XCTAssertEqual(paths[0].map(bits), paths[2].map(bits), "AVX-512F and scalar paths differ", file: file, line: line)
+        return paths[0]
+    }
+
+    /// A scalar exponent (stride 0) and every tail length up to 39 give the bits of an array exponent.
+    static func assertScalarExponentGivesTheArrayExponentsBits(_ x: [Double], file: StaticString = #filePath, line: UInt = #line) {
+        for n in 0..<40 {
+            var strided = [Double](repeating: 0, count: n), repeated = strided
+            mp_pow_at(2, x, [2.5], 0, &strided, n)
+            mp_pow_at(0, x, [Double](repeating: 2.5, count: n), 1, &repeated, n)
+            XCTAssertEqual(strided.map(\.bitPattern), repeated.map(\.bitPattern), "n = \(n)", file: file, line: line)
+        }
+    }
+
+    static func assertScalarExponentGivesTheArrayExponentsBits(_ x: [Float], file: StaticString = #filePath, line: UInt = #line) {
+        for n in 0..<40 {
+            var strided = [Float](repeating: 0, count: n), repeated = strided
+            mp_powf_at(2, x, [2.5], 0, &strided, n)
+            mp_powf_at(0, x, [Float](repeating: 2.5, count: n), 1, &repeated, n)
+            XCTAssertEqual(strided.map(\.bitPattern), repeated.map(\.bitPattern), "n = \(n)", file: file, line: line)
+        }
     }
 
     static func powArguments(count: Int, seed: UInt64) -> ([Double], [Double]) {
