@@ -2,8 +2,9 @@
 """Prints the tables and polynomial coefficients of Sources/CVectorMath/PowerDouble.c.
 
 Needs mpmath (`apt-get install python3-mpmath`); every value is computed at 200 bits and rounded once to a
-double. Run it and compare with the C file to check the constants; the kernel's accuracy test
-(VectorMathAccuracyTests.testDoublePowIsWithinHalfAnUlp...) checks what they give.
+double. Run it and compare with the C file to check the constants; the kernel's accuracy tests
+(VectorMathAccuracyTests.testDoublePowIsWithinSixTenthsOfAnUlpAndTheSameOnEveryPath and
+testDoublePowStaysWithinItsBoundWhenYLogXIsLargeForEveryTableEntry) checks what they give.
 
 log: x = z * 2^k with z in [OFF, 2 * OFF) as bits; the top 5 bits of z's offset from OFF pick a subinterval
 and its invc, a short number (a multiple of 2^-7, 2^-6 or 2^-5) chosen so that r = z * invc - 1 is exact in
@@ -55,14 +56,18 @@ def fit(f, half_width, degree, at_zero):
     return [float(c) for c in reversed(coefficients)]  # lowest degree first
 
 
+def print_table(name, values):
+    print("static const double %s[%d] = {" % (name, len(values)))
+    for i in range(0, len(values), 4):
+        print("    " + " ".join(v.hex() + "," for v in values[i:i + 4]))
+    print("};")
+
+
 def main():
     rows, widest = log_table()
     print("// max |r| = %.6f" % float(widest))
     for name, column in (("log_invc", 0), ("log_logc_hi", 1), ("log_logc_lo", 2)):
-        print("static const double %s[32] = {" % name)
-        for i in range(0, 32, 4):
-            print("    " + " ".join(rows[j][column].hex() + "," for j in range(i, i + 4)))
-        print("};")
+        print_table(name, [row[column] for row in rows])
     p = fit(lambda r: (log1p(r) - r + r * r / 2) / r**3, widest, 8, mpf(1) / 3)
     q = fit(lambda f: (exp(f) - 1 - f) / f**2, ln2 / 32, 5, mpf(1) / 2)
     for k, c in enumerate(p):
@@ -74,14 +79,9 @@ def main():
     step_hi = float(nint(step * 2**43) / 2**43)
     print("#define LN2_HI %s\n#define LN2_LO %s" % (ln2_hi.hex(), float(ln2 - ln2_hi).hex()))
     print("#define INV_STEP %s\n#define STEP_HI %s\n#define STEP_LO %s" % (float(16 / ln2).hex(), step_hi.hex(), float(step - step_hi).hex()))
-    for name, values in (("exp_hi", [float(mpf(2) ** (mpf(j) / 16)) for j in range(16)]),):
-        lo = [float(mpf(2) ** (mpf(j) / 16) - values[j]) for j in range(16)]
-        for label, column in ((name, values), ("exp_lo", lo)):
-            print("static const double %s[16] = {" % label)
-            for i in range(0, 16, 4):
-                print("    " + " ".join(column[j].hex() + "," for j in range(i, i + 4)))
-            print("};")
-
+    powers = [mpf(2) ** (mpf(j) / 16) for j in range(16)]
+    print_table("exp_hi", [float(v) for v in powers])
+    print_table("exp_lo", [float(v - float(v)) for v in powers])
 
 if __name__ == "__main__":
     main()
