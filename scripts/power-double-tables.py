@@ -4,7 +4,7 @@
 Needs mpmath (`apt-get install python3-mpmath`); every value is computed at 200 bits and rounded once to a
 double. Run it and compare with the C file to check the constants; the kernel's accuracy tests
 (VectorMathAccuracyTests.testDoublePowIsWithinSixTenthsOfAnUlpAndTheSameOnEveryPath and
-testDoublePowStaysWithinItsBoundWhenYLogXIsLargeForEveryTableEntry) checks what they give.
+testDoublePowStaysWithinItsBoundWhenYLogXIsLargeForEveryTableEntry) check what they give.
 
 log: x = z * 2^k with z in [OFF, 2 * OFF) as bits; the top 5 bits of z's offset from OFF pick a subinterval
 and its invc, a short number (a multiple of 2^-7, 2^-6 or 2^-5) chosen so that r = z * invc - 1 is exact in
